@@ -1,0 +1,354 @@
+"""Therapists, clients, third-party payers and their authorizations."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from backoffice.fields import Language, MoneyField
+
+
+class ServiceKind(models.TextChoices):
+    ASSESSMENT = "assessment", _("Assessment")
+    SESSION = "session", _("Session")
+    REPORT = "report", _("Report")
+
+
+class Modality(models.TextChoices):
+    INDIVIDUAL = "individual", _("Individual")
+    COUPLE = "couple", _("Couple")
+    FAMILY = "family", _("Family")
+    GROUP = "group", _("Group")
+
+
+class ServiceType(models.Model):
+    """What is delivered (assessment or session, for whom); staff-editable data, not code."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_fr = models.CharField(_("French name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=ServiceKind.choices)
+    modality = models.CharField(_("modality"), max_length=20, choices=Modality.choices)
+    default_duration_minutes = models.PositiveSmallIntegerField(
+        _("default duration (minutes)"), default=50
+    )
+    default_fee_amount = MoneyField(_("default fee (direct clients)"))
+    tax_rate = models.DecimalField(
+        _("tax rate"), max_digits=5, decimal_places=4, default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+        help_text=_("0 = GST/HST-exempt (psychology and counselling services)."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["kind", "modality", "name"]
+        verbose_name = _("service type")
+        verbose_name_plural = _("service types")
+
+    def __str__(self):
+        return self.name
+
+
+class Designation(models.TextChoices):
+    PSYCHOLOGIST = "psychologist", _("Registered Psychologist")
+    RCC = "rcc", _("Registered Clinical Counsellor")
+    RSW = "rsw", _("Registered Social Worker")
+    CCC = "ccc", _("Canadian Certified Counsellor")
+    MFT = "mft", _("Registered Marriage and Family Therapist")
+
+
+class Therapist(models.Model):
+    """A contract psychologist or counsellor; signs in to the portal with `user`."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="therapist",
+        verbose_name=_("user"),
+    )
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    email = models.EmailField(_("email"))
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    designation = models.CharField(_("designation"), max_length=20, choices=Designation.choices)
+    registration_number = models.CharField(_("registration number"), max_length=40)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name = _("therapist")
+        verbose_name_plural = _("therapists")
+        indexes = [models.Index(fields=["last_name", "first_name"])]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}"
+
+
+class FeeKind(models.TextChoices):
+    FLAT = "flat", _("Flat amount per session")
+    PERCENT = "percent", _("Percent of session price")
+
+
+class TherapistRate(models.Model):
+    """What the company pays a therapist per session, less its service fee, from a date on.
+
+    A later row never rewrites a past month: each session uses the row in force on its date.
+    A row for one service type beats the therapist's general row (service type left empty).
+    """
+
+    therapist = models.ForeignKey(
+        Therapist, on_delete=models.CASCADE, related_name="rates", verbose_name=_("therapist")
+    )
+    service_type = models.ForeignKey(
+        ServiceType, on_delete=models.PROTECT, null=True, blank=True,
+        verbose_name=_("service type"), help_text=_("Empty: every service type."),
+    )
+    effective_from = models.DateField(_("effective from"))
+    session_price_amount = MoneyField(_("session price"))
+    service_fee_kind = models.CharField(
+        _("service fee kind"), max_length=10, choices=FeeKind.choices, default=FeeKind.PERCENT
+    )
+    service_fee_value = models.DecimalField(
+        _("service fee"), max_digits=8, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Dollars per session, or a percent (e.g. 30.00)."),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["therapist", "-effective_from"]
+        verbose_name = _("therapist rate")
+        verbose_name_plural = _("therapist rates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["therapist", "service_type", "effective_from"],
+                name="therapist_rate_one_per_day",
+            ),
+            models.UniqueConstraint(
+                fields=["therapist", "effective_from"], condition=Q(service_type__isnull=True),
+                name="therapist_general_rate_one_per_day",
+            ),
+            models.CheckConstraint(
+                condition=~Q(service_fee_kind="percent") | Q(service_fee_value__lte=100),
+                name="therapist_rate_percent_at_most_100",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.therapist} · {self.effective_from:%Y-%m-%d}"
+
+    def clean(self):
+        if self.service_fee_kind == FeeKind.PERCENT and (self.service_fee_value or 0) > 100:
+            raise ValidationError({"service_fee_value": _("A percent cannot exceed 100.")})
+
+    def service_fee_amount(self) -> Decimal:
+        """The fee kept by the company on one session at this rate."""
+        if self.service_fee_kind == FeeKind.FLAT:
+            return self.service_fee_value
+        return (self.session_price_amount * self.service_fee_value / 100).quantize(Decimal("0.01"))
+
+    def net_amount(self) -> Decimal:
+        return self.session_price_amount - self.service_fee_amount()
+
+
+class PayerKind(models.TextChoices):
+    INSURER = "insurer", _("Insurer")
+    EAP = "eap", _("Employee assistance programme")
+    PUBLIC = "public", _("Public programme")
+    OTHER = "other", _("Other")
+
+
+class MissedSessionBilling(models.TextChoices):
+    NOT_BILLED = "not-billed", _("Not billed")
+    PAYER = "payer", _("Billed to the payer")
+    CLIENT = "client", _("Billed to the client")
+
+
+class InvoiceGrouping(models.TextChoices):
+    PER_PERIOD = "per-period", _("One invoice per period")
+    PER_CLIENT = "per-client", _("One invoice per client")
+
+
+class Payer(models.Model):
+    """A third party (insurer, EAP, public programme) that pays for indirect clients."""
+
+    name = models.CharField(_("name"), max_length=150, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=PayerKind.choices)
+    billing_email = models.EmailField(_("billing email"))
+    billing_address = models.TextField(_("billing address"))
+    vendor_number = models.CharField(
+        _("our vendor number"), max_length=60, blank=True,
+        help_text=_("The number this payer knows us by; printed on every invoice."),
+    )
+    invoice_terms_days = models.PositiveSmallIntegerField(_("invoice terms (days)"), default=30)
+    language = models.CharField(
+        _("language"), max_length=5, choices=Language.choices, default=Language.ENGLISH
+    )
+    late_cancel_billing = models.CharField(
+        _("late cancellations"), max_length=20, choices=MissedSessionBilling.choices,
+        default=MissedSessionBilling.NOT_BILLED,
+    )
+    no_show_billing = models.CharField(
+        _("no-shows"), max_length=20, choices=MissedSessionBilling.choices,
+        default=MissedSessionBilling.NOT_BILLED,
+    )
+    missed_sessions_billable_count = models.PositiveSmallIntegerField(
+        _("missed sessions billable per authorization"), null=True, blank=True,
+        help_text=_("Empty: no limit."),
+    )
+    invoice_grouping = models.CharField(
+        _("invoices"), max_length=20, choices=InvoiceGrouping.choices,
+        default=InvoiceGrouping.PER_PERIOD,
+    )
+    submission_deadline_days = models.PositiveSmallIntegerField(
+        _("submission deadline (days after service)"), null=True, blank=True
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("payer")
+        verbose_name_plural = _("payers")
+
+    def __str__(self):
+        return self.name
+
+
+class PayerRate(models.Model):
+    """What a payer pays for one service type, from a date on."""
+
+    payer = models.ForeignKey(
+        Payer, on_delete=models.CASCADE, related_name="rates", verbose_name=_("payer")
+    )
+    service_type = models.ForeignKey(
+        ServiceType, on_delete=models.PROTECT, verbose_name=_("service type")
+    )
+    effective_from = models.DateField(_("effective from"))
+    amount = MoneyField(_("amount"))
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["payer", "service_type", "-effective_from"]
+        verbose_name = _("payer rate")
+        verbose_name_plural = _("payer rates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payer", "service_type", "effective_from"], name="payer_rate_one_per_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.payer} · {self.service_type} · {self.effective_from:%Y-%m-%d}"
+
+
+class ClientKind(models.TextChoices):
+    DIRECT = "direct", _("Direct (self-paying)")
+    INDIRECT = "indirect", _("Indirect (third party pays)")
+
+
+class ReminderChannel(models.TextChoices):
+    NONE = "none", _("No reminders")
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+    BOTH = "both", _("Email and SMS")
+
+
+class Client(models.Model):
+    kind = models.CharField(_("payment source"), max_length=10, choices=ClientKind.choices)
+    first_name = models.CharField(_("legal first name"), max_length=100)
+    last_name = models.CharField(_("legal last name"), max_length=100)
+    preferred_name = models.CharField(_("preferred name"), max_length=100, blank=True)
+    date_of_birth = models.DateField(_("date of birth"))
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("mobile phone"), max_length=30, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=5, choices=Language.choices, default=Language.ENGLISH
+    )
+    primary_therapist = models.ForeignKey(
+        Therapist, on_delete=models.PROTECT, related_name="clients",
+        verbose_name=_("primary therapist"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    reminder_channel = models.CharField(
+        _("reminders by"), max_length=10, choices=ReminderChannel.choices,
+        default=ReminderChannel.EMAIL,
+    )
+    email_consent = models.BooleanField(_("consents to email"), default=False)
+    sms_consent = models.BooleanField(_("consents to SMS"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        indexes = [
+            models.Index(fields=["last_name", "first_name"]),
+            models.Index(fields=["primary_therapist", "last_name"]),
+        ]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}"
+
+    def clean(self):
+        errors = {}
+        if self.sms_consent and not self.phone:
+            errors["phone"] = _("A mobile phone is needed for SMS reminders.")
+        if self.email_consent and not self.email:
+            errors["email"] = _("An email address is needed for email reminders.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Authorization(models.Model):
+    """A payer's approval of a number of sessions for a client, up to an expiry date."""
+
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="authorizations", verbose_name=_("client")
+    )
+    payer = models.ForeignKey(
+        Payer, on_delete=models.PROTECT, related_name="authorizations", verbose_name=_("payer")
+    )
+    reference_number = models.CharField(
+        _("claim or referral number"), max_length=60,
+        help_text=_("Printed on every invoice line for this authorization."),
+    )
+    sessions_approved = models.PositiveSmallIntegerField(_("sessions approved"))
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"))
+    renewal_submitted_at = models.DateTimeField(
+        _("renewal documents submitted"), null=True, blank=True
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-valid_until"]
+        verbose_name = _("authorization")
+        verbose_name_plural = _("authorizations")
+        indexes = [
+            models.Index(fields=["client", "valid_until"]),
+            models.Index(fields=["payer", "valid_until"]),
+            models.Index(fields=["valid_until"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gte=models.F("valid_from")),
+                name="authorization_valid_until_after_from",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.payer} · {self.reference_number}"
+
+    def clean(self):
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValidationError({"valid_until": _("The expiry cannot be before the start.")})

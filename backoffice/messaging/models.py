@@ -1,0 +1,61 @@
+"""The outbox: every email and SMS is a row here before anything is sent."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to send")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class OutboxMessage(models.Model):
+    """One email or SMS to one recipient; sent by a Huey task with retries and backoff."""
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    recipient = models.CharField(_("recipient"), max_length=254)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    attachments = models.JSONField(
+        _("attachments"), default=list, blank=True,
+        help_text=_("Stored files: a list of {name, path, mimetype}."),
+    )
+    purpose = models.CharField(_("purpose"), max_length=40,
+                               help_text=_("What the message is: invoice, receipt, reminder…"))
+    dedupe_key = models.CharField(
+        _("deduplication key"), max_length=120, null=True, blank=True, unique=True,
+        help_text=_("The same key is never queued twice (e.g. one reminder per appointment)."),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=OutboxStatus.choices,
+                              default=OutboxStatus.PENDING)
+    attempt_count = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    provider_message_id = models.CharField(_("provider message id"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("queued"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["body_text", "body_html", "attachments"])
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        indexes = [
+            models.Index(fields=["-created_at"]),
+            models.Index(fields=["status", "next_attempt_at"],
+                         condition=Q(status__in=["pending", "sending"]),
+                         name="outbox_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} · {self.purpose} · #{self.pk}"

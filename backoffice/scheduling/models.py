@@ -1,0 +1,193 @@
+"""Sites, rooms, therapists' room reservations and appointments."""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from backoffice.caseload.models import Authorization, Client, ServiceType, Therapist
+from backoffice.fields import MoneyField
+
+
+class Site(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    address = models.TextField(_("address"))
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+
+    def __str__(self):
+        return self.name
+
+
+class Room(models.Model):
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="rooms",
+                             verbose_name=_("site"))
+    name = models.CharField(_("name"), max_length=60)
+    capacity = models.PositiveSmallIntegerField(
+        _("capacity"), default=2, help_text=_("People seated, therapist included.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["site__name", "name"]
+        verbose_name = _("room")
+        verbose_name_plural = _("rooms")
+        constraints = [models.UniqueConstraint(fields=["site", "name"], name="room_unique_name")]
+
+    def __str__(self):
+        return f"{self.site.name} · {self.name}"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class RoomReservation(models.Model):
+    """A therapist holds a room every week on one weekday, for a block of hours."""
+
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="reservations",
+                             verbose_name=_("room"))
+    therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE,
+                                  related_name="room_reservations", verbose_name=_("therapist"))
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start_time = models.TimeField(_("from"))
+    end_time = models.TimeField(_("until"))
+    valid_from = models.DateField(_("first day"))
+    valid_until = models.DateField(_("last day"), null=True, blank=True,
+                                   help_text=_("Empty: until further notice."))
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["room", "weekday", "start_time"]
+        verbose_name = _("room reservation")
+        verbose_name_plural = _("room reservations")
+        indexes = [models.Index(fields=["room", "weekday"]),
+                   models.Index(fields=["therapist", "weekday"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_time__gt=models.F("start_time")),
+                                   name="reservation_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return (f"{self.room} · {self.get_weekday_display()} "
+                f"{self.start_time:%H:%M}–{self.end_time:%H:%M}")
+
+    def clean(self):
+        errors = {}
+        if self.start_time and self.end_time and self.end_time <= self.start_time:
+            errors["end_time"] = _("The block must end after it starts.")
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            errors["valid_until"] = _("The last day cannot be before the first.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def hours_per_week(self) -> float:
+        start = datetime.combine(datetime.min, self.start_time)
+        end = datetime.combine(datetime.min, self.end_time)
+        return (end - start).total_seconds() / 3600
+
+
+class AppointmentStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    LATE_CANCELLED = "late-cancelled", _("Late-cancelled")
+    NO_SHOW = "no-show", _("No-show")
+
+
+class Attendance(models.TextChoices):
+    IN_PERSON = "in-person", _("In person")
+    ONLINE = "online", _("Online")
+
+
+class Appointment(models.Model):
+    """One service delivered by a therapist to one or more clients, one of whom is billed."""
+
+    therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT,
+                                  related_name="appointments", verbose_name=_("therapist"))
+    billing_client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="billed_appointments",
+        verbose_name=_("billing client"),
+    )
+    clients = models.ManyToManyField(
+        Client, related_name="appointments", verbose_name=_("clients"),
+        help_text=_("Everyone seen: the billing client and, for couples, families and groups, "
+                    "the others."),
+    )
+    service_type = models.ForeignKey(ServiceType, on_delete=models.PROTECT,
+                                     verbose_name=_("service"))
+    attendance = models.CharField(_("attendance"), max_length=10, choices=Attendance.choices,
+                                  default=Attendance.IN_PERSON)
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="appointments", verbose_name=_("room"))
+    starts_at = models.DateTimeField(_("start"))
+    ends_at = models.DateTimeField(_("end"))
+    status = models.CharField(_("status"), max_length=20, choices=AppointmentStatus.choices,
+                              default=AppointmentStatus.SCHEDULED)
+    fee_amount = MoneyField(_("fee"))
+    authorization = models.ForeignKey(
+        Authorization, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="appointments", verbose_name=_("covering authorization"),
+    )
+    notes = models.TextField(_("administrative notes"), blank=True)
+    history = HistoricalRecords(m2m_fields=[clients])
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        indexes = [
+            models.Index(fields=["therapist", "starts_at"]),
+            models.Index(fields=["starts_at"]),
+            models.Index(fields=["billing_client", "starts_at"]),
+            models.Index(fields=["room", "starts_at"]),
+            models.Index(fields=["authorization", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")),
+                                   name="appointment_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(attendance="online", room__isnull=True)
+                | Q(attendance="in-person", room__isnull=False),
+                name="appointment_room_iff_in_person",
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} · {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
+
+    @property
+    def duration(self) -> timedelta:
+        return self.ends_at - self.starts_at
+
+    def clean(self):
+        errors = {}
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            errors["ends_at"] = _("The appointment must end after it starts.")
+        if self.attendance == Attendance.IN_PERSON and not self.room_id:
+            errors["room"] = _("An in-person appointment needs a room.")
+        if self.attendance == Attendance.ONLINE and self.room_id:
+            errors["room"] = _("An online appointment has no room.")
+        if (self.authorization_id and self.billing_client_id
+                and self.authorization.client_id != self.billing_client_id):
+            errors["authorization"] = _("This authorization belongs to another client.")
+        if errors:
+            raise ValidationError(errors)
