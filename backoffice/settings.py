@@ -150,6 +150,7 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False  # accounts.admin shows sign-in attempts in the unfold style
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=1 if PRODUCTION else 0)
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 LOGIN_URL = "portal:login"
@@ -255,6 +256,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "vonage_http_client": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
     },
 }
 

@@ -5,7 +5,7 @@ from portal import views
 
 app_name = "portal"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", views.ClientListView.as_view(), name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="portal/login.html"),
          name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

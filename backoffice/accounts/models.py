@@ -1,4 +1,5 @@
-from django.contrib.auth.models import AbstractUser
+import simple_history
+from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -27,3 +28,7 @@ class User(AbstractUser):
 
     def has_role(self, role: Role) -> bool:
         return any(group.name == role for group in self.groups.all())
+
+
+# Who changed which role's permissions, and when.
+simple_history.register(Group, app="backoffice.accounts", m2m_fields=["permissions"])

@@ -11,6 +11,14 @@ class Channel(models.TextChoices):
     SMS = "sms", _("SMS")
 
 
+class Purpose(models.TextChoices):
+    INVOICE = "invoice", _("Invoice")
+    RECEIPT = "receipt", _("Receipt")
+    STATEMENT = "statement", _("Therapist statement")
+    REMINDER = "reminder", _("Appointment reminder")
+    NOTIFICATION = "notification", _("Notification")
+
+
 class OutboxStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to send")
     SENDING = "sending", _("Sending")
@@ -30,8 +38,7 @@ class OutboxMessage(models.Model):
         _("attachments"), default=list, blank=True,
         help_text=_("Stored files: a list of {name, path, mimetype}."),
     )
-    purpose = models.CharField(_("purpose"), max_length=40,
-                               help_text=_("What the message is: invoice, receipt, reminder…"))
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
     dedupe_key = models.CharField(
         _("deduplication key"), max_length=120, null=True, blank=True, unique=True,
         help_text=_("The same key is never queued twice (e.g. one reminder per appointment)."),

@@ -1,0 +1,177 @@
+"""factory_boy factories: synthetic people only."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from backoffice.accounts.models import User
+from backoffice.caseload.models import (
+    Authorization,
+    Client,
+    ClientKind,
+    Designation,
+    Modality,
+    Payer,
+    PayerKind,
+    PayerRate,
+    ServiceKind,
+    ServiceType,
+    Therapist,
+    TherapistRate,
+)
+from backoffice.messaging.models import Channel, OutboxMessage, Purpose
+from backoffice.scheduling.models import Appointment, Room, RoomReservation, Site
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.test")
+    password = factory.django.Password(None)
+
+
+class ServiceTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceType
+        django_get_or_create = ["code"]
+
+    code = "individual-session"
+    name = "Individual session"
+    name_fr = "Séance individuelle"
+    kind = ServiceKind.SESSION
+    modality = Modality.INDIVIDUAL
+    default_fee_amount = Decimal("160.00")
+
+
+class TherapistFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Therapist
+
+    user = factory.SubFactory(UserFactory)
+    first_name = factory.Sequence(lambda n: f"Hélène{n}")
+    last_name = factory.Sequence(lambda n: f"Côté{n}")
+    email = factory.Sequence(lambda n: f"therapist{n}@example.test")
+    designation = Designation.PSYCHOLOGIST
+    registration_number = factory.Sequence(lambda n: f"R{n:05d}")
+
+
+class TherapistRateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TherapistRate
+
+    therapist = factory.SubFactory(TherapistFactory)
+    effective_from = date(2026, 1, 1)
+    session_price_amount = Decimal("120.00")
+    service_fee_kind = "percent"
+    service_fee_value = Decimal("30.00")
+
+
+class PayerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Payer
+
+    name = factory.Sequence(lambda n: f"Pacific Mutual {n}")
+    kind = PayerKind.INSURER
+    billing_email = factory.Sequence(lambda n: f"claims{n}@payer.example")
+    billing_address = "100 Example Street\nVancouver BC"
+
+
+class PayerRateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PayerRate
+
+    payer = factory.SubFactory(PayerFactory)
+    service_type = factory.SubFactory(ServiceTypeFactory)
+    effective_from = date(2026, 1, 1)
+    amount = Decimal("150.00")
+
+
+class ClientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Client
+
+    kind = ClientKind.DIRECT
+    first_name = factory.Sequence(lambda n: f"François{n}")
+    last_name = factory.Sequence(lambda n: f"Lévesque{n}")
+    date_of_birth = date(1985, 4, 12)
+    email = factory.Sequence(lambda n: f"client{n}@example.test")
+    primary_therapist = factory.SubFactory(TherapistFactory)
+
+
+class AuthorizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Authorization
+
+    client = factory.SubFactory(ClientFactory, kind=ClientKind.INDIRECT)
+    payer = factory.SubFactory(PayerFactory)
+    reference_number = factory.Sequence(lambda n: f"CLM-{n:06d}")
+    sessions_approved = 12
+    valid_from = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=30))
+    valid_until = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=60))
+
+
+class SiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Site
+
+    name = factory.Sequence(lambda n: f"Site {n}")
+    address = "200 Example Avenue, Vancouver BC"
+
+
+class RoomFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Room
+
+    site = factory.SubFactory(SiteFactory)
+    name = factory.Sequence(lambda n: f"Room {n}")
+
+
+class RoomReservationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RoomReservation
+
+    room = factory.SubFactory(RoomFactory)
+    therapist = factory.SubFactory(TherapistFactory)
+    weekday = 0
+    start_time = "09:00"
+    end_time = "13:00"
+    valid_from = date(2026, 1, 1)
+
+
+class AppointmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Appointment
+        skip_postgeneration_save = True
+
+    therapist = factory.SubFactory(TherapistFactory)
+    billing_client = factory.SubFactory(
+        ClientFactory, primary_therapist=factory.SelfAttribute("..therapist")
+    )
+    service_type = factory.SubFactory(ServiceTypeFactory)
+    room = factory.SubFactory(RoomFactory)
+    starts_at = factory.Sequence(
+        lambda n: timezone.make_aware(timezone.datetime(2026, 3, 2, 9)) + timedelta(hours=n)
+    )
+    ends_at = factory.LazyAttribute(lambda a: a.starts_at + timedelta(minutes=50))
+    fee_amount = Decimal("160.00")
+
+    @factory.post_generation
+    def with_billing_client(appointment, create, extracted, **kwargs):
+        if create:
+            appointment.clients.add(appointment.billing_client)
+
+
+class OutboxMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OutboxMessage
+
+    channel = Channel.EMAIL
+    recipient = "someone@example.test"
+    subject = "Your invoice"
+    body_text = "Bonjour Hélène"
+    purpose = Purpose.NOTIFICATION

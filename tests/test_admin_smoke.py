@@ -1,0 +1,68 @@
+"""Every registered model's list, add, change and history pages open for a superuser."""
+
+import pytest
+from axes.models import AccessAttempt, AccessLog
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from tests.factories import (
+    AppointmentFactory,
+    AuthorizationFactory,
+    OutboxMessageFactory,
+    PayerRateFactory,
+    RoomReservationFactory,
+    TherapistRateFactory,
+)
+
+MODELS = [model for model in admin.site._registry]
+
+
+@pytest.fixture
+def one_of_everything(db):
+    appointment = AppointmentFactory()
+    AuthorizationFactory(client=appointment.billing_client)
+    PayerRateFactory(service_type=appointment.service_type)
+    TherapistRateFactory(therapist=appointment.therapist)
+    RoomReservationFactory(therapist=appointment.therapist, room=appointment.room)
+    OutboxMessageFactory()
+    Group.objects.create(name="admin")
+    AccessAttempt.objects.create(username="someone", ip_address="127.0.0.1", failures_since_start=1,
+                                 get_data="", post_data="", http_accept="", path_info="/")
+    AccessLog.objects.create(username="someone", ip_address="127.0.0.1", http_accept="",
+                             path_info="/")
+
+
+def _url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
+def test_changelist_opens(admin_client, one_of_everything, model):
+    response = admin_client.get(_url(model, "changelist"))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
+def test_add_page_opens_where_staff_may_add(admin_client, rf, superuser, one_of_everything,
+                                            model):
+    request = rf.get("/")
+    request.user = superuser
+    may_add = admin.site._registry[model].has_add_permission(request)
+    response = admin_client.get(_url(model, "add"))
+    assert response.status_code == (200 if may_add else 403)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
+def test_change_and_history_pages_open(admin_client, one_of_everything, model):
+    instance = model.objects.first()
+    assert instance is not None, f"no {model._meta.label} to open"
+    assert admin_client.get(_url(model, "change", instance.pk)).status_code == 200
+    assert admin_client.get(_url(model, "history", instance.pk)).status_code == 200
+
+
+def test_index_shows_the_clinic_sidebar(admin_client):
+    content = admin_client.get(reverse("admin:index")).content.decode()
+    for group in ["Scheduling", "Clients", "Billing", "Payouts", "Settings"]:
+        assert group in content
+    assert "Caseload" in content
