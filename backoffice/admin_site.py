@@ -26,8 +26,9 @@ def sidebar_navigation(request):
             "title": _("Scheduling"),
             "items": [
                 _model_item(_("Appointments"), "event", "scheduling", "appointment"),
-                _model_item(_("Room reservations"), "meeting_room", "scheduling",
-                            "roomreservation"),
+                _model_item(
+                    _("Room reservations"), "meeting_room", "scheduling", "roomreservation"
+                ),
                 _model_item(_("Sites"), "apartment", "scheduling", "site"),
                 _model_item(_("Rooms"), "door_front", "scheduling", "room"),
             ],

@@ -23,8 +23,10 @@ TESTING = DJANGO_ENV == "test"
 VAR_DIR = Path(env.str("CASELOAD_VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=not PRODUCTION and not TESTING)
-SECRET_KEY = env.str("SECRET_KEY") if PRODUCTION else env.str(
-    "SECRET_KEY", default="insecure-development-key-never-used-in-production"
+SECRET_KEY = (
+    env.str("SECRET_KEY")
+    if PRODUCTION
+    else env.str("SECRET_KEY", default="insecure-development-key-never-used-in-production")
 )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -137,8 +139,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -157,9 +161,8 @@ LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "portal:login"
 
-# Sessions: 30 minutes idle, 12 hours at most (SessionLimitsMiddleware).
+# Sessions: 30 minutes idle, 12 hours at most (SessionLimitsMiddleware refreshes the expiry).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_ABSOLUTE_SECONDS = env.int("SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -184,7 +187,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if PRODUCTION else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
 if AWS_STORAGE_BUCKET_NAME:
@@ -203,7 +207,8 @@ if AWS_STORAGE_BUCKET_NAME:
 # Email: kept on disk by default; an anymail ESP in production (EMAIL_BACKEND + ANYMAIL).
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
-    default="django.core.mail.backends.locmem.EmailBackend" if TESTING
+    default="django.core.mail.backends.locmem.EmailBackend"
+    if TESTING
     else "django.core.mail.backends.filebased.EmailBackend",
 )
 EMAIL_FILE_PATH = VAR_DIR / "mail"
@@ -235,7 +240,7 @@ OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=60)
 # Security headers; production behind nginx terminating TLS.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "SAMEORIGIN"
+X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -254,7 +259,7 @@ LOGGING = {
     # Libraries that log request bodies at DEBUG would put message text (PHI) in the logs.
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        "vonage_http_client": {"level": "WARNING"},
+        "vonage": {"level": "ERROR"},
         "urllib3": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
     },

@@ -14,6 +14,5 @@ class ClientFilter(django_filters.FilterSet):
 
     def filter_name(self, queryset, name, value):
         for word in value.split():
-            queryset = queryset.filter(Q(last_name__icontains=word)
-                                       | Q(first_name__icontains=word))
+            queryset = queryset.filter(Q(last_name__icontains=word) | Q(first_name__icontains=word))
         return queryset

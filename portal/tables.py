@@ -5,8 +5,9 @@ from backoffice.caseload.models import Client
 
 
 class ClientTable(tables.Table):
-    name = tables.Column(verbose_name=_("Client"), accessor="last_name",
-                         order_by=("last_name", "first_name"))
+    name = tables.Column(
+        verbose_name=_("Client"), accessor="last_name", order_by=("last_name", "first_name")
+    )
     kind = tables.Column(verbose_name=_("Payment source"))
     is_active = tables.BooleanColumn(verbose_name=_("Active"))
 

@@ -6,7 +6,6 @@ from portal import views
 app_name = "portal"
 urlpatterns = [
     path("", views.ClientListView.as_view(), name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="portal/login.html"),
-         name="login"),
+    path("login/", auth_views.LoginView.as_view(template_name="portal/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -15,7 +15,7 @@ from tests.factories import (
     TherapistRateFactory,
 )
 
-MODELS = [model for model in admin.site._registry]
+MODELS = list(admin.site._registry)
 
 
 @pytest.fixture
@@ -27,10 +27,18 @@ def one_of_everything(db):
     RoomReservationFactory(therapist=appointment.therapist, room=appointment.room)
     OutboxMessageFactory()
     Group.objects.create(name="admin")
-    AccessAttempt.objects.create(username="someone", ip_address="127.0.0.1", failures_since_start=1,
-                                 get_data="", post_data="", http_accept="", path_info="/")
-    AccessLog.objects.create(username="someone", ip_address="127.0.0.1", http_accept="",
-                             path_info="/")
+    AccessAttempt.objects.create(
+        username="someone",
+        ip_address="127.0.0.1",
+        failures_since_start=1,
+        get_data="",
+        post_data="",
+        http_accept="",
+        path_info="/",
+    )
+    AccessLog.objects.create(
+        username="someone", ip_address="127.0.0.1", http_accept="", path_info="/"
+    )
 
 
 def _url(model, view, *args):
@@ -44,8 +52,7 @@ def test_changelist_opens(admin_client, one_of_everything, model):
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
-def test_add_page_opens_where_staff_may_add(admin_client, rf, superuser, one_of_everything,
-                                            model):
+def test_add_page_opens_where_staff_may_add(admin_client, rf, superuser, one_of_everything, model):
     request = rf.get("/")
     request.user = superuser
     may_add = admin.site._registry[model].has_add_permission(request)

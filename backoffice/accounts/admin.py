@@ -24,8 +24,10 @@ class UserAdmin(BaseUserAdmin, CaseloadAdmin):
     search_fields = ["username", "first_name", "last_name", "email"]
     fieldsets = [
         *BaseUserAdmin.fieldsets[:1],
-        (_("Personal info"), {"fields": ["first_name", "last_name", "email",
-                                         "preferred_language"]}),
+        (
+            _("Personal info"),
+            {"fields": ["first_name", "last_name", "email", "preferred_language"]},
+        ),
         *BaseUserAdmin.fieldsets[2:],
     ]
 
@@ -43,8 +45,14 @@ class AccessAttemptAdmin(ModelAdmin):
     show_full_result_count = False
     list_display = ["attempt_time", "username", "ip_address", "failures_since_start"]
     search_fields = ["username", "ip_address"]
-    readonly_fields = ["attempt_time", "username", "ip_address", "user_agent", "path_info",
-                       "failures_since_start"]
+    readonly_fields = [
+        "attempt_time",
+        "username",
+        "ip_address",
+        "user_agent",
+        "path_info",
+        "failures_since_start",
+    ]
     exclude = ["get_data", "post_data", "http_accept"]
 
     def has_add_permission(self, request):
@@ -60,8 +68,14 @@ class AccessLogAdmin(ModelAdmin):
     show_full_result_count = False
     list_display = ["attempt_time", "logout_time", "username", "ip_address"]
     search_fields = ["username", "ip_address"]
-    readonly_fields = ["attempt_time", "logout_time", "username", "ip_address", "user_agent",
-                       "path_info"]
+    readonly_fields = [
+        "attempt_time",
+        "logout_time",
+        "username",
+        "ip_address",
+        "user_agent",
+        "path_info",
+    ]
     exclude = ["http_accept"]
 
     def has_add_permission(self, request):

@@ -17,7 +17,9 @@ class Role(models.TextChoices):
 class User(AbstractUser):
     email = models.EmailField(_("email address"), blank=True)
     preferred_language = models.CharField(
-        _("preferred language"), max_length=5, choices=[("en", "English"), ("fr-ca", "Français")],
+        _("preferred language"),
+        max_length=5,
+        choices=[("en", "English"), ("fr-ca", "Français")],
         default="en",
     )
     history = HistoricalRecords(excluded_fields=["password", "last_login"])

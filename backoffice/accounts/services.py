@@ -40,12 +40,20 @@ def roles_sync() -> dict[Role, Group]:
 
 @transaction.atomic
 def user_create(
-    *, username: str, role: Role, email: str = "", first_name: str = "", last_name: str = "",
+    *,
+    username: str,
+    role: Role,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
     password: str | None = None,
 ) -> User:
     """Create a user in one role; staff roles may sign in to the admin."""
     user = User(
-        username=username, email=email, first_name=first_name, last_name=last_name,
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
         is_staff=role != Role.THERAPIST,
     )
     if password:

@@ -17,8 +17,16 @@ from backoffice.caseload.models import (
 
 @admin.register(ServiceType)
 class ServiceTypeAdmin(CaseloadAdmin):
-    list_display = ["name", "code", "kind", "modality", "default_duration_minutes",
-                    "default_fee_amount", "tax_rate", "is_active"]
+    list_display = [
+        "name",
+        "code",
+        "kind",
+        "modality",
+        "default_duration_minutes",
+        "default_fee_amount",
+        "tax_rate",
+        "is_active",
+    ]
     list_filter = ["kind", "modality", "is_active"]
     search_fields = ["name", "name_fr", "code"]
     prepopulated_fields = {"code": ["name"]}
@@ -32,8 +40,7 @@ class TherapistRateInline(CaseloadTabularInline):
 
 @admin.register(Therapist)
 class TherapistAdmin(CaseloadAdmin):
-    list_display = ["__str__", "designation", "registration_number", "email", "phone",
-                    "is_active"]
+    list_display = ["__str__", "designation", "registration_number", "email", "phone", "is_active"]
     list_filter = ["is_active", "designation"]
     search_fields = ["last_name", "first_name", "email", "registration_number"]
     autocomplete_fields = ["user"]
@@ -46,8 +53,14 @@ class TherapistAdmin(CaseloadAdmin):
 
 @admin.register(TherapistRate)
 class TherapistRateAdmin(CaseloadAdmin):
-    list_display = ["therapist", "service_type", "effective_from", "session_price_amount",
-                    "service_fee_kind", "service_fee_value"]
+    list_display = [
+        "therapist",
+        "service_type",
+        "effective_from",
+        "session_price_amount",
+        "service_fee_kind",
+        "service_fee_value",
+    ]
     list_select_related = ["therapist", "service_type"]
     list_filter = [("therapist", AutocompleteSelectFilter), "service_fee_kind"]
     search_fields = ["therapist__last_name", "therapist__first_name"]
@@ -62,18 +75,43 @@ class PayerRateInline(CaseloadTabularInline):
 
 @admin.register(Payer)
 class PayerAdmin(CaseloadAdmin):
-    list_display = ["name", "kind", "vendor_number", "billing_email", "invoice_terms_days",
-                    "invoice_grouping", "is_active"]
+    list_display = [
+        "name",
+        "kind",
+        "vendor_number",
+        "billing_email",
+        "invoice_terms_days",
+        "invoice_grouping",
+        "is_active",
+    ]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "vendor_number", "billing_email"]
     inlines = [PayerRateInline]
     fieldsets = [
         (None, {"fields": ["name", "kind", "is_active", "language"]}),
-        (_("Billing"), {"fields": ["billing_email", "billing_address", "vendor_number",
-                                   "invoice_terms_days", "invoice_grouping",
-                                   "submission_deadline_days"]}),
-        (_("Missed sessions"), {"fields": ["late_cancel_billing", "no_show_billing",
-                                           "missed_sessions_billable_count"]}),
+        (
+            _("Billing"),
+            {
+                "fields": [
+                    "billing_email",
+                    "billing_address",
+                    "vendor_number",
+                    "invoice_terms_days",
+                    "invoice_grouping",
+                    "submission_deadline_days",
+                ]
+            },
+        ),
+        (
+            _("Missed sessions"),
+            {
+                "fields": [
+                    "late_cancel_billing",
+                    "no_show_billing",
+                    "missed_sessions_billable_count",
+                ]
+            },
+        ),
     ]
 
 
@@ -88,24 +126,52 @@ class PayerRateAdmin(CaseloadAdmin):
 
 class AuthorizationInline(CaseloadTabularInline):
     model = Authorization
-    fields = ["payer", "reference_number", "sessions_approved", "valid_from", "valid_until",
-              "renewal_submitted_at"]
+    fields = [
+        "payer",
+        "reference_number",
+        "sessions_approved",
+        "valid_from",
+        "valid_until",
+        "renewal_submitted_at",
+    ]
     autocomplete_fields = ["payer"]
 
 
 @admin.register(Client)
 class ClientAdmin(CaseloadAdmin):
-    list_display = ["name", "kind", "primary_therapist", "date_of_birth", "preferred_language",
-                    "active"]
+    list_display = [
+        "name",
+        "kind",
+        "primary_therapist",
+        "date_of_birth",
+        "preferred_language",
+        "active",
+    ]
     list_select_related = ["primary_therapist"]
-    list_filter = ["kind", "is_active", ("primary_therapist", AutocompleteSelectFilter),
-                   "preferred_language"]
+    list_filter = [
+        "kind",
+        "is_active",
+        ("primary_therapist", AutocompleteSelectFilter),
+        "preferred_language",
+    ]
     search_fields = ["last_name", "first_name", "preferred_name", "email"]
     autocomplete_fields = ["primary_therapist"]
     inlines = [AuthorizationInline]
     fieldsets = [
-        (None, {"fields": ["kind", "first_name", "last_name", "preferred_name",
-                           "date_of_birth", "primary_therapist", "is_active"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "kind",
+                    "first_name",
+                    "last_name",
+                    "preferred_name",
+                    "date_of_birth",
+                    "primary_therapist",
+                    "is_active",
+                ]
+            },
+        ),
         (_("Contact"), {"fields": ["email", "phone", "address", "preferred_language"]}),
         (_("Reminders"), {"fields": ["reminder_channel", "email_consent", "sms_consent"]}),
     ]
@@ -121,10 +187,20 @@ class ClientAdmin(CaseloadAdmin):
 
 @admin.register(Authorization)
 class AuthorizationAdmin(CaseloadAdmin):
-    list_display = ["reference_number", "client", "payer", "sessions_approved", "valid_from",
-                    "valid_until", "renewal_submitted_at"]
+    list_display = [
+        "reference_number",
+        "client",
+        "payer",
+        "sessions_approved",
+        "valid_from",
+        "valid_until",
+        "renewal_submitted_at",
+    ]
     list_select_related = ["client", "payer"]
-    list_filter = [("payer", AutocompleteSelectFilter), ("client", AutocompleteSelectFilter),
-                   ("valid_until", RangeDateFilter)]
+    list_filter = [
+        ("payer", AutocompleteSelectFilter),
+        ("client", AutocompleteSelectFilter),
+        ("valid_until", RangeDateFilter),
+    ]
     search_fields = ["reference_number", "client__last_name", "client__first_name"]
     autocomplete_fields = ["client", "payer"]

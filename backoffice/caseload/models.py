@@ -39,7 +39,10 @@ class ServiceType(models.Model):
     )
     default_fee_amount = MoneyField(_("default fee (direct clients)"))
     tax_rate = models.DecimalField(
-        _("tax rate"), max_digits=5, decimal_places=4, default=Decimal("0"),
+        _("tax rate"),
+        max_digits=5,
+        decimal_places=4,
+        default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
         help_text=_("0 = GST/HST-exempt (psychology and counselling services)."),
     )
@@ -67,7 +70,9 @@ class Therapist(models.Model):
     """A contract psychologist or counsellor; signs in to the portal with `user`."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="therapist",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="therapist",
         verbose_name=_("user"),
     )
     first_name = models.CharField(_("first name"), max_length=100)
@@ -105,8 +110,12 @@ class TherapistRate(models.Model):
         Therapist, on_delete=models.CASCADE, related_name="rates", verbose_name=_("therapist")
     )
     service_type = models.ForeignKey(
-        ServiceType, on_delete=models.PROTECT, null=True, blank=True,
-        verbose_name=_("service type"), help_text=_("Empty: every service type."),
+        ServiceType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("service type"),
+        help_text=_("Empty: every service type."),
     )
     effective_from = models.DateField(_("effective from"))
     session_price_amount = MoneyField(_("session price"))
@@ -114,7 +123,9 @@ class TherapistRate(models.Model):
         _("service fee kind"), max_length=10, choices=FeeKind.choices, default=FeeKind.PERCENT
     )
     service_fee_value = models.DecimalField(
-        _("service fee"), max_digits=8, decimal_places=2,
+        _("service fee"),
+        max_digits=8,
+        decimal_places=2,
         validators=[MinValueValidator(Decimal("0"))],
         help_text=_("Dollars per session, or a percent (e.g. 30.00)."),
     )
@@ -130,7 +141,8 @@ class TherapistRate(models.Model):
                 name="therapist_rate_one_per_day",
             ),
             models.UniqueConstraint(
-                fields=["therapist", "effective_from"], condition=Q(service_type__isnull=True),
+                fields=["therapist", "effective_from"],
+                condition=Q(service_type__isnull=True),
                 name="therapist_general_rate_one_per_day",
             ),
             models.CheckConstraint(
@@ -182,7 +194,9 @@ class Payer(models.Model):
     billing_email = models.EmailField(_("billing email"))
     billing_address = models.TextField(_("billing address"))
     vendor_number = models.CharField(
-        _("our vendor number"), max_length=60, blank=True,
+        _("our vendor number"),
+        max_length=60,
+        blank=True,
         help_text=_("The number this payer knows us by; printed on every invoice."),
     )
     invoice_terms_days = models.PositiveSmallIntegerField(_("invoice terms (days)"), default=30)
@@ -190,19 +204,27 @@ class Payer(models.Model):
         _("language"), max_length=5, choices=Language.choices, default=Language.ENGLISH
     )
     late_cancel_billing = models.CharField(
-        _("late cancellations"), max_length=20, choices=MissedSessionBilling.choices,
+        _("late cancellations"),
+        max_length=20,
+        choices=MissedSessionBilling.choices,
         default=MissedSessionBilling.NOT_BILLED,
     )
     no_show_billing = models.CharField(
-        _("no-shows"), max_length=20, choices=MissedSessionBilling.choices,
+        _("no-shows"),
+        max_length=20,
+        choices=MissedSessionBilling.choices,
         default=MissedSessionBilling.NOT_BILLED,
     )
     missed_sessions_billable_count = models.PositiveSmallIntegerField(
-        _("missed sessions billable per authorization"), null=True, blank=True,
+        _("missed sessions billable per authorization"),
+        null=True,
+        blank=True,
         help_text=_("Empty: no limit."),
     )
     invoice_grouping = models.CharField(
-        _("invoices"), max_length=20, choices=InvoiceGrouping.choices,
+        _("invoices"),
+        max_length=20,
+        choices=InvoiceGrouping.choices,
         default=InvoiceGrouping.PER_PERIOD,
     )
     submission_deadline_days = models.PositiveSmallIntegerField(
@@ -272,12 +294,16 @@ class Client(models.Model):
         _("preferred language"), max_length=5, choices=Language.choices, default=Language.ENGLISH
     )
     primary_therapist = models.ForeignKey(
-        Therapist, on_delete=models.PROTECT, related_name="clients",
+        Therapist,
+        on_delete=models.PROTECT,
+        related_name="clients",
         verbose_name=_("primary therapist"),
     )
     is_active = models.BooleanField(_("active"), default=True)
     reminder_channel = models.CharField(
-        _("reminders by"), max_length=10, choices=ReminderChannel.choices,
+        _("reminders by"),
+        max_length=10,
+        choices=ReminderChannel.choices,
         default=ReminderChannel.EMAIL,
     )
     email_consent = models.BooleanField(_("consents to email"), default=False)
@@ -317,7 +343,8 @@ class Authorization(models.Model):
         Payer, on_delete=models.PROTECT, related_name="authorizations", verbose_name=_("payer")
     )
     reference_number = models.CharField(
-        _("claim or referral number"), max_length=60,
+        _("claim or referral number"),
+        max_length=60,
         help_text=_("Printed on every invoice line for this authorization."),
     )
     sessions_approved = models.PositiveSmallIntegerField(_("sessions approved"))

@@ -25,8 +25,9 @@ def therapist_rate_in_force(
 def payer_rate_in_force(*, payer_id: int, service_type: ServiceType, on: date) -> PayerRate | None:
     """What the payer pays for this service on a date (None: no rate entered yet)."""
     return (
-        PayerRate.objects.filter(payer_id=payer_id, service_type=service_type,
-                                 effective_from__lte=on)
+        PayerRate.objects.filter(
+            payer_id=payer_id, service_type=service_type, effective_from__lte=on
+        )
         .order_by("-effective_from")
         .first()
     )

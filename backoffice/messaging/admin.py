@@ -19,8 +19,16 @@ STATUS_COLOURS = {
 class OutboxMessageAdmin(CaseloadAdmin):
     """Read-only: messages are written by the services that send invoices, receipts…"""
 
-    list_display = ["created_at", "channel", "purpose", "recipient", "subject", "status_label",
-                    "attempt_count", "sent_at"]
+    list_display = [
+        "created_at",
+        "channel",
+        "purpose",
+        "recipient",
+        "subject",
+        "status_label",
+        "attempt_count",
+        "sent_at",
+    ]
     list_filter = ["status", "channel", "purpose"]
     search_fields = ["recipient", "subject"]
     actions = ["retry"]
@@ -39,8 +47,10 @@ class OutboxMessageAdmin(CaseloadAdmin):
     @action(description=_("Send the failed messages again"), permissions=["retry"])
     def retry(self, request, queryset):
         count = outbox_retry(message_ids=list(queryset.values_list("pk", flat=True)))
-        self.message_user(request, ngettext("%d message queued again.",
-                                            "%d messages queued again.", count) % count)
+        self.message_user(
+            request,
+            ngettext("%d message queued again.", "%d messages queued again.", count) % count,
+        )
 
     def has_retry_permission(self, request):
         return request.user.has_perm("messaging.change_outboxmessage")

@@ -35,16 +35,23 @@ class OutboxMessage(models.Model):
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)
     attachments = models.JSONField(
-        _("attachments"), default=list, blank=True,
+        _("attachments"),
+        default=list,
+        blank=True,
         help_text=_("Stored files: a list of {name, path, mimetype}."),
     )
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
     dedupe_key = models.CharField(
-        _("deduplication key"), max_length=120, null=True, blank=True, unique=True,
+        _("deduplication key"),
+        max_length=120,
+        null=True,
+        blank=True,
+        unique=True,
         help_text=_("The same key is never queued twice (e.g. one reminder per appointment)."),
     )
-    status = models.CharField(_("status"), max_length=10, choices=OutboxStatus.choices,
-                              default=OutboxStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
     attempt_count = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
@@ -59,9 +66,11 @@ class OutboxMessage(models.Model):
         verbose_name_plural = _("outbox messages")
         indexes = [
             models.Index(fields=["-created_at"]),
-            models.Index(fields=["status", "next_attempt_at"],
-                         condition=Q(status__in=["pending", "sending"]),
-                         name="outbox_due_idx"),
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                condition=Q(status__in=["pending", "sending"]),
+                name="outbox_due_idx",
+            ),
         ]
 
     def __str__(self):

@@ -24,8 +24,15 @@ SENDING_LEASE = timedelta(minutes=10)
 
 
 def message_queue(
-    *, channel: Channel, recipient: str, body_text: str, purpose: Purpose, subject: str = "",
-    body_html: str = "", attachments: list[dict] | None = None, dedupe_key: str | None = None,
+    *,
+    channel: Channel,
+    recipient: str,
+    body_text: str,
+    purpose: Purpose,
+    subject: str = "",
+    body_html: str = "",
+    attachments: list[dict] | None = None,
+    dedupe_key: str | None = None,
 ) -> OutboxMessage:
     """Store a message in the outbox and send it once the caller's transaction commits.
 
@@ -39,8 +46,13 @@ def message_queue(
     try:
         with transaction.atomic():
             message = OutboxMessage.objects.create(
-                channel=channel, recipient=recipient, subject=subject, body_text=body_text,
-                body_html=body_html, attachments=attachments or [], purpose=purpose,
+                channel=channel,
+                recipient=recipient,
+                subject=subject,
+                body_text=body_text,
+                body_html=body_html,
+                attachments=attachments or [],
+                purpose=purpose,
                 dedupe_key=dedupe_key,
             )
     except IntegrityError:
@@ -70,9 +82,13 @@ def outbox_send(*, message_id: int) -> SendResult:
     now = timezone.now()
     claimed = OutboxMessage.objects.filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
-        pk=message_id, status=OutboxStatus.PENDING,
-    ).update(status=OutboxStatus.SENDING, attempt_count=F("attempt_count") + 1,
-             next_attempt_at=now + SENDING_LEASE)
+        pk=message_id,
+        status=OutboxStatus.PENDING,
+    ).update(
+        status=OutboxStatus.SENDING,
+        attempt_count=F("attempt_count") + 1,
+        next_attempt_at=now + SENDING_LEASE,
+    )
     if not claimed:
         return SendResult(status=None)
     message = OutboxMessage.objects.get(pk=message_id)
@@ -87,8 +103,9 @@ def outbox_send(*, message_id: int) -> SendResult:
     message.next_attempt_at = None
     message.provider_message_id = provider_id[:120]
     message.last_error = ""
-    message.save(update_fields=["status", "sent_at", "next_attempt_at",
-                                "provider_message_id", "last_error"])
+    message.save(
+        update_fields=["status", "sent_at", "next_attempt_at", "provider_message_id", "last_error"]
+    )
     return SendResult(status=OutboxStatus.SENT)
 
 
@@ -103,8 +120,13 @@ def _record_failure(message: OutboxMessage, error: str, *, retry: bool) -> SendR
         message.next_attempt_at = None
     message.save(update_fields=["status", "next_attempt_at", "last_error"])
     # Only ids and the error go to the log: never recipients or text (S7).
-    logger.warning("outbox message %s attempt %s: %s -> %s", message.pk,
-                   message.attempt_count, error[:200], message.status)
+    logger.warning(
+        "outbox message %s attempt %s: %s -> %s",
+        message.pk,
+        message.attempt_count,
+        error[:200],
+        message.status,
+    )
     return SendResult(status=OutboxStatus(message.status), retry_at=message.next_attempt_at)
 
 
@@ -116,7 +138,9 @@ def _deliver(message: OutboxMessage) -> str:
 
 def _deliver_email(message: OutboxMessage) -> str:
     email = EmailMultiAlternatives(
-        subject=message.subject, body=message.body_text, to=[message.recipient],
+        subject=message.subject,
+        body=message.body_text,
+        to=[message.recipient],
         headers={"X-Caseload-Message": str(message.pk)},
     )
     if message.body_html:
@@ -126,7 +150,11 @@ def _deliver_email(message: OutboxMessage) -> str:
             email.attach(attachment["name"], stored.read(), attachment["mimetype"])
     try:
         email.send()
-    except (AnymailRecipientsRefused, AnymailInvalidAddress, smtplib.SMTPRecipientsRefused) as error:
+    except (
+        AnymailRecipientsRefused,
+        AnymailInvalidAddress,
+        smtplib.SMTPRecipientsRefused,
+    ) as error:
         raise PermanentError(type(error).__name__) from error
     except AnymailAPIError as error:
         status = getattr(error, "status_code", None)
@@ -150,8 +178,11 @@ def outbox_due_ids(*, limit: int = 500) -> list[int]:
     return list(
         OutboxMessage.objects.filter(
             Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
-            status=OutboxStatus.PENDING, created_at__lt=now - timedelta(minutes=1),
-        ).order_by("created_at").values_list("pk", flat=True)[:limit]
+            status=OutboxStatus.PENDING,
+            created_at__lt=now - timedelta(minutes=1),
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
     )
 
 

@@ -1,12 +1,12 @@
 """SMS transports. Each raises TransientError (worth retrying) or PermanentError (not)."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import requests
 from django.conf import settings
 from django.utils.module_loading import import_string
 from vonage import Auth, HttpClientOptions, Vonage
-from vonage_http_client.errors import HttpRequestError, RateLimitedError, ServerError
+from vonage_http_client.errors import HttpRequestError
 
 
 class TransientError(Exception):
@@ -29,7 +29,7 @@ class ConsoleSmsTransport(SmsTransport):
     def send(self, *, to: str, body: str) -> str:
         path = settings.SMS_LOG_PATH
         path.parent.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
         with path.open("a", encoding="utf-8") as log:
             log.write(f"{stamp}\t{to}\t{body}\n")
         return f"console-{stamp}"
@@ -51,14 +51,24 @@ class VonageSmsTransport(SmsTransport):
         http = self.client.http_client
         try:
             response = http.post(
-                http.rest_host, "/sms/json",
-                {"from": settings.VONAGE_FROM, "to": to.lstrip("+"), "text": body, "type": "unicode"},
-                "basic", "form",
+                http.rest_host,
+                "/sms/json",
+                {
+                    "from": settings.VONAGE_FROM,
+                    "to": to.lstrip("+"),
+                    "text": body,
+                    "type": "unicode",
+                },
+                "basic",
+                "form",
             )
-        except (RateLimitedError, ServerError, requests.ConnectionError, requests.Timeout) as error:
+        except (requests.ConnectionError, requests.Timeout) as error:
             raise TransientError(type(error).__name__) from error
         except HttpRequestError as error:
-            raise PermanentError(type(error).__name__) from error
+            status = error.response.status_code
+            if status == 429 or status >= 500:
+                raise TransientError(f"Vonage HTTP {status}") from error
+            raise PermanentError(f"Vonage HTTP {status}") from error
         message = response["messages"][0]
         status = str(message.get("status"))
         if status == "0":

@@ -50,8 +50,15 @@ class RoomAdmin(CaseloadAdmin):
 
 @admin.register(RoomReservation)
 class RoomReservationAdmin(CaseloadAdmin):
-    list_display = ["room", "therapist", "weekday", "start_time", "end_time", "valid_from",
-                    "valid_until"]
+    list_display = [
+        "room",
+        "therapist",
+        "weekday",
+        "start_time",
+        "end_time",
+        "valid_from",
+        "valid_until",
+    ]
     list_select_related = ["room__site", "therapist"]
     list_filter = [("therapist", AutocompleteSelectFilter), "room__site", "weekday"]
     search_fields = ["therapist__last_name", "therapist__first_name", "room__name"]
@@ -60,8 +67,15 @@ class RoomReservationAdmin(CaseloadAdmin):
 
 @admin.register(Appointment)
 class AppointmentAdmin(CaseloadAdmin):
-    list_display = ["start", "therapist", "billing_client", "service_type", "place",
-                    "status_label", "fee_amount"]
+    list_display = [
+        "start",
+        "therapist",
+        "billing_client",
+        "service_type",
+        "place",
+        "status_label",
+        "fee_amount",
+    ]
     list_select_related = ["therapist", "billing_client", "service_type", "room__site"]
     list_filter = [
         ("starts_at", RangeDateFilter),
@@ -73,13 +87,18 @@ class AppointmentAdmin(CaseloadAdmin):
     ]
     search_fields = ["billing_client__last_name"]
     search_help_text = _("Search by client name.")
-    autocomplete_fields = ["therapist", "billing_client", "clients", "service_type", "room",
-                           "authorization"]
+    autocomplete_fields = [
+        "therapist",
+        "billing_client",
+        "clients",
+        "service_type",
+        "room",
+        "authorization",
+    ]
     fieldsets = [
         (None, {"fields": ["therapist", "billing_client", "clients", "service_type"]}),
         (_("When and where"), {"fields": ["starts_at", "ends_at", "attendance", "room"]}),
-        (_("Status and billing"), {"fields": ["status", "fee_amount", "authorization",
-                                              "notes"]}),
+        (_("Status and billing"), {"fields": ["status", "fee_amount", "authorization", "notes"]}),
     ]
 
     def get_search_results(self, request, queryset, search_term):

@@ -30,8 +30,9 @@ class Site(models.Model):
 
 
 class Room(models.Model):
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="rooms",
-                             verbose_name=_("site"))
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, related_name="rooms", verbose_name=_("site")
+    )
     name = models.CharField(_("name"), max_length=60)
     capacity = models.PositiveSmallIntegerField(
         _("capacity"), default=2, help_text=_("People seated, therapist included.")
@@ -62,32 +63,44 @@ class Weekday(models.IntegerChoices):
 class RoomReservation(models.Model):
     """A therapist holds a room every week on one weekday, for a block of hours."""
 
-    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="reservations",
-                             verbose_name=_("room"))
-    therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE,
-                                  related_name="room_reservations", verbose_name=_("therapist"))
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("room")
+    )
+    therapist = models.ForeignKey(
+        Therapist,
+        on_delete=models.CASCADE,
+        related_name="room_reservations",
+        verbose_name=_("therapist"),
+    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     start_time = models.TimeField(_("from"))
     end_time = models.TimeField(_("until"))
     valid_from = models.DateField(_("first day"))
-    valid_until = models.DateField(_("last day"), null=True, blank=True,
-                                   help_text=_("Empty: until further notice."))
+    valid_until = models.DateField(
+        _("last day"), null=True, blank=True, help_text=_("Empty: until further notice.")
+    )
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["room", "weekday", "start_time"]
         verbose_name = _("room reservation")
         verbose_name_plural = _("room reservations")
-        indexes = [models.Index(fields=["room", "weekday"]),
-                   models.Index(fields=["therapist", "weekday"])]
+        indexes = [
+            models.Index(fields=["room", "weekday"]),
+            models.Index(fields=["therapist", "weekday"]),
+        ]
         constraints = [
-            models.CheckConstraint(condition=Q(end_time__gt=models.F("start_time")),
-                                   name="reservation_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(end_time__gt=models.F("start_time")),
+                name="reservation_ends_after_start",
+            ),
         ]
 
     def __str__(self):
-        return (f"{self.room} · {self.get_weekday_display()} "
-                f"{self.start_time:%H:%M}–{self.end_time:%H:%M}")
+        return (
+            f"{self.room} · {self.get_weekday_display()} "
+            f"{self.start_time:%H:%M}–{self.end_time:%H:%M}"
+        )
 
     def clean(self):
         errors = {}
@@ -121,31 +134,56 @@ class Attendance(models.TextChoices):
 class Appointment(models.Model):
     """One service delivered by a therapist to one or more clients, one of whom is billed."""
 
-    therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT,
-                                  related_name="appointments", verbose_name=_("therapist"))
+    therapist = models.ForeignKey(
+        Therapist,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("therapist"),
+    )
     billing_client = models.ForeignKey(
-        Client, on_delete=models.PROTECT, related_name="billed_appointments",
+        Client,
+        on_delete=models.PROTECT,
+        related_name="billed_appointments",
         verbose_name=_("billing client"),
     )
     clients = models.ManyToManyField(
-        Client, related_name="appointments", verbose_name=_("clients"),
-        help_text=_("Everyone seen: the billing client and, for couples, families and groups, "
-                    "the others."),
+        Client,
+        related_name="appointments",
+        verbose_name=_("clients"),
+        help_text=_(
+            "Everyone seen: the billing client and, for couples, families and groups, the others."
+        ),
     )
-    service_type = models.ForeignKey(ServiceType, on_delete=models.PROTECT,
-                                     verbose_name=_("service"))
-    attendance = models.CharField(_("attendance"), max_length=10, choices=Attendance.choices,
-                                  default=Attendance.IN_PERSON)
-    room = models.ForeignKey(Room, on_delete=models.PROTECT, null=True, blank=True,
-                             related_name="appointments", verbose_name=_("room"))
+    service_type = models.ForeignKey(
+        ServiceType, on_delete=models.PROTECT, verbose_name=_("service")
+    )
+    attendance = models.CharField(
+        _("attendance"), max_length=10, choices=Attendance.choices, default=Attendance.IN_PERSON
+    )
+    room = models.ForeignKey(
+        Room,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        verbose_name=_("room"),
+    )
     starts_at = models.DateTimeField(_("start"))
     ends_at = models.DateTimeField(_("end"))
-    status = models.CharField(_("status"), max_length=20, choices=AppointmentStatus.choices,
-                              default=AppointmentStatus.SCHEDULED)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=AppointmentStatus.choices,
+        default=AppointmentStatus.SCHEDULED,
+    )
     fee_amount = MoneyField(_("fee"))
     authorization = models.ForeignKey(
-        Authorization, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="appointments", verbose_name=_("covering authorization"),
+        Authorization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        verbose_name=_("covering authorization"),
     )
     notes = models.TextField(_("administrative notes"), blank=True)
     history = HistoricalRecords(m2m_fields=[clients])
@@ -162,8 +200,9 @@ class Appointment(models.Model):
             models.Index(fields=["authorization", "status"]),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")),
-                                   name="appointment_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="appointment_ends_after_start"
+            ),
             models.CheckConstraint(
                 condition=Q(attendance="online", room__isnull=True)
                 | Q(attendance="in-person", room__isnull=False),
@@ -186,8 +225,11 @@ class Appointment(models.Model):
             errors["room"] = _("An in-person appointment needs a room.")
         if self.attendance == Attendance.ONLINE and self.room_id:
             errors["room"] = _("An online appointment has no room.")
-        if (self.authorization_id and self.billing_client_id
-                and self.authorization.client_id != self.billing_client_id):
+        if (
+            self.authorization_id
+            and self.billing_client_id
+            and self.authorization.client_id != self.billing_client_id
+        ):
             errors["authorization"] = _("This authorization belongs to another client.")
         if errors:
             raise ValidationError(errors)

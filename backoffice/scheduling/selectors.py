@@ -9,14 +9,16 @@ def clients_matching(*, term: str) -> QuerySet[Client]:
     clients = Client.objects.all()
     for word in term.split():
         clients = clients.filter(
-            Q(last_name__icontains=word) | Q(first_name__icontains=word)
+            Q(last_name__icontains=word)
+            | Q(first_name__icontains=word)
             | Q(preferred_name__icontains=word)
         )
     return clients
 
 
-def appointments_for_client_name(*, appointments: QuerySet[Appointment],
-                                  term: str) -> QuerySet[Appointment]:
+def appointments_for_client_name(
+    *, appointments: QuerySet[Appointment], term: str
+) -> QuerySet[Appointment]:
     """Appointments whose billing client matches `term`.
 
     Matches the small clients table first, then reaches appointments through the

@@ -1,0 +1,52 @@
+"""P1 in the suite: staff list pages run the same few queries however many rows there are."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.factories import AppointmentFactory, AuthorizationFactory, ClientFactory
+
+pytestmark = pytest.mark.django_db
+
+PAGES = {
+    "appointments": ("admin:scheduling_appointment_changelist", AppointmentFactory),
+    "clients": ("admin:caseload_client_changelist", ClientFactory),
+    "authorizations": ("admin:caseload_authorization_changelist", AuthorizationFactory),
+}
+
+
+def queries_for(client, url, params):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return [q["sql"] for q in queries]
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"q": "Lévesque"}, {"status__exact": "scheduled"}],
+    ids=["plain", "searched", "filtered"],
+)
+def test_list_page_queries_are_few_and_constant(admin_client, page, params):
+    url_name, factory = PAGES[page]
+    url = reverse(url_name)
+    if page != "appointments":
+        params = {k: v for k, v in params.items() if k == "q"}
+    admin_client.get(url)
+    factory.create_batch(2)
+    few = queries_for(admin_client, url, params)
+    factory.create_batch(20)
+    many = queries_for(admin_client, url, params)
+    assert len(few) == len(many) <= 8, "\n".join(many)
+    assert not [sql for sql in many if "COUNT(" in sql.upper() and "appointment" in sql]
+
+
+def test_appointment_search_goes_through_the_clients_table(admin_client):
+    match = AppointmentFactory(billing_client__last_name="Bélanger")
+    AppointmentFactory(billing_client__last_name="Tremblay")
+    response = admin_client.get(
+        reverse("admin:scheduling_appointment_changelist"), {"q": "bélanger"}
+    )
+    assert [a.pk for a in response.context["cl"].result_list] == [match.pk]

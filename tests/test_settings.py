@@ -1,0 +1,118 @@
+"""S3, S4, S7: production settings pass Django's deploy checks; auth is hardened."""
+
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.urls import reverse
+from django.utils import timezone
+
+from backoffice.middleware import SESSION_SEEN_KEY, SESSION_STARTED_KEY
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION_ENV = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": "x" * 20 + "-a-long-random-production-secret-" + "y" * 20,
+    "ALLOWED_HOSTS": "caseload.example",
+    "DATABASE_URL": "postgres://caseload@db.internal:5432/caseload",
+    "REDIS_URL": "redis://cache.internal:6379/0",
+    "EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend",
+    "POSTMARK_SERVER_TOKEN": "token-from-the-environment",
+    "SMS_TRANSPORT": "vonage",
+    "AWS_STORAGE_BUCKET_NAME": "caseload-media",
+}
+
+
+def run_manage(*args, env):
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k != "DEBUG"}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_uses_postgres_redis_s3_and_the_esp():
+    code = (
+        "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], "
+        "s.HUEY['huey_class'], s.STORAGES['default']['BACKEND'], s.EMAIL_BACKEND, s.DEBUG)"
+    )
+    result = run_manage("shell", "--no-imports", "-c", code, env=PRODUCTION_ENV)
+    assert result.stdout.split() == [
+        "django.db.backends.postgresql",
+        "huey.PriorityRedisHuey",
+        "storages.backends.s3.S3Storage",
+        "anymail.backends.postmark.EmailBackend",
+        "False",
+    ], result.stderr
+
+
+def test_embedded_defaults_keep_everything_under_var():
+    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert settings.TIME_ZONE == "America/Vancouver" and settings.USE_TZ
+    assert [code for code, _ in settings.LANGUAGES] == ["en", "fr-ca"]
+
+
+def test_argon2_is_the_password_hasher():
+    assert settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+
+
+@pytest.mark.django_db
+def test_admin_login_locks_out_a_username_from_one_ip_after_five_failures(client, superuser):
+    superuser.set_password("the-right-password-2026")
+    superuser.save()
+    url = reverse("admin:login")
+    for _ in range(5):
+        client.post(url, {"username": "boss", "password": "wrong"}, REMOTE_ADDR="10.0.0.1")
+    locked = client.post(
+        url, {"username": "boss", "password": "the-right-password-2026"}, REMOTE_ADDR="10.0.0.1"
+    )
+    assert locked.status_code == 429
+    other_ip = client.post(
+        url, {"username": "boss", "password": "the-right-password-2026"}, REMOTE_ADDR="10.0.0.2"
+    )
+    assert other_ip.status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_session_ends_twelve_hours_after_sign_in_however_active(admin_client):
+    url = reverse("admin:index")
+    assert admin_client.get(url).status_code == 200
+    session = admin_client.session
+    session[SESSION_STARTED_KEY] = int(time.time()) - settings.SESSION_ABSOLUTE_SECONDS - 1
+    session.save()
+    assert admin_client.get(url).status_code == 302
+
+
+@pytest.mark.django_db
+def test_activity_pushes_the_idle_expiry_back(admin_client):
+    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    admin_client.get(reverse("admin:index"))
+    session = admin_client.session
+    session[SESSION_SEEN_KEY] = int(time.time()) - 120
+    session.save()
+    stored = Session.objects.filter(pk=session.session_key)
+    stored.update(expire_date=timezone.now() + timedelta(minutes=1))
+    admin_client.get(reverse("admin:index"))
+    assert stored.get().expire_date > timezone.now() + timedelta(minutes=25)
