@@ -1,0 +1,105 @@
+"""Fixtures for end-to-end tests in headless Chromium (tests marked ``browser``).
+
+Browser tests drive Debian's Chromium (/usr/bin/chromium) through Playwright's sync API.
+Playwright's own browser downloads (``playwright install``) cannot be fetched here, so the
+fixtures never use them: where /usr/bin/chromium is missing, every browser test is skipped
+with the command that installs it.
+"""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+CHROMIUM_PATH = Path("/usr/bin/chromium")
+CHROMIUM_MISSING = f"Chromium not installed at {CHROMIUM_PATH}; `apt-get install -y chromium`"
+# Without the networking flags Chromium keeps calling Google's hosts, which this closed
+# network refuses; --no-sandbox because tests and CI run as root.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS_DIR = Path(settings.BASE_DIR) / "var" / "test-artifacts"
+DEFAULT_TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="package")
+def chromium():
+    """One headless Debian Chromium (a Playwright ``Browser``) for all tests in tests/browser.
+
+    Package scope: Playwright stops, and the environment is restored, before tests outside
+    this package run.
+    """
+    if not CHROMIUM_PATH.exists():
+        pytest.skip(CHROMIUM_MISSING)
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with pytest.MonkeyPatch.context() as env:
+        # Playwright's sync API keeps an asyncio event loop running in the test thread, and
+        # Django then refuses ORM calls from that thread (SynchronousOnlyOperation): the test's
+        # own fixtures and the teardown flush. Those calls are plain synchronous code, so the
+        # check is lifted while Playwright runs; the live server answers from its own thread.
+        # Never set process-wide: subprocesses inherit it (`check --deploy` reports async.E001).
+        env.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM_PATH),
+                headless=True,
+                args=CHROMIUM_ARGS,
+            )
+            try:
+                yield browser
+            finally:
+                browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium):
+    """A fresh page in its own context (no cookies shared between tests)."""
+    context = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="en-CA")
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def artifacts_dir():
+    """var/test-artifacts/, where browser tests leave screenshots for people to look at."""
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS_DIR
+
+
+@pytest.fixture
+def superuser_credentials(django_user_model):
+    """A superuser with a known password: (username, password)."""
+    username, password = "browser-admin", "browser-test-passphrase-2026"
+    user = django_user_model(
+        username=username, email="browser-admin@caseload.example", is_staff=True, is_superuser=True
+    )
+    user.set_password(password)
+    user.save()
+    return username, password
+
+
+@pytest.fixture
+def admin_login(live_server, browser_page):
+    """Signs in through the admin login form, as a person would (so django-axes sees a real
+    request); returns the page, on the page the login redirected to."""
+
+    def login(username, password):
+        browser_page.goto(f"{live_server.url}/admin/login/")
+        browser_page.fill("input[name=username]", username)
+        browser_page.fill("input[name=password]", password)
+        with browser_page.expect_navigation():
+            browser_page.click("button[type=submit]")
+        return browser_page
+
+    return login
