@@ -1,8 +1,13 @@
 """The base every Caseload ModelAdmin shares: unfold look, history, no full-table counts."""
 
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
+from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.paginator import InfinitePaginator
+from unfold.utils import parse_date_str
 
 
 class CaseloadAdmin(SimpleHistoryAdmin, ModelAdmin):
@@ -23,3 +28,24 @@ class CaseloadTabularInline(TabularInline):
 class CaseloadStackedInline(StackedInline):
     extra = 0
     tab = True
+
+
+class LocalDateRangeFilter(RangeDateFilter):
+    """A date range on a datetime field, read as whole Vancouver days (both ends included).
+
+    unfold's RangeDateFilter compares a datetime with a bare date, which drops the last day.
+    """
+
+    def queryset(self, request, queryset):
+        filters = {}
+        value_from = parse_date_str(self.used_parameters.get(f"{self.parameter_name}_from") or "")
+        value_to = parse_date_str(self.used_parameters.get(f"{self.parameter_name}_to") or "")
+        if value_from:
+            filters[f"{self.parameter_name}__gte"] = _local_midnight(value_from)
+        if value_to:
+            filters[f"{self.parameter_name}__lt"] = _local_midnight(value_to + timedelta(days=1))
+        return queryset.filter(**filters)
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))

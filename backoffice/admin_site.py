@@ -1,8 +1,15 @@
-"""unfold callbacks: the environment badge and the sidebar grouped by the clinic's work."""
+"""unfold callbacks: environment badge, staff dashboard, sidebar grouped by the clinic's work."""
+
+from datetime import timedelta
 
 from django.conf import settings
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from backoffice.caseload.selectors import authorizations_expiring
+from backoffice.messaging.models import OutboxMessage, OutboxStatus
+from backoffice.scheduling.selectors import appointments_on
 
 
 def environment_callback(request):
@@ -64,3 +71,41 @@ def sidebar_navigation(request):
             ],
         },
     ]
+
+
+def dashboard_callback(request, context):
+    """The staff home: today's work at a glance, each figure linking to its list."""
+    today = timezone.localdate()
+    tomorrow = today + timedelta(days=1)
+    appointments_url = reverse("admin:scheduling_appointment_changelist")
+    authorizations_url = reverse("admin:caseload_authorization_changelist")
+    context["caseload_cards"] = [
+        {
+            "title": _("Appointments today"),
+            "value": appointments_on(day=today).count(),
+            "icon": "event",
+            "href": f"{appointments_url}?starts_at_from={today:%Y-%m-%d}"
+            f"&starts_at_to={today:%Y-%m-%d}",
+        },
+        {
+            "title": _("Appointments tomorrow"),
+            "value": appointments_on(day=tomorrow).count(),
+            "icon": "event_upcoming",
+            "href": f"{appointments_url}?starts_at_from={tomorrow:%Y-%m-%d}"
+            f"&starts_at_to={tomorrow:%Y-%m-%d}",
+        },
+        {
+            "title": _("Authorizations expiring within 14 days"),
+            "value": authorizations_expiring(within_days=14).count(),
+            "icon": "hourglass_bottom",
+            "href": f"{authorizations_url}?valid_until_from={today:%Y-%m-%d}"
+            f"&valid_until_to={today + timedelta(days=14):%Y-%m-%d}",
+        },
+        {
+            "title": _("Messages that failed to send"),
+            "value": OutboxMessage.objects.filter(status=OutboxStatus.FAILED).count(),
+            "icon": "error",
+            "href": reverse("admin:messaging_outboxmessage_changelist") + "?status__exact=failed",
+        },
+    ]
+    return context

@@ -278,6 +278,7 @@ UNFOLD = {
     "SHOW_VIEW_ON_SITE": False,
     "SHOW_LANGUAGES": True,
     "ENVIRONMENT": "backoffice.admin_site.environment_callback",
+    "DASHBOARD_CALLBACK": "backoffice.admin_site.dashboard_callback",
     "LOGIN": {"redirect_after": lambda request: reverse_lazy("admin:index")},
     "STYLES": [lambda request: static("backoffice/caseload.css")],
     "SIDEBAR": {

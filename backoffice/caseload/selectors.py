@@ -1,8 +1,16 @@
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import F, Q, QuerySet
+from django.utils import timezone
 
-from backoffice.caseload.models import Client, PayerRate, ServiceType, Therapist, TherapistRate
+from backoffice.caseload.models import (
+    Authorization,
+    Client,
+    PayerRate,
+    ServiceType,
+    Therapist,
+    TherapistRate,
+)
 
 
 def clients_of_therapist(*, therapist: Therapist) -> QuerySet[Client]:
@@ -30,4 +38,12 @@ def payer_rate_in_force(*, payer_id: int, service_type: ServiceType, on: date) -
         )
         .order_by("-effective_from")
         .first()
+    )
+
+
+def authorizations_expiring(*, within_days: int = 14) -> QuerySet[Authorization]:
+    """Authorizations whose expiry falls between today and `within_days` from now."""
+    today = timezone.localdate()
+    return Authorization.objects.filter(
+        valid_until__gte=today, valid_until__lte=today + timedelta(days=within_days)
     )

@@ -68,8 +68,8 @@ class OutboxMessage(models.Model):
             models.Index(fields=["-created_at"]),
             models.Index(
                 fields=["status", "next_attempt_at"],
-                condition=Q(status__in=["pending", "sending"]),
-                name="outbox_due_idx",
+                condition=Q(status__in=["pending", "sending", "failed"]),
+                name="outbox_open_idx",
             ),
         ]
 

@@ -4,11 +4,10 @@ from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import (
     AutocompleteSelectFilter,
     ChoicesDropdownFilter,
-    RangeDateFilter,
 )
 from unfold.decorators import display
 
-from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
+from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline, LocalDateRangeFilter
 from backoffice.scheduling.models import (
     Appointment,
     AppointmentStatus,
@@ -78,7 +77,7 @@ class AppointmentAdmin(CaseloadAdmin):
     ]
     list_select_related = ["therapist", "billing_client", "service_type", "room__site"]
     list_filter = [
-        ("starts_at", RangeDateFilter),
+        ("starts_at", LocalDateRangeFilter),
         ("therapist", AutocompleteSelectFilter),
         ("billing_client", AutocompleteSelectFilter),
         ("status", ChoicesDropdownFilter),

@@ -1,4 +1,7 @@
+from datetime import date, datetime, time, timedelta
+
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from backoffice.caseload.models import Client
 from backoffice.scheduling.models import Appointment
@@ -25,3 +28,9 @@ def appointments_for_client_name(
     (billing_client, starts_at) index, so the cost does not grow with years of appointments.
     """
     return appointments.filter(billing_client__in=clients_matching(term=term).values("pk"))
+
+
+def appointments_on(*, day: date) -> QuerySet[Appointment]:
+    """Appointments starting on a local (Vancouver) calendar day."""
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    return Appointment.objects.filter(starts_at__gte=start, starts_at__lt=start + timedelta(days=1))
