@@ -16,8 +16,9 @@ def test_dashboard_figures(admin_client):
     today = timezone.localdate()
     late_evening = timezone.make_aware(datetime.combine(today, time(23, 0)))
     AppointmentFactory(starts_at=late_evening, ends_at=late_evening + timedelta(minutes=50))
-    AppointmentFactory(starts_at=late_evening + timedelta(hours=2),
-                       ends_at=late_evening + timedelta(hours=3))
+    AppointmentFactory(
+        starts_at=late_evening + timedelta(hours=2), ends_at=late_evening + timedelta(hours=3)
+    )
     AuthorizationFactory(valid_until=today + timedelta(days=10))
     AuthorizationFactory(valid_until=today + timedelta(days=40))
     OutboxMessageFactory(status=OutboxStatus.FAILED)
