@@ -10,7 +10,6 @@ from pathlib import Path
 
 import environ
 from django.templatetags.static import static
-from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -158,7 +157,7 @@ AXES_ENABLE_ADMIN = False  # accounts.admin shows sign-in attempts in the unfold
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=1 if PRODUCTION else 0)
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 LOGIN_URL = "portal:login"
-LOGIN_REDIRECT_URL = "portal:home"
+LOGIN_REDIRECT_URL = "landing"
 LOGOUT_REDIRECT_URL = "portal:login"
 
 # Sessions: 30 minutes idle, 12 hours at most (SessionLimitsMiddleware refreshes the expiry).
@@ -279,7 +278,6 @@ UNFOLD = {
     "SHOW_LANGUAGES": True,
     "ENVIRONMENT": "backoffice.admin_site.environment_callback",
     "DASHBOARD_CALLBACK": "backoffice.admin_site.dashboard_callback",
-    "LOGIN": {"redirect_after": lambda request: reverse_lazy("admin:index")},
     "STYLES": [lambda request: static("backoffice/caseload.css")],
     "SIDEBAR": {
         "show_search": True,

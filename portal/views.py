@@ -8,6 +8,11 @@ from portal.filters import ClientFilter
 from portal.tables import ClientTable
 
 
+def landing(request):
+    """After sign-in, and at the site root: staff go to the admin, therapists to the portal."""
+    return redirect("admin:index" if request.user.is_staff else "portal:home")
+
+
 class TherapistRequiredMixin(LoginRequiredMixin):
     """Portal pages belong to therapists; staff are sent to the admin."""
 

@@ -30,7 +30,11 @@ PRODUCTION_ENV = {
 
 
 def run_manage(*args, env):
-    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k != "DEBUG"}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in PRODUCTION_ENV and k not in ("DEBUG", "DJANGO_ENV")
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -68,10 +72,23 @@ def test_production_uses_postgres_redis_s3_and_the_esp():
     ], result.stderr
 
 
-def test_embedded_defaults_keep_everything_under_var():
-    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
-    assert settings.TIME_ZONE == "America/Vancouver" and settings.USE_TZ
-    assert [code for code, _ in settings.LANGUAGES] == ["en", "fr-ca"]
+def test_embedded_defaults_need_no_variables():
+    code = (
+        "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], "
+        "s.HUEY['huey_class'], s.EMAIL_BACKEND, s.SMS_TRANSPORT, s.TIME_ZONE, s.USE_TZ, "
+        "*[code for code, _ in s.LANGUAGES])"
+    )
+    result = run_manage("shell", "--no-imports", "-c", code, env={})
+    assert result.stdout.split() == [
+        "django.db.backends.sqlite3",
+        "huey.SqliteHuey",
+        "django.core.mail.backends.filebased.EmailBackend",
+        "console",
+        "America/Vancouver",
+        "True",
+        "en",
+        "fr-ca",
+    ], result.stderr
 
 
 def test_argon2_is_the_password_hasher():

@@ -58,3 +58,11 @@ def test_portal_client_list_queries_do_not_grow_with_the_caseload(client):
             assert client.get(reverse("portal:home")).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 6
+
+
+def test_sign_in_lands_staff_in_the_admin_and_therapists_in_the_portal(client, superuser):
+    therapist = TherapistFactory()
+    client.force_login(therapist.user)
+    assert client.get(reverse("landing"))["Location"] == reverse("portal:home")
+    client.force_login(superuser)
+    assert client.get(reverse("landing"))["Location"] == reverse("admin:index")
