@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.admin.views.main import ORDER_VAR
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import (
@@ -103,7 +104,12 @@ class AppointmentAdmin(CaseloadAdmin):
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
             return queryset, False
-        return appointments_for_client_name(appointments=queryset, term=search_term), False
+        # Unsorted by the user: the default order, newest first.
+        newest_first = ORDER_VAR not in request.GET
+        appointments = appointments_for_client_name(
+            appointments=queryset, term=search_term, newest_first=newest_first
+        )
+        return appointments, False
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
