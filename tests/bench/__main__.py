@@ -1,0 +1,202 @@
+"""`make bench` (python -m tests.bench): QUALITY P1-P3 for every page in tests/bench/pages.py.
+
+Builds or reuses the 5k and 500k databases, measures each in its own process, alternating
+the scales over several rounds (these machines are noisy), and prints one row per bar and
+page. Exits 1 when any figure misses its bar.
+
+    make bench BENCH_ARGS="--rounds 5 --only appointments --sql"
+"""
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from typing import NamedTuple
+
+from tests.bench.databases import BASE_DIR, BENCH_TODAY, SCALES, ensure_database, scale_env
+from tests.bench.pages import PAGES
+
+MAX_QUERIES = 8  # P1
+MAX_RATIO = 1.3  # P2
+SMALL, LARGE = SCALES
+
+
+def run_measure(scale, *arguments: str) -> dict:
+    command = [sys.executable, "-m", "tests.bench.measure", "--today", BENCH_TODAY, *arguments]
+    done = subprocess.run(
+        command, cwd=BASE_DIR, env=scale_env(scale), check=True, stdout=subprocess.PIPE, text=True
+    )
+    return json.loads(done.stdout)
+
+
+def choose_context() -> dict[str, str]:
+    """For each context key, the value listing most rows at the scale where it lists fewest."""
+    small, large = (run_measure(scale, "--candidates") for scale in SCALES)
+    chosen = {}
+    for key, at_small in small.items():
+        at_large = large[key]
+        chosen[key] = max(
+            sorted(at_small), key=lambda value: min(at_small[value], at_large.get(value, 0))
+        )
+    return chosen
+
+
+def combine(rounds: list[dict]) -> dict:
+    """One result per page from several rounds: all times pooled, the usual query count."""
+    combined = {**rounds[0], "pages": {}}
+    for name, first in rounds[0]["pages"].items():
+        pages = [r["pages"][name] for r in rounds]
+        times = [t for page in pages for t in page["times_ms"]]
+        combined["pages"][name] = {
+            **first,
+            "times_ms": times,
+            "median_ms": statistics.median(times),
+            "queries": Counter(page["queries"] for page in pages).most_common(1)[0][0],
+            "queries_seen": sorted({q for page in pages for q in page["queries_seen"]}),
+            "big_counts": sorted({sql for page in pages for sql in page["big_counts"]}),
+        }
+    return combined
+
+
+class Row(NamedTuple):
+    id: str
+    page: str
+    bar: str
+    passed: bool
+    queries_5k: int | None = None
+    queries_500k: int | None = None
+    ms_5k: float | None = None
+    ms_500k: float | None = None
+    ratio: float | None = None
+
+
+COLUMNS = [  # header, Row field, format
+    ("id", "id", "{}"), ("page", "page", "{}"), ("queries 5k", "queries_5k", "{}"),
+    ("queries 500k", "queries_500k", "{}"), ("ms 5k", "ms_5k", "{:.1f}"),
+    ("ms 500k", "ms_500k", "{:.1f}"), ("ratio", "ratio", "{:.2f}"), ("bar", "bar", "{}"),
+    ("result", "passed", "{}"),
+]  # fmt: skip
+
+
+def rows(small: dict, large: dict) -> list[Row]:
+    """Three rows a page: P1 query counts, P2 time ratio, P3 big COUNT/DISTINCT queries (the
+    query columns of a P3 row count those)."""
+    table = []
+    for name, at_large in large["pages"].items():
+        at_small = small["pages"][name]
+        q_small, q_large = at_small["queries"], at_large["queries"]
+        ms_small, ms_large = at_small["median_ms"], at_large["median_ms"]
+        big_small, big_large = len(at_small["big_counts"]), len(at_large["big_counts"])
+        table += [
+            Row("P1", name, f"same, <= {MAX_QUERIES}", q_small == q_large <= MAX_QUERIES,
+                queries_5k=q_small, queries_500k=q_large),
+            Row("P2", name, f"<= {MAX_RATIO}", ms_large / ms_small <= MAX_RATIO,
+                ms_5k=ms_small, ms_500k=ms_large, ratio=ms_large / ms_small),
+            Row("P3", name, "no big COUNT/DISTINCT", big_large == 0,
+                queries_5k=big_small, queries_500k=big_large),
+        ]  # fmt: skip
+    return table
+
+
+def print_table(table: list[Row]) -> None:
+    def cell(row: Row, field: str, template: str) -> str:
+        value = getattr(row, field)
+        if value is None:
+            return ""
+        if field == "passed":
+            return "pass" if value else "FAIL"
+        return template.format(value)
+
+    cells = [[cell(row, field, template) for _, field, template in COLUMNS] for row in table]
+    headers = [header for header, _, _ in COLUMNS]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+    numeric = {2, 3, 4, 5, 6}
+
+    def line(values):
+        return "  ".join(
+            v.rjust(w) if i in numeric else v.ljust(w)
+            for i, (v, w) in enumerate(zip(values, widths, strict=True))
+        ).rstrip()
+
+    print(line(headers))
+    print(line(["-" * w for w in widths]))
+    for values in cells:
+        print(line(values))
+
+
+def explain(small: dict, large: dict, table: list[Row], show_sql: bool) -> None:
+    """The SQL behind any missed bar (or every page with --sql)."""
+    failed = {row.page for row in table if not row.passed}
+    for name, at_large in large["pages"].items():
+        if not show_sql and name not in failed:
+            continue
+        print(f"\n{name}: {at_large['url']} {at_large['params']}")
+        for label, result in (("5k", small), ("500k", large)):
+            page = result["pages"][name]
+            print(f"  {label}: {page['queries']} queries (seen {page['queries_seen']})")
+            for sql in page["sql"]:
+                print(f"    {sql[:300]}")
+        for sql in at_large["big_counts"]:
+            print(f"  P3 offender: {sql[:300]}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="QUALITY P1-P3 on the list pages.")
+    parser.add_argument("--rounds", type=int, default=3, help="alternations of the scales")
+    parser.add_argument("--runs", type=int, default=5, help="timed requests a page per round")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed requests first")
+    parser.add_argument("--only", default="", help="only pages whose name contains this")
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the databases")
+    parser.add_argument("--sql", action="store_true", help="print every page's SQL")
+    args = parser.parse_args(argv)
+    if not any(args.only.lower() in page.name.lower() for page in PAGES):
+        parser.error(f"no page matches {args.only!r}")
+
+    for scale in SCALES:
+        print(f"Database {scale.name}: ", end="", flush=True)
+        seconds = ensure_database(scale, rebuild=args.rebuild)
+        print("cached" if seconds is None else f"built in {seconds:.0f} s", flush=True)
+
+    started = time.perf_counter()
+    chosen = json.dumps(choose_context())
+    options = ["--runs", str(args.runs), "--warmup", str(args.warmup), "--only", args.only]
+    options += ["--context", chosen]
+    results = {scale.name: [] for scale in SCALES}
+    for round_ in range(args.rounds):
+        order = SCALES if round_ % 2 == 0 else SCALES[::-1]
+        for scale in order:
+            results[scale.name].append(run_measure(scale, *options))
+    small, large = combine(results[SMALL.name]), combine(results[LARGE.name])
+    context = large["context"]
+    print(
+        f"Measured in {time.perf_counter() - started:.0f} s: {args.rounds} rounds x {args.runs} "
+        f"runs a page and scale. Therapist {context['therapist']}, month "
+        f"{context['month_first']}..{context['month_last']}; payer {context['payer']}, expiry "
+        f"month {context['expiry_month_first']}..{context['expiry_month_last']}; last name "
+        f"{context['last_name']!r}."
+    )
+    print(f"Big tables (P3): {', '.join(large['big_tables'])}\n")
+    table = rows(small, large)
+    print_table(table)
+    explain(small, large, table, args.sql)
+    uneven = {
+        name: (small["pages"][name]["rows"], page["rows"])
+        for name, page in large["pages"].items()
+        if small["pages"][name]["rows"] != page["rows"]
+    }
+    for name, (rows_small, rows_large) in uneven.items():
+        print(f"Note: {name} lists {rows_small} rows at 5k, {rows_large} at 500k.")
+    missed = [row for row in table if not row.passed]
+    print(
+        f"\n{len(missed)} of {len(table)} figures miss their bar."
+        if missed
+        else f"\nAll {len(table)} figures meet their bars."
+    )
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

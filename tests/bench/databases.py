@@ -1,0 +1,108 @@
+"""The two bench databases: built once with migrate + seed_demo, cached under var/bench/.
+
+Both have the same 200 therapists and 5,000 clients (same seed); they differ only in how
+many weeks of appointments they hold at the same weekly density: ~5,000 (three weeks) and
+~500,000 (five years, QUALITY's "5 years kept"). So a page shows the same rows at both
+scales and only the history behind it grows. The cache key is a hash of fixtures/demo.py,
+the seed_demo command, every migration and the seed arguments.
+"""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+BENCH_DIR = BASE_DIR / "var" / "bench"
+# Fixed, so the cached databases never depend on the build day; its month (February) holds
+# the whole 5k span and no holiday closure.
+BENCH_TODAY = "2026-02-18"
+SEED_ARGS = [
+    "--seed",
+    "1",
+    "--today",
+    BENCH_TODAY,
+    "--therapists",
+    "200",
+    "--clients",
+    "5000",
+    "--payers",
+    "10",
+]
+
+
+class Scale(NamedTuple):
+    name: str
+    appointments: int
+
+
+SCALES = [Scale("5k", 5_000), Scale("500k", 500_000)]
+
+
+def database_dir(scale: Scale) -> Path:
+    return BENCH_DIR / scale.name
+
+
+def scale_env(scale: Scale) -> dict[str, str]:
+    """The environment of every process that touches this scale's database."""
+    var_dir = database_dir(scale)
+    return {
+        **os.environ,
+        "CASELOAD_VAR_DIR": str(var_dir),
+        # Explicit, so a developer's .env (e.g. a PostgreSQL DATABASE_URL) is not used.
+        "DATABASE_URL": f"sqlite:///{var_dir / 'caseload.sqlite3'}",
+        "DJANGO_ENV": "development",
+        "DEBUG": "0",
+        "REDIS_URL": "",
+    }
+
+
+def seed_args(scale: Scale) -> list[str]:
+    return [*SEED_ARGS, "--appointments", str(scale.appointments)]
+
+
+def cache_key(scale: Scale) -> str:
+    digest = hashlib.sha256()
+    sources = [
+        BASE_DIR / "fixtures" / "demo.py",
+        BASE_DIR / "fixtures" / "management" / "commands" / "seed_demo.py",
+    ]
+    sources += sorted(
+        path
+        for path in BASE_DIR.glob("**/migrations/*.py")
+        if not {".venv", "var", "node_modules"} & set(path.relative_to(BASE_DIR).parts)
+    )
+    for path in sources:
+        digest.update(str(path.relative_to(BASE_DIR)).encode())
+        digest.update(path.read_bytes())
+    digest.update(" ".join(seed_args(scale)).encode())
+    return digest.hexdigest()
+
+
+def _run(args: list[str], env: dict[str, str]) -> None:
+    subprocess.run(
+        [sys.executable, *args], cwd=BASE_DIR, env=env, check=True, stdout=subprocess.DEVNULL
+    )
+
+
+def ensure_database(scale: Scale, *, rebuild: bool = False) -> float | None:
+    """Build the scale's database unless an up-to-date one is cached; the build seconds."""
+    var_dir = database_dir(scale)
+    key_file = var_dir / "bench-key"
+    key = cache_key(scale)
+    if not rebuild and key_file.exists() and key_file.read_text() == key:
+        return None
+    shutil.rmtree(var_dir, ignore_errors=True)
+    # static/: whitenoise warns on every request when STATIC_ROOT is missing.
+    (var_dir / "static").mkdir(parents=True)
+    env = scale_env(scale)
+    started = time.perf_counter()
+    _run(["manage.py", "migrate", "--noinput", "-v", "0"], env)
+    _run(["manage.py", "seed_demo", *seed_args(scale)], env)
+    seconds = time.perf_counter() - started
+    key_file.write_text(key)  # last: an interrupted build is rebuilt next time
+    return seconds

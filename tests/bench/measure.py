@@ -1,0 +1,192 @@
+"""Measure every page on one bench database; prints JSON (run by tests.bench).
+
+    CASELOAD_VAR_DIR=var/bench/5k DEBUG=0 python -m tests.bench.measure --today 2026-02-18 \
+        --context '{"therapist": "110", "payer_month": "2 2026-04", "last_name": "Smith"}'
+
+For each page: the SQL of every request (counted with connection.execute_wrapper), the
+wall time of `runs` requests after `warmup` ones, and the queries that COUNT or SELECT
+DISTINCT over a big table (QUALITY P3).
+"""
+
+import argparse
+import gc
+import json
+import os
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from datetime import date, timedelta
+
+BIG_TABLE_ROWS = 100_000
+COUNTING = re.compile(r"\bCOUNT\s*\(|\bSELECT\s+DISTINCT\b", re.IGNORECASE)
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
+    import django
+
+    django.setup()
+
+
+def big_tables() -> list[str]:
+    """Appointments, their clients and both history tables, plus any table over 100k rows."""
+    from django.apps import apps
+    from django.db import connection
+
+    from backoffice.scheduling.models import Appointment
+
+    tables = {
+        Appointment._meta.db_table,
+        Appointment.clients.through._meta.db_table,
+        Appointment.history.model._meta.db_table,
+        apps.get_model("scheduling", "HistoricalAppointment_clients")._meta.db_table,
+    }
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
+            if cursor.fetchone()[0] > BIG_TABLE_ROWS:
+                tables.add(table)
+    return sorted(tables)
+
+
+def counts_big_table(sql: str, tables: list[str]) -> bool:
+    return bool(COUNTING.search(sql)) and any(f'"{table}"' in sql for table in tables)
+
+
+def month_of(day: date) -> tuple[date, date]:
+    first = day.replace(day=1)
+    return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def candidates(today: date) -> dict[str, dict[str, int]]:
+    """Rows each candidate context value would list; the parent picks values that fill a
+    page at both scales, so both scales render the same number of rows."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    from backoffice.caseload.models import Authorization, Client
+    from backoffice.scheduling.models import Appointment
+
+    first, last = month_of(today)
+    in_month = Appointment.objects.filter(starts_at__date__range=(first, last))
+    therapists = in_month.values_list("therapist").annotate(n=Count("id"))
+    expiring = (
+        Authorization.objects.annotate(month=TruncMonth("valid_until"))
+        .values_list("payer", "month")
+        .annotate(n=Count("id"))
+    )
+    clients = Client.objects.values_list("last_name").annotate(n=Count("id"))
+    billed = Appointment.objects.values_list("billing_client__last_name").annotate(n=Count("id"))
+    billed = dict(billed)
+    return {
+        "therapist": {str(therapist): n for therapist, n in therapists},
+        "payer_month": {f"{payer} {month:%Y-%m}": n for payer, month, n in expiring},
+        # Enough clients for the client search, and their appointments for that search.
+        "last_name": {name: min(n, billed.get(name, 0)) for name, n in clients},
+    }
+
+
+def bench_context(chosen: dict[str, str], today: date) -> dict:
+    """Every value page parameters may name, from the values chosen by the parent."""
+    from backoffice.caseload.models import Client, Therapist
+
+    therapist = int(chosen["therapist"])
+    payer, expiry_month = chosen["payer_month"].split()
+    month_first, month_last = month_of(today)
+    expiry_first, expiry_last = month_of(date.fromisoformat(f"{expiry_month}-01"))
+    return {
+        "therapist": therapist,
+        "therapist_user": Therapist.objects.get(pk=therapist).user_id,
+        "client": Client.objects.filter(primary_therapist=therapist).order_by("pk")[0].pk,
+        "payer": int(payer),
+        "last_name": chosen["last_name"],
+        "month_first": month_first.isoformat(),
+        "month_last": month_last.isoformat(),
+        "expiry_month_first": expiry_first.isoformat(),
+        "expiry_month_last": expiry_last.isoformat(),
+    }
+
+
+def measure(pages, *, runs: int, warmup: int, today: date, chosen: dict[str, str]) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    User = get_user_model()
+    superuser = User.objects.filter(username="bench-superuser").first()
+    if superuser is None:
+        superuser = User.objects.create_superuser("bench-superuser", "bench@caseload.example")
+    tables = big_tables()
+    context = bench_context(chosen, today)
+    browsers = {"superuser": Client(), "therapist": Client()}
+    browsers["superuser"].force_login(superuser)
+    browsers["therapist"].force_login(User.objects.get(pk=context["therapist_user"]))
+
+    results = {}
+    for page in pages:
+        url = reverse(page.url)
+        params = {key: value.format(**context) for key, value in page.params.items()}
+        browser = browsers[page.user]
+        times, counts, statements = [], [], {}
+        for run in range(warmup + runs):
+            captured = []
+
+            def capture(execute, sql, params_, many, context_, captured=captured):
+                captured.append(sql)
+                return execute(sql, params_, many, context_)
+
+            gc.collect()
+            with connection.execute_wrapper(capture):
+                started = time.perf_counter()
+                response = browser.get(url, params)
+                elapsed = time.perf_counter() - started
+            if response.status_code != 200:
+                raise SystemExit(f"{page.name}: HTTP {response.status_code} for {url} {params}")
+            shown = response.content.count(b'name="_selected_action"')
+            if run >= warmup:
+                times.append(elapsed * 1000)
+                counts.append(len(captured))
+                for sql in captured:
+                    statements[sql] = statements.get(sql, 0) + 1
+        results[page.name] = {
+            "url": url,
+            "params": params,
+            "times_ms": times,
+            "median_ms": statistics.median(times),
+            # The usual count: the session's idle refresh adds a write at most once a minute.
+            "queries": Counter(counts).most_common(1)[0][0],
+            "queries_seen": sorted(set(counts)),
+            "rows": shown,
+            "sql": list(statements),
+            "big_counts": [sql for sql in statements if counts_big_table(sql, tables)],
+        }
+    return {"context": context, "big_tables": tables, "pages": results}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--today", type=date.fromisoformat, required=True)
+    parser.add_argument("--only", default="", help="measure only pages whose name has this")
+    parser.add_argument("--candidates", action="store_true", help="print candidate values")
+    parser.add_argument("--context", type=json.loads, help="the chosen values, as JSON")
+    args = parser.parse_args(argv)
+    setup_django()
+    if args.candidates:
+        json.dump(candidates(args.today), sys.stdout)
+        return
+    from tests.bench.pages import PAGES
+
+    pages = [page for page in PAGES if args.only.lower() in page.name.lower()]
+    result = measure(
+        pages, runs=args.runs, warmup=args.warmup, today=args.today, chosen=args.context
+    )
+    json.dump(result, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

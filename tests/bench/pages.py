@@ -1,0 +1,54 @@
+"""The pages `make bench` measures: add a row to PAGES to measure one more page.
+
+A row is (name, URL name, query parameters, who signs in). Parameter values may name a
+context value in braces, filled in from the bench database (see measure.bench_context):
+
+    {therapist}           a therapist with a full page of appointments in the bench month
+    {month_first}         the first and last days of the bench month (YYYY-MM-DD)
+    {month_last}
+    {payer}               a payer with a full page of authorizations expiring in the month
+    {expiry_month_first}  of its first and last days
+    {expiry_month_last}
+    {last_name}           a client last name that fills the client and appointment searches
+    {client}              a client of {therapist}
+
+Values are picked so that both scales list the same number of rows (a full page where
+possible) and are the same at both scales: the figures then compare history, not rows.
+
+Who signs in: "superuser" (a staff superuser) or "therapist" (the user of {therapist}).
+"""
+
+from typing import NamedTuple
+
+
+class Page(NamedTuple):
+    name: str
+    url: str
+    params: dict[str, str]
+    user: str = "superuser"
+
+
+APPOINTMENTS = "admin:scheduling_appointment_changelist"
+CLIENTS = "admin:caseload_client_changelist"
+AUTHORIZATIONS = "admin:caseload_authorization_changelist"
+
+MONTH = {"starts_at_from": "{month_first}", "starts_at_to": "{month_last}"}
+EXPIRY_MONTH = {"valid_until_from": "{expiry_month_first}", "valid_until_to": "{expiry_month_last}"}
+BY_THERAPIST = {"therapist__id__exact": "{therapist}"}
+SEARCH = {"q": "{last_name}"}
+
+PAGES = [
+    Page("appointments", APPOINTMENTS, {}),
+    Page("appointments: therapist + month", APPOINTMENTS, {**BY_THERAPIST, **MONTH}),
+    Page("appointments: search last name", APPOINTMENTS, SEARCH),
+    Page("clients", CLIENTS, {}),
+    Page("clients: therapist", CLIENTS, {"primary_therapist__id__exact": "{therapist}"}),
+    Page("clients: search last name", CLIENTS, SEARCH),
+    Page("authorizations", AUTHORIZATIONS, {}),
+    Page(
+        "authorizations: payer + expiry month",
+        AUTHORIZATIONS,
+        {"payer__id__exact": "{payer}", **EXPIRY_MONTH},
+    ),
+    Page("authorizations: search last name", AUTHORIZATIONS, SEARCH),
+]
