@@ -50,3 +50,19 @@ def test_appointment_search_goes_through_the_clients_table(admin_client):
         reverse("admin:scheduling_appointment_changelist"), {"q": "bélanger"}
     )
     assert [a.pk for a in response.context["cl"].result_list] == [match.pk]
+
+
+@pytest.mark.parametrize("clients_named", [3, 60], ids=["rare name", "common name"])
+def test_appointment_search_finds_every_match_newest_first(admin_client, clients_named):
+    therapist = AppointmentFactory().therapist
+    matches = [
+        AppointmentFactory(therapist=therapist, billing_client__last_name="Bélanger")
+        for _ in range(clients_named)
+    ]
+    AppointmentFactory(therapist=therapist, billing_client__last_name="Tremblay")
+    url = reverse("admin:scheduling_appointment_changelist")
+    listed = admin_client.get(url, {"q": "bélanger"}).context["cl"].result_list
+    newest = sorted(matches, key=lambda a: a.starts_at, reverse=True)[:50]
+    assert [a.pk for a in listed] == [a.pk for a in newest]
+    oldest = admin_client.get(url, {"q": "bélanger", "o": "1"}).context["cl"].result_list
+    assert [a.pk for a in oldest][:3] == [a.pk for a in matches[:3]]
