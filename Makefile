@@ -32,7 +32,7 @@ run: migrate
 	@echo "    admin    (administrator)   finance (finance)   reader (read-only)"
 	@echo "    therapist (a therapist, portal)"
 	@echo ""
-	PORT=$(PORT) $(VENV)/bin/honcho start -f Procfile web worker
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" PORT=$(PORT) honcho start -f Procfile web worker
 
 test: install
 	DJANGO_ENV=test $(PY) -m pytest $(PYTEST_ARGS)

@@ -170,6 +170,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr-ca", _("French (Canada)"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["backoffice.formats"]
 TIME_ZONE = "America/Vancouver"
 USE_I18N = True
 USE_TZ = True
@@ -261,6 +262,8 @@ LOGGING = {
         "vonage": {"level": "ERROR"},
         "urllib3": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # The Huey consumer attaches its own handler; propagating would print every line twice.
+        "huey": {"level": "INFO", "propagate": False},
     },
 }
 

@@ -66,3 +66,20 @@ def test_sign_in_lands_staff_in_the_admin_and_therapists_in_the_portal(client, s
     assert client.get(reverse("landing"))["Location"] == reverse("portal:home")
     client.force_login(superuser)
     assert client.get(reverse("landing"))["Location"] == reverse("admin:index")
+
+
+def test_the_status_filter_lists_active_or_deactivated_clients(client):
+    therapist = TherapistFactory()
+    active = ClientFactory(primary_therapist=therapist)
+    gone = ClientFactory(primary_therapist=therapist, is_active=False)
+    client.force_login(therapist.user)
+    for value, expected in [("true", [active]), ("false", [gone]), ("", [active, gone])]:
+        response = client.get(reverse("portal:home"), {"is_active": value})
+        assert {c.pk for c in response.context["table"].data} == {c.pk for c in expected}
+
+
+def test_dates_read_the_canadian_way(client):
+    therapist = TherapistFactory()
+    ClientFactory(primary_therapist=therapist, date_of_birth="1985-04-12")
+    client.force_login(therapist.user)
+    assert "1985-04-12" in client.get(reverse("portal:home")).content.decode()
