@@ -353,6 +353,10 @@ class Authorization(models.Model):
     renewal_submitted_at = models.DateTimeField(
         _("renewal documents submitted"), null=True, blank=True
     )
+    renewal_note = models.TextField(_("renewal note"), blank=True)
+    renewal_document = models.FileField(
+        _("renewal document"), upload_to="renewals/%Y/%m/", blank=True
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     history = HistoricalRecords()

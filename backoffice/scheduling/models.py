@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -131,6 +132,46 @@ class Attendance(models.TextChoices):
     ONLINE = "online", _("Online")
 
 
+class Frequency(models.TextChoices):
+    WEEKLY = "weekly", _("Every week")
+    BIWEEKLY = "biweekly", _("Every two weeks")
+
+
+class AppointmentSeries(models.Model):
+    """A recurring booking; each occurrence is an Appointment that can be moved or cancelled."""
+
+    therapist = models.ForeignKey(
+        Therapist, on_delete=models.PROTECT, related_name="series", verbose_name=_("therapist")
+    )
+    billing_client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="series", verbose_name=_("billing client")
+    )
+    frequency = models.CharField(_("repeats"), max_length=10, choices=Frequency.choices)
+    first_starts_at = models.DateTimeField(_("first occurrence"))
+    occurrence_count = models.PositiveSmallIntegerField(_("occurrences"), null=True, blank=True)
+    repeat_until = models.DateField(_("repeat until"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-first_starts_at"]
+        verbose_name = _("appointment series")
+        verbose_name_plural = _("appointment series")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(occurrence_count__isnull=False) | Q(repeat_until__isnull=False),
+                name="series_has_an_end",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_frequency_display()} · #{self.pk}"
+
+
+# Statuses that hold the therapist's and the room's time; cancelled ones free it.
+TIME_HOLDING_STATUSES = ("scheduled", "completed")
+
+
 class Appointment(models.Model):
     """One service delivered by a therapist to one or more clients, one of whom is billed."""
 
@@ -185,6 +226,24 @@ class Appointment(models.Model):
         related_name="appointments",
         verbose_name=_("covering authorization"),
     )
+    missed_session_fee_amount = MoneyField(
+        _("late-cancel / no-show fee"),
+        null=True,
+        blank=True,
+        help_text=_("Charged for a late cancellation or a no-show; empty: nothing charged."),
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    paid_at = models.DateTimeField(
+        _("paid"), null=True, blank=True, help_text=_("When payments covered this session.")
+    )
+    series = models.ForeignKey(
+        AppointmentSeries,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        verbose_name=_("series"),
+    )
     notes = models.TextField(_("administrative notes"), blank=True)
     history = HistoricalRecords(m2m_fields=[clients])
 
@@ -198,6 +257,7 @@ class Appointment(models.Model):
             models.Index(fields=["billing_client", "starts_at"]),
             models.Index(fields=["room", "starts_at"]),
             models.Index(fields=["authorization", "status"]),
+            models.Index(fields=["series", "starts_at"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -233,3 +293,55 @@ class Appointment(models.Model):
             errors["authorization"] = _("This authorization belongs to another client.")
         if errors:
             raise ValidationError(errors)
+
+
+class BadFitReason(models.TextChoices):
+    TWO_CANCELLATIONS = "two-cancellations", _("Two cancelled sessions in a row")
+    NO_SHOW = "no-show", _("Did not show up without cancelling")
+
+
+class BadFitEntry(models.Model):
+    """A client on the Bad Fit list: one open entry per episode, closed when staff remove it."""
+
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="bad_fit_entries", verbose_name=_("client")
+    )
+    therapist = models.ForeignKey(
+        Therapist,
+        on_delete=models.PROTECT,
+        related_name="bad_fit_entries",
+        verbose_name=_("therapist"),
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=BadFitReason.choices)
+    appointments = models.ManyToManyField(
+        Appointment, related_name="bad_fit_entries", verbose_name=_("triggering appointments")
+    )
+    opened_at = models.DateTimeField(_("added"), auto_now_add=True)
+    notes = models.TextField(_("staff notes"), blank=True)
+    resolved_at = models.DateTimeField(_("removed"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("removed by"),
+    )
+    resolution_note = models.TextField(_("why removed"), blank=True)
+    history = HistoricalRecords(m2m_fields=[appointments])
+
+    class Meta:
+        ordering = ["-opened_at"]
+        verbose_name = _("Bad Fit entry")
+        verbose_name_plural = _("Bad Fit list")
+        indexes = [models.Index(fields=["-opened_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=Q(resolved_at__isnull=True),
+                name="bad_fit_one_open_episode_per_client",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.client} · {self.get_reason_display()}"
