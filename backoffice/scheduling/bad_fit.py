@@ -1,0 +1,78 @@
+"""The Bad Fit list: clients added automatically on negative attendance, removed by staff.
+
+Rules (MISSION.md): two cancelled sessions in a row (in time or late), or one no-show.
+One open entry per client per episode: further triggers join the open entry; once staff
+remove the client, only appointments after that removal can start a new episode.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from backoffice.accounts.models import User
+from backoffice.scheduling.models import (
+    Appointment,
+    AppointmentStatus,
+    BadFitEntry,
+    BadFitReason,
+)
+
+CANCELLED = (AppointmentStatus.CANCELLED, AppointmentStatus.LATE_CANCELLED)
+
+
+def bad_fit_evaluate(*, appointment: Appointment) -> BadFitEntry | None:
+    """Apply the Bad Fit rules after `appointment`'s attendance was recorded.
+
+    Returns the open entry the appointment now belongs to, or None when no rule fired.
+    """
+    client_id = appointment.billing_client_id
+    if appointment.status == AppointmentStatus.NO_SHOW:
+        return _record(appointment, BadFitReason.NO_SHOW, [appointment])
+    if appointment.status not in CANCELLED:
+        return None
+    previous = _previous_attended_or_missed(appointment, client_id)
+    if previous is None or previous.status not in CANCELLED:
+        return None
+    return _record(appointment, BadFitReason.TWO_CANCELLATIONS, [previous, appointment])
+
+
+def _previous_attended_or_missed(appointment: Appointment, client_id: int) -> Appointment | None:
+    """The client's session just before this one whose outcome is known, in this episode."""
+    earlier = Appointment.objects.filter(
+        billing_client_id=client_id, starts_at__lt=appointment.starts_at
+    ).exclude(status=AppointmentStatus.SCHEDULED)
+    last_removal = (
+        BadFitEntry.objects.filter(client_id=client_id, resolved_at__isnull=False)
+        .order_by("-resolved_at")
+        .values_list("resolved_at", flat=True)
+        .first()
+    )
+    if last_removal:
+        earlier = earlier.filter(starts_at__gt=last_removal)
+    return earlier.order_by("-starts_at").first()
+
+
+def _record(
+    appointment: Appointment, reason: BadFitReason, triggers: list[Appointment]
+) -> BadFitEntry:
+    client_id = appointment.billing_client_id
+    entry = BadFitEntry.objects.filter(client_id=client_id, resolved_at__isnull=True).first()
+    if entry is None:
+        try:
+            with transaction.atomic():
+                entry = BadFitEntry.objects.create(
+                    client_id=client_id, therapist_id=appointment.therapist_id, reason=reason
+                )
+        except IntegrityError:  # another request opened the episode first
+            entry = BadFitEntry.objects.get(client_id=client_id, resolved_at__isnull=True)
+    entry.appointments.add(*triggers)
+    return entry
+
+
+@transaction.atomic
+def bad_fit_remove(*, entry: BadFitEntry, by: User, note: str) -> BadFitEntry:
+    """Staff take a client off the list; the entry stays, closed, with who, when and why."""
+    entry.resolved_at = timezone.now()
+    entry.resolved_by = by
+    entry.resolution_note = note
+    entry.save(update_fields=["resolved_at", "resolved_by", "resolution_note"])
+    return entry
