@@ -237,6 +237,10 @@ VONAGE_FROM = env.str("VONAGE_FROM", default="Caseload")
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=60)
 
+# Client colour: red when an authorization has this many sessions left or expires this soon.
+CLIENT_RED_SESSIONS_LEFT = env.int("CLIENT_RED_SESSIONS_LEFT", default=2)
+CLIENT_RED_EXPIRY_DAYS = env.int("CLIENT_RED_EXPIRY_DAYS", default=14)
+
 # Security headers; production behind nginx terminating TLS.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

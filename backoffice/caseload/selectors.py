@@ -1,16 +1,37 @@
 from datetime import date, timedelta
 
-from django.db.models import F, Q, QuerySet
+from django.conf import settings
+from django.db import models
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from backoffice.caseload.models import (
     Authorization,
     Client,
+    ClientKind,
+    MissedSessionBilling,
     PayerRate,
     ServiceType,
     Therapist,
     TherapistRate,
 )
+from backoffice.scheduling.models import Appointment, AppointmentStatus
 
 
 def clients_of_therapist(*, therapist: Therapist) -> QuerySet[Client]:
@@ -47,3 +68,170 @@ def authorizations_expiring(*, within_days: int = 14) -> QuerySet[Authorization]
     return Authorization.objects.filter(
         valid_until__gte=today, valid_until__lte=today + timedelta(days=within_days)
     )
+
+
+# --- Authorization usage -------------------------------------------------------------------
+#
+# Correlated subqueries (not JOIN + GROUP BY) so a list page computes usage only for the rows
+# it shows, each through the (authorization, status) index: cost stays flat as years pile up.
+
+MISSED_BILLED_TO_PAYER = MissedSessionBilling.PAYER
+
+
+def _appointments_on_authorization(status: str) -> Subquery:
+    counted = (
+        Appointment.objects.filter(authorization=OuterRef("pk"), status=status)
+        .order_by()
+        .values("authorization")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _sessions_billed_count() -> Value:
+    # Invoices do not exist yet: the billing issue fills this with the used sessions invoiced.
+    return Value(0, output_field=IntegerField())
+
+
+def authorizations_with_usage(
+    queryset: QuerySet[Authorization] | None = None,
+) -> QuerySet[Authorization]:
+    """Authorizations annotated with sessions used, billed and remaining.
+
+    Used = completed sessions charged to the authorization, plus late cancellations and
+    no-shows the payer pays for (its `late_cancel_billing` / `no_show_billing` is "payer"),
+    at most `missed_sessions_billable_count` of those per authorization.
+    Remaining = approved - used, never below 0. Constant queries for any number of rows.
+    """
+    queryset = Authorization.objects.all() if queryset is None else queryset
+    late_cancelled = Case(
+        When(
+            payer__late_cancel_billing=MISSED_BILLED_TO_PAYER,
+            then=_appointments_on_authorization(AppointmentStatus.LATE_CANCELLED),
+        ),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    no_shows = Case(
+        When(
+            payer__no_show_billing=MISSED_BILLED_TO_PAYER,
+            then=_appointments_on_authorization(AppointmentStatus.NO_SHOW),
+        ),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return (
+        queryset.annotate(
+            sessions_completed_count=_appointments_on_authorization(AppointmentStatus.COMPLETED),
+            missed_sessions_count=late_cancelled + no_shows,
+        )
+        .annotate(
+            missed_sessions_used_count=Case(
+                When(
+                    payer__missed_sessions_billable_count__isnull=True,
+                    then=F("missed_sessions_count"),
+                ),
+                default=Least(
+                    F("missed_sessions_count"), F("payer__missed_sessions_billable_count")
+                ),
+                output_field=IntegerField(),
+            )
+        )
+        .annotate(
+            sessions_used_count=F("sessions_completed_count") + F("missed_sessions_used_count"),
+            sessions_billed_count=_sessions_billed_count(),
+        )
+        .annotate(
+            sessions_remaining_count=Greatest(
+                F("sessions_approved") - F("sessions_used_count"), Value(0)
+            )
+        )
+    )
+
+
+def authorization_usage(*, authorization: Authorization) -> Authorization:
+    """One authorization with the same annotations as `authorizations_with_usage`."""
+    return authorizations_with_usage(Authorization.objects.filter(pk=authorization.pk)).get()
+
+
+# --- Client status colour ------------------------------------------------------------------
+
+
+class ClientStatus(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    RED = "red", _("Red")
+    PINK = "pink", _("Pink")
+
+
+def _in_force_and_running_out() -> tuple[Q, Q]:
+    """(in force today, running out): the red rule's two halves, read from settings."""
+    today = timezone.localdate()
+    in_force = Q(valid_from__lte=today, valid_until__gte=today)
+    running_out = Q(sessions_remaining_count__lte=settings.CLIENT_RED_SESSIONS_LEFT) | Q(
+        valid_until__lte=today + timedelta(days=settings.CLIENT_RED_EXPIRY_DAYS)
+    )
+    return in_force, running_out
+
+
+def authorizations_with_status(
+    queryset: QuerySet[Authorization] | None = None,
+) -> QuerySet[Authorization]:
+    """Authorizations with usage and `status`: pink once renewal documents are submitted
+    (pink wins over red), else red when it is in force and few sessions are left or it
+    expires soon, else normal."""
+    in_force, running_out = _in_force_and_running_out()
+    return authorizations_with_usage(queryset).annotate(
+        status=Case(
+            When(renewal_submitted_at__isnull=False, then=Value(ClientStatus.PINK)),
+            When(in_force & running_out, then=Value(ClientStatus.RED)),
+            default=Value(ClientStatus.NORMAL),
+            output_field=CharField(),
+        )
+    )
+
+
+def clients_with_status(queryset: QuerySet[Client] | None = None) -> QuerySet[Client]:
+    """Clients annotated with `status` (ClientStatus), the one rule for every screen.
+
+    Red: an authorization in force has at most CLIENT_RED_SESSIONS_LEFT sessions left or
+    expires within CLIENT_RED_EXPIRY_DAYS days, and no renewal was submitted for it; or a
+    direct client has more than one unpaid session. Pink: renewal documents were submitted
+    for an authorization in force and nothing makes the client red. Otherwise normal.
+    Per-row subqueries, so a list page costs one query however many clients it shows.
+    """
+    queryset = Client.objects.all() if queryset is None else queryset
+    in_force, running_out = _in_force_and_running_out()
+    of_client = Q(client=OuterRef("pk")) & in_force
+    red_authorization = authorizations_with_usage().filter(
+        of_client, running_out, renewal_submitted_at__isnull=True
+    )
+    pink_authorization = Authorization.objects.filter(of_client, renewal_submitted_at__isnull=False)
+    # Until billing exists, "unpaid" = a completed session with no payment date.
+    unpaid = (
+        Appointment.objects.filter(
+            billing_client=OuterRef("pk"), status=AppointmentStatus.COMPLETED, paid_at__isnull=True
+        )
+        .order_by()
+        .values("billing_client")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    more_than_one_unpaid = GreaterThan(Subquery(unpaid, output_field=IntegerField()), 1)
+    return queryset.annotate(
+        status=Case(
+            When(Exists(red_authorization), then=Value(ClientStatus.RED)),
+            When(Q(kind=ClientKind.DIRECT) & more_than_one_unpaid, then=Value(ClientStatus.RED)),
+            When(Exists(pink_authorization), then=Value(ClientStatus.PINK)),
+            default=Value(ClientStatus.NORMAL),
+            output_field=CharField(),
+        )
+    )
+
+
+def client_status(*, client: Client) -> ClientStatus:
+    """One client's colour, by the same query the lists use."""
+    status = clients_with_status(Client.objects.filter(pk=client.pk)).values_list(
+        "status", flat=True
+    )
+    return ClientStatus(status.get())
