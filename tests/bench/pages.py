@@ -51,4 +51,5 @@ PAGES = [
         {"payer__id__exact": "{payer}", **EXPIRY_MONTH},
     ),
     Page("authorizations: search last name", AUTHORIZATIONS, SEARCH),
+    Page("portal: my clients", "portal:home", {}, user="therapist"),
 ]
