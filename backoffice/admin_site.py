@@ -41,6 +41,27 @@ def sidebar_navigation(request):
             ],
         },
         {
+            "title": _("Reports"),
+            "items": [
+                {
+                    "title": _("Week view"),
+                    "icon": "calendar_view_week",
+                    "link": reverse_lazy("reports:week"),
+                    "permission": lambda request: request.user.has_perm(
+                        "scheduling.view_appointment"
+                    ),
+                },
+                {
+                    "title": _("Room utilization"),
+                    "icon": "analytics",
+                    "link": reverse_lazy("reports:utilization"),
+                    "permission": lambda request: request.user.has_perm(
+                        "scheduling.view_roomreservation"
+                    ),
+                },
+            ],
+        },
+        {
             "title": _("Clients"),
             "items": [
                 _model_item(_("Clients"), "groups", "caseload", "client"),

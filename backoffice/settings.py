@@ -237,6 +237,9 @@ VONAGE_FROM = env.str("VONAGE_FROM", default="Caseload")
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=60)
 
+# Room utilization: rooms and therapists using less of their reserved time are highlighted.
+UNDERUSED_THRESHOLD_PERCENT = env.int("UNDERUSED_THRESHOLD_PERCENT", default=50)
+
 # Client colour: red when an authorization has this many sessions left or expires this soon.
 CLIENT_RED_SESSIONS_LEFT = env.int("CLIENT_RED_SESSIONS_LEFT", default=2)
 CLIENT_RED_EXPIRY_DAYS = env.int("CLIENT_RED_EXPIRY_DAYS", default=14)
