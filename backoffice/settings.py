@@ -233,6 +233,9 @@ VONAGE_API_KEY = env.str("VONAGE_API_KEY", default="")
 VONAGE_API_SECRET = env.str("VONAGE_API_SECRET", default="")
 VONAGE_FROM = env.str("VONAGE_FROM", default="Caseload")
 
+# Scheduling: a cancellation less than this many hours before the start is late.
+LATE_CANCEL_WINDOW_HOURS = env.int("LATE_CANCEL_WINDOW_HOURS", default=24)
+
 # Outbox retries: attempt n waits OUTBOX_RETRY_BASE_SECONDS * 2**(n-1).
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=60)

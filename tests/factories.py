@@ -22,7 +22,16 @@ from backoffice.caseload.models import (
     TherapistRate,
 )
 from backoffice.messaging.models import Channel, OutboxMessage, Purpose
-from backoffice.scheduling.models import Appointment, Room, RoomReservation, Site
+from backoffice.scheduling.models import (
+    Appointment,
+    AppointmentSeries,
+    BadFitEntry,
+    BadFitReason,
+    Frequency,
+    Room,
+    RoomReservation,
+    Site,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -175,3 +184,46 @@ class OutboxMessageFactory(factory.django.DjangoModelFactory):
     subject = "Your invoice"
     body_text = "Bonjour Hélène"
     purpose = Purpose.NOTIFICATION
+
+
+class AppointmentSeriesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AppointmentSeries
+
+    therapist = factory.SubFactory(TherapistFactory)
+    billing_client = factory.SubFactory(
+        ClientFactory, primary_therapist=factory.SelfAttribute("..therapist")
+    )
+    frequency = Frequency.WEEKLY
+    first_starts_at = factory.LazyFunction(
+        lambda: timezone.make_aware(timezone.datetime(2026, 3, 2, 10))
+    )
+    occurrence_count = 4
+
+
+class BadFitEntryFactory(factory.django.DjangoModelFactory):
+    """An open Bad Fit entry for a client, triggered by one no-show of theirs."""
+
+    class Meta:
+        model = BadFitEntry
+        skip_postgeneration_save = True
+
+    client = factory.SubFactory(ClientFactory)
+    therapist = factory.SelfAttribute("client.primary_therapist")
+    reason = BadFitReason.NO_SHOW
+
+    @factory.post_generation
+    def triggered_by(entry, create, extracted, **kwargs):
+        if create:
+            entry.appointments.add(
+                *(
+                    extracted
+                    or [
+                        AppointmentFactory(
+                            billing_client=entry.client,
+                            therapist=entry.therapist,
+                            status="no-show",
+                        )
+                    ]
+                )
+            )

@@ -1,10 +1,16 @@
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from backoffice.caseload.models import Client
-from backoffice.scheduling.models import Appointment
+from backoffice.caseload.models import Authorization, Client
+from backoffice.scheduling.models import (
+    TIME_HOLDING_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    RoomReservation,
+)
 
 
 def clients_matching(*, term: str) -> QuerySet[Client]:
@@ -51,3 +57,63 @@ def appointments_on(*, day: date) -> QuerySet[Appointment]:
     """Appointments starting on a local (Vancouver) calendar day."""
     start = timezone.make_aware(datetime.combine(day, time.min))
     return Appointment.objects.filter(starts_at__gte=start, starts_at__lt=start + timedelta(days=1))
+
+
+def appointments_overlapping(
+    *,
+    intervals: list[tuple[datetime, datetime]],
+    therapist_id: int,
+    room_id: int | None = None,
+    exclude_pks: tuple[int, ...] = (),
+) -> list[Appointment]:
+    """Time-holding appointments of the therapist (or in the room) overlapping any interval.
+
+    Intervals are half-open [start, end): one ending at 10:00 leaves 10:00 free. One query
+    for a whole series; callers match each row back to its interval.
+    """
+    if not intervals:
+        return []
+    overlap = Q()
+    for starts_at, ends_at in intervals:
+        overlap |= Q(starts_at__lt=ends_at, ends_at__gt=starts_at)
+    holder = Q(therapist_id=therapist_id)
+    if room_id is not None:
+        holder |= Q(room_id=room_id)
+    return list(
+        Appointment.objects.filter(holder, overlap, status__in=TIME_HOLDING_STATUSES)
+        .exclude(pk__in=exclude_pks)
+        .select_related("therapist", "room__site")
+        .order_by("starts_at")
+    )
+
+
+def room_reservations_of(*, therapist_id: int, room_id: int) -> list[RoomReservation]:
+    """Every weekly block the therapist holds in the room, past, current and future."""
+    return list(RoomReservation.objects.filter(therapist_id=therapist_id, room_id=room_id))
+
+
+def authorization_covering(
+    *, client_id: int, on: date, exclude_appointment_pk: int | None = None
+) -> Authorization | None:
+    """The client's authorization valid on a day with sessions left, the one expiring first.
+
+    Used = its appointments not cancelled in time (a simple count; richer usage selectors
+    live in caseload).
+    """
+    used = (
+        Appointment.objects.filter(authorization=OuterRef("pk"))
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .exclude(pk=exclude_appointment_pk)
+        .order_by()
+        .values("authorization")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return (
+        Authorization.objects.filter(client_id=client_id, valid_from__lte=on, valid_until__gte=on)
+        .annotate(used_count=Coalesce(Subquery(used), 0))
+        .filter(used_count__lt=F("sessions_approved"))
+        .select_related("payer")
+        .order_by("valid_until", "pk")
+        .first()
+    )
