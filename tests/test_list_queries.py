@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from tests.bench.measure import counts_big_table
 from tests.factories import AppointmentFactory, AuthorizationFactory, ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +41,36 @@ def test_list_page_queries_are_few_and_constant(admin_client, page, params):
     factory.create_batch(20)
     many = queries_for(admin_client, url, params)
     assert len(few) == len(many) <= 8, "\n".join(many)
-    assert not [sql for sql in many if "COUNT(" in sql.upper() and "appointment" in sql]
+    assert not [sql for sql in many if counts_big_table(sql, APPOINTMENT_TABLES)]
+
+
+APPOINTMENT_TABLES = ["scheduling_appointment", "scheduling_appointment_clients"]
+
+
+@pytest.mark.parametrize(
+    ("sql", "flagged"),
+    [
+        ('SELECT COUNT(*) AS "__count" FROM "scheduling_appointment"', True),
+        (
+            'SELECT DISTINCT "scheduling_appointment"."starts_at" FROM "scheduling_appointment"',
+            True,
+        ),
+        (
+            'SELECT "c"."id", (SELECT COUNT(*) FROM "scheduling_appointment" U0) FROM "c"',
+            True,
+        ),
+        (
+            'SELECT "caseload_client"."id", COALESCE((SELECT COUNT(U0."id") AS "n" '
+            'FROM "scheduling_appointment" U0 WHERE (U0."billing_client_id" = '
+            '("caseload_client"."id"))), 0) FROM "caseload_client" LIMIT 50',
+            False,
+        ),
+        ('SELECT COUNT(*) FROM "caseload_client"', False),
+    ],
+    ids=["full count", "distinct", "uncorrelated subquery", "per-row subquery", "small table"],
+)
+def test_p3_flags_full_counts_not_per_row_subqueries(sql, flagged):
+    assert counts_big_table(sql, APPOINTMENT_TABLES) == flagged
 
 
 def test_appointment_search_goes_through_the_clients_table(admin_client):

@@ -51,8 +51,37 @@ def big_tables() -> list[str]:
     return sorted(tables)
 
 
+# A subquery that compares with a column of the outer row: Django renders it `= ("t"."c")`.
+OUTER_ROW = re.compile(r'=\s*\(\s*(?:"[^"]+"|\w+)\."[^"]+"\s*\)')
+
+
 def counts_big_table(sql: str, tables: list[str]) -> bool:
-    return bool(COUNTING.search(sql)) and any(f'"{table}"' in sql for table in tables)
+    """A COUNT or SELECT DISTINCT in a statement that reads a big table, unless it sits in a
+    subquery correlated to the outer row (bounded by an index to one row's children)."""
+    if not any(f'"{table}"' in sql for table in tables):
+        return False
+    return any(not _in_correlated_subquery(sql, match.start()) for match in COUNTING.finditer(sql))
+
+
+def _in_correlated_subquery(sql: str, position: int) -> bool:
+    depth = 0
+    for i in range(position - 1, -1, -1):
+        if sql[i] == ")":
+            depth += 1
+        elif sql[i] == "(" and depth:
+            depth -= 1
+        elif sql[i] == "(" and sql[i + 1 :].lstrip().upper().startswith("SELECT"):
+            return bool(OUTER_ROW.search(sql[i : _closing(sql, i) + 1]))
+    return False
+
+
+def _closing(sql: str, opening: int) -> int:
+    depth = 0
+    for i in range(opening, len(sql)):
+        depth += {"(": 1, ")": -1}.get(sql[i], 0)
+        if depth == 0:
+            return i
+    return len(sql) - 1
 
 
 def month_of(day: date) -> tuple[date, date]:
