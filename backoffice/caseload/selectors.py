@@ -10,6 +10,7 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -235,3 +236,38 @@ def client_status(*, client: Client) -> ClientStatus:
         "status", flat=True
     )
     return ClientStatus(status.get())
+
+
+# --- One therapist's caseload ------------------------------------------------------------
+
+
+def therapist_caseload(*, therapist: Therapist) -> list[dict]:
+    """The therapist's clients in four sections (direct or indirect, active or deactivated).
+
+    Each client carries `status` (its colour) and `shown_authorizations`: those in force, or
+    else its latest one, each with usage. Three queries however many clients there are.
+    """
+    today = timezone.localdate()
+    authorizations = authorizations_with_usage(
+        Authorization.objects.select_related("payer")
+    ).order_by("-valid_until", "-pk")
+    clients = clients_with_status(clients_of_therapist(therapist=therapist)).prefetch_related(
+        Prefetch("authorizations", queryset=authorizations, to_attr="authorizations_with_usage")
+    )
+    sections = {
+        (kind, active): {"kind": kind, "is_active": active, "clients": []}
+        for kind in (ClientKind.DIRECT, ClientKind.INDIRECT)
+        for active in (True, False)
+    }
+    for client in clients:
+        in_force = [
+            a for a in client.authorizations_with_usage if a.valid_from <= today <= a.valid_until
+        ]
+        client.shown_authorizations = in_force or client.authorizations_with_usage[:1]
+        sections[(client.kind, client.is_active)]["clients"].append(client)
+    for section in sections.values():
+        section["title"] = _("%(kind)s · %(state)s") % {
+            "kind": ClientKind(section["kind"]).label,
+            "state": _("active") if section["is_active"] else _("deactivated"),
+        }
+    return list(sections.values())
