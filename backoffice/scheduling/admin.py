@@ -1,23 +1,50 @@
-from django.contrib import admin
+from collections.abc import Callable
+
+from django.contrib import admin, messages
 from django.contrib.admin.views.main import ORDER_VAR
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.generic import FormView
 from unfold.contrib.filters.admin import (
     AutocompleteSelectFilter,
     ChoicesDropdownFilter,
 )
-from unfold.decorators import display
+from unfold.decorators import action, display
+from unfold.views import UnfoldModelAdminViewMixin
 
 from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline, LocalDateRangeFilter
+from backoffice.scheduling.forms import (
+    BOOKING_FIELDS,
+    AppointmentAdminForm,
+    AppointmentSeriesAdminForm,
+    MissedSessionFeeDialogForm,
+)
 from backoffice.scheduling.models import (
     Appointment,
+    AppointmentSeries,
     AppointmentStatus,
     Room,
     RoomReservation,
     Site,
 )
 from backoffice.scheduling.selectors import appointments_for_client_name
-from backoffice.scheduling.services import appointment_participants_ensure
+from backoffice.scheduling.services import (
+    appointment_book,
+    appointment_cancel,
+    appointment_complete,
+    appointment_no_show,
+    appointment_participants_ensure,
+    appointment_save_changes,
+    appointment_series_book,
+    appointment_series_cancel_rest,
+)
 
 STATUS_COLOURS = {
     AppointmentStatus.SCHEDULED.label: "info",
@@ -65,12 +92,76 @@ class RoomReservationAdmin(CaseloadAdmin):
     autocomplete_fields = ["room", "therapist"]
 
 
+def appointments_of_client_url(*, client_id: int) -> str:
+    """The appointment list filtered on one billing client (linked from client pages)."""
+    changelist = reverse("admin:scheduling_appointment_changelist")
+    return f"{changelist}?billing_client__id__exact={client_id}"
+
+
+class AppointmentSeriesBookView(UnfoldModelAdminViewMixin, FormView):
+    """Book a weekly or fortnightly series; conflicts are listed per occurrence first."""
+
+    title = _("Book a series")
+    permission_required = ("scheduling.add_appointment",)
+    template_name = "admin/scheduling/appointment/book_series.html"
+
+    def get_form_class(self):
+        return self.model_admin.get_form(
+            self.request,
+            None,
+            change=False,
+            form=AppointmentSeriesAdminForm,
+            fields=BOOKING_FIELDS,
+        )
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            result = appointment_series_book(
+                frequency=data["frequency"],
+                occurrence_count=data.get("occurrence_count"),
+                repeat_until=data.get("repeat_until"),
+                therapist=data["therapist"],
+                billing_client=data["billing_client"],
+                clients=data["clients"],
+                service_type=data["service_type"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                attendance=data["attendance"],
+                room=data.get("room"),
+                fee_amount=data.get("fee_amount"),
+                authorization=data.get("authorization"),
+                notes=data.get("notes", ""),
+                by=self.request.user,
+            )
+        except ValidationError as error:  # a booking made meanwhile
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        count = len(result.appointments)
+        messages.success(
+            self.request,
+            ngettext(
+                "Series #%(pk)s booked: %(count)d appointment.",
+                "Series #%(pk)s booked: %(count)d appointments.",
+                count,
+            )
+            % {"pk": result.series.pk, "count": count},
+        )
+        for warning in result.warnings:
+            messages.warning(self.request, warning)
+        return redirect("admin:scheduling_appointmentseries_change", result.series.pk)
+
+
+DIALOG_CONFIRM = {"form_submit_text": _("Confirm")}
+
+
 @admin.register(Appointment)
 class AppointmentAdmin(CaseloadAdmin):
+    form = AppointmentAdminForm
     list_display = [
         "start",
         "therapist",
-        "billing_client",
+        "client",
         "service_type",
         "place",
         "status_label",
@@ -95,11 +186,35 @@ class AppointmentAdmin(CaseloadAdmin):
         "room",
         "authorization",
     ]
+    # Attendance changes only through the actions below (scheduling.services.TRANSITIONS).
+    readonly_fields = ["status", "cancelled_at", "missed_session_fee_amount", "series"]
     fieldsets = [
         (None, {"fields": ["therapist", "billing_client", "clients", "service_type"]}),
         (_("When and where"), {"fields": ["starts_at", "ends_at", "attendance", "room"]}),
-        (_("Status and billing"), {"fields": ["status", "fee_amount", "authorization", "notes"]}),
+        (
+            _("Status and billing"),
+            {
+                "fields": [
+                    "status",
+                    "fee_amount",
+                    "authorization",
+                    "cancelled_at",
+                    "missed_session_fee_amount",
+                    "series",
+                    "notes",
+                ]
+            },
+        ),
     ]
+    actions = [
+        "complete_selected",
+        "cancel_selected",
+        "no_show_selected",
+        "cancel_rest_selected",
+    ]
+    actions_row = ["complete_one", "cancel_one", "no_show_one", "cancel_rest_one"]
+    actions_detail = ["complete_one", "cancel_one", "no_show_one", "cancel_rest_one"]
+    actions_list = ["book_series"]
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
@@ -111,13 +226,201 @@ class AppointmentAdmin(CaseloadAdmin):
         )
         return appointments, False
 
+    # --- add and change go through the services ----------------------------------------
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            # The form checked the slot; only a booking committed in between lands here.
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            result = appointment_save_changes(appointment=obj, by=request.user)
+        else:
+            data = form.cleaned_data
+            result = appointment_book(
+                therapist=data["therapist"],
+                billing_client=data["billing_client"],
+                clients=data.get("clients") or (),
+                service_type=data["service_type"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                attendance=data["attendance"],
+                room=data.get("room"),
+                fee_amount=data.get("fee_amount"),
+                authorization=data.get("authorization"),
+                notes=data.get("notes", ""),
+                by=request.user,
+            )
+            # The admin goes on with `obj` (related objects, log entry, redirect).
+            obj.pk = result.appointment.pk
+            obj.refresh_from_db()
+        for warning in result.warnings:
+            self.message_user(request, warning, messages.WARNING)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         appointment_participants_ensure(appointment=form.instance)
 
+    # --- attendance actions ------------------------------------------------------------
+
+    def _apply_to_each(
+        self, request: HttpRequest, appointments, service: Callable, done_message: str
+    ) -> None:
+        """Run a service on each appointment; report successes once and each refusal."""
+        done = 0
+        for appointment in appointments:
+            try:
+                service(appointment=appointment, by=request.user)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+
+    @action(description=_("Mark completed"), permissions=["change"])
+    def complete_selected(self, request, queryset):
+        self._apply_to_each(
+            request, queryset, appointment_complete, _("%(count)d appointment(s) completed.")
+        )
+
+    @action(description=_("Cancel (late if within the window)"), permissions=["change"])
+    def cancel_selected(self, request, queryset):
+        self._apply_to_each(
+            request, queryset, appointment_cancel, _("%(count)d appointment(s) cancelled.")
+        )
+
+    @action(description=_("Mark no-show"), permissions=["change"])
+    def no_show_selected(self, request, queryset):
+        self._apply_to_each(
+            request, queryset, appointment_no_show, _("%(count)d appointment(s) marked no-show.")
+        )
+
+    @action(description=_("Cancel the rest of their series"), permissions=["change"])
+    def cancel_rest_selected(self, request, queryset):
+        self._apply_to_each(
+            request,
+            queryset,
+            appointment_series_cancel_rest,
+            _("The rest of %(count)d series cancelled."),
+        )
+
+    def _apply_to_one(
+        self, request: HttpRequest, object_id: str, service: Callable, done_message: str
+    ) -> HttpResponse:
+        appointment = self.get_object(request, object_id)
+        if appointment is None:
+            self.message_user(request, _("No such appointment."), messages.ERROR)
+        else:
+            self._apply_to_each(request, [appointment], service, done_message)
+        return self._back(request)
+
+    def _back(self, request: HttpRequest) -> HttpResponse:
+        """Back to the page the dialog was opened on (htmx) or to the list."""
+        url = request.headers.get("HX-Current-URL", "")
+        if not url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+            url = reverse("admin:scheduling_appointment_changelist")
+        if request.headers.get("HX-Request"):
+            return HttpResponse(headers={"HX-Redirect": url})
+        return HttpResponseRedirect(url)
+
+    @action(
+        description=_("Complete"),
+        permissions=["change"],
+        icon="task_alt",
+        dialog={
+            **DIALOG_CONFIRM,
+            "title": _("Mark this session completed?"),
+            "description": _("It took place; it becomes billable."),
+        },
+    )
+    def complete_one(self, request, form, object_id):
+        return self._apply_to_one(
+            request, object_id, appointment_complete, _("Appointment completed.")
+        )
+
+    @action(
+        description=_("Cancel"),
+        permissions=["change"],
+        icon="event_busy",
+        dialog={
+            "form_submit_text": _("Cancel the appointment"),
+            "title": _("Cancel this appointment?"),
+            "description": _(
+                "Cancelled now: late if less than the cancellation window before it starts."
+            ),
+            "form_class": MissedSessionFeeDialogForm,
+        },
+    )
+    def cancel_one(self, request, form, object_id):
+        fee = form.cleaned_data.get("missed_session_fee_amount")
+
+        def cancel(*, appointment, by):
+            appointment_cancel(appointment=appointment, missed_session_fee_amount=fee, by=by)
+
+        return self._apply_to_one(request, object_id, cancel, _("Appointment cancelled."))
+
+    @action(
+        description=_("No-show"),
+        permissions=["change"],
+        icon="person_off",
+        dialog={
+            "form_submit_text": _("Record the no-show"),
+            "title": _("The client did not come?"),
+            "description": _("Recorded as a no-show; the Bad Fit rules apply."),
+            "form_class": MissedSessionFeeDialogForm,
+        },
+    )
+    def no_show_one(self, request, form, object_id):
+        fee = form.cleaned_data.get("missed_session_fee_amount")
+
+        def no_show(*, appointment, by):
+            appointment_no_show(appointment=appointment, missed_session_fee_amount=fee, by=by)
+
+        return self._apply_to_one(request, object_id, no_show, _("No-show recorded."))
+
+    @action(
+        description=_("Cancel rest of series"),
+        permissions=["change"],
+        icon="event_repeat",
+        dialog={
+            **DIALOG_CONFIRM,
+            "title": _("Cancel this and every later occurrence?"),
+            "description": _("Every scheduled occurrence from this one on is cancelled."),
+        },
+    )
+    def cancel_rest_one(self, request, form, object_id):
+        return self._apply_to_one(
+            request, object_id, appointment_series_cancel_rest, _("Rest of the series cancelled.")
+        )
+
+    @action(
+        description=_("Book a series"),
+        url_path="book-series",
+        permissions=["add"],
+        icon="event_repeat",
+    )
+    def book_series(self, request):
+        return AppointmentSeriesBookView.as_view(model_admin=self)(request)
+
+    # --- columns -----------------------------------------------------------------------
+
     @display(description=_("start"), ordering="starts_at")
     def start(self, appointment):
         return f"{timezone.localtime(appointment.starts_at):%Y-%m-%d %H:%M}"
+
+    @display(description=_("billing client"), ordering="billing_client")
+    def client(self, appointment):
+        return format_html(
+            '<a href="{}" title="{}">{}</a>',
+            appointments_of_client_url(client_id=appointment.billing_client_id),
+            _("All appointments of this client"),
+            appointment.billing_client,
+        )
 
     @display(description=_("place"))
     def place(self, appointment):
@@ -126,3 +429,51 @@ class AppointmentAdmin(CaseloadAdmin):
     @display(description=_("status"), ordering="status", label=STATUS_COLOURS)
     def status_label(self, appointment):
         return appointment.get_status_display()
+
+
+class SeriesAppointmentInline(CaseloadTabularInline):
+    model = Appointment
+    fields = ["starts_at", "ends_at", "room", "status", "fee_amount"]
+    readonly_fields = fields
+    ordering = ["starts_at"]
+    show_change_link = True
+    can_delete = False
+    tab = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("room__site")
+
+
+@admin.register(AppointmentSeries)
+class AppointmentSeriesAdmin(CaseloadAdmin):
+    """Series are booked from the appointment list (Book a series); here they are read."""
+
+    list_display = ["__str__", "therapist", "billing_client", "frequency", "first_occurrence"]
+    list_select_related = ["therapist", "billing_client"]
+    list_filter = [
+        ("therapist", AutocompleteSelectFilter),
+        ("billing_client", AutocompleteSelectFilter),
+        "frequency",
+    ]
+    search_fields = ["billing_client__last_name", "therapist__last_name"]
+    readonly_fields = [
+        "therapist",
+        "billing_client",
+        "frequency",
+        "first_starts_at",
+        "occurrence_count",
+        "repeat_until",
+        "created_at",
+    ]
+    fields = readonly_fields
+    inlines = [SeriesAppointmentInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    @display(description=_("first occurrence"), ordering="first_starts_at")
+    def first_occurrence(self, series):
+        return f"{timezone.localtime(series.first_starts_at):%Y-%m-%d %H:%M}"
