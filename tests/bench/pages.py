@@ -37,6 +37,14 @@ EXPIRY_MONTH = {"valid_until_from": "{expiry_month_first}", "valid_until_to": "{
 BY_THERAPIST = {"therapist__id__exact": "{therapist}"}
 SEARCH = {"q": "{last_name}"}
 
+# The reports. The week is the bench month's 10th: inside the 5k span (the three weeks
+# before the bench day), so both scales show the same week. str.format indexes strings but
+# cannot slice them: "YYYY-MM-" is rebuilt from month_first one character at a time.
+WEEK = "reports:week"
+UTILIZATION = "reports:utilization"
+BENCH_MONTH_10TH = "".join(f"{{month_first[{i}]}}" for i in range(8)) + "10"
+BENCH_MONTH_PERIOD = {"date_from": "{month_first}", "date_to": "{month_last}"}
+
 PAGES = [
     Page("appointments", APPOINTMENTS, {}),
     Page("appointments: therapist + month", APPOINTMENTS, {**BY_THERAPIST, **MONTH}),
@@ -52,4 +60,6 @@ PAGES = [
     ),
     Page("authorizations: search last name", AUTHORIZATIONS, SEARCH),
     Page("portal: my clients", "portal:home", {}, user="therapist"),
+    Page("reports: therapist week", WEEK, {"therapist": "{therapist}", "week": BENCH_MONTH_10TH}),
+    Page("reports: room utilization, month", UTILIZATION, BENCH_MONTH_PERIOD),
 ]
