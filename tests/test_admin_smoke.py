@@ -9,6 +9,7 @@ from django.urls import reverse
 from tests.factories import (
     AppointmentFactory,
     AuthorizationFactory,
+    BadFitEntryFactory,
     OutboxMessageFactory,
     PayerRateFactory,
     RoomReservationFactory,
@@ -26,6 +27,7 @@ def one_of_everything(db):
     TherapistRateFactory(therapist=appointment.therapist)
     RoomReservationFactory(therapist=appointment.therapist, room=appointment.room)
     OutboxMessageFactory()
+    BadFitEntryFactory(client=appointment.billing_client)
     Group.objects.create(name="admin")
     AccessAttempt.objects.create(
         username="someone",
