@@ -156,7 +156,7 @@ def measure(pages, *, runs: int, warmup: int, today: date, chosen: dict[str, str
 
     results = {}
     for page in pages:
-        url = reverse(page.url)
+        url = reverse(page.url, args=[arg.format(**context) for arg in page.args])
         params = {key: value.format(**context) for key, value in page.params.items()}
         browser = browsers[page.user]
         times, counts, statements = [], [], {}

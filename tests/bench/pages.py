@@ -1,7 +1,8 @@
 """The pages `make bench` measures: add a row to PAGES to measure one more page.
 
-A row is (name, URL name, query parameters, who signs in). Parameter values may name a
-context value in braces, filled in from the bench database (see measure.bench_context):
+A row is (name, URL name, query parameters, who signs in, URL path arguments). Parameter
+values and path arguments may name a context value in braces, filled in from the bench
+database (see measure.bench_context):
 
     {therapist}           a therapist with a full page of appointments in the bench month
     {month_first}         the first and last days of the bench month (YYYY-MM-DD)
@@ -26,11 +27,14 @@ class Page(NamedTuple):
     url: str
     params: dict[str, str]
     user: str = "superuser"
+    args: tuple[str, ...] = ()
 
 
 APPOINTMENTS = "admin:scheduling_appointment_changelist"
 CLIENTS = "admin:caseload_client_changelist"
 AUTHORIZATIONS = "admin:caseload_authorization_changelist"
+THERAPIST_CASELOAD = "admin:caseload_therapist_caseload"
+BAD_FIT = "admin:scheduling_badfitentry_changelist"
 
 MONTH = {"starts_at_from": "{month_first}", "starts_at_to": "{month_last}"}
 EXPIRY_MONTH = {"valid_until_from": "{expiry_month_first}", "valid_until_to": "{expiry_month_last}"}
@@ -60,6 +64,9 @@ PAGES = [
     ),
     Page("authorizations: search last name", AUTHORIZATIONS, SEARCH),
     Page("portal: my clients", "portal:home", {}, user="therapist"),
+    Page("therapists: one therapist's clients", THERAPIST_CASELOAD, {}, args=("{therapist}",)),
+    Page("bad fit list", BAD_FIT, {}),
+    Page("bad fit list: search last name", BAD_FIT, SEARCH),
     Page("reports: therapist week", WEEK, {"therapist": "{therapist}", "week": BENCH_MONTH_10TH}),
     Page("reports: room utilization, month", UTILIZATION, BENCH_MONTH_PERIOD),
 ]
