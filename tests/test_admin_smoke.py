@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from tests.factories import (
     AppointmentFactory,
+    AppointmentSeriesFactory,
     AuthorizationFactory,
     BadFitEntryFactory,
     OutboxMessageFactory,
@@ -28,6 +29,7 @@ def one_of_everything(db):
     RoomReservationFactory(therapist=appointment.therapist, room=appointment.room)
     OutboxMessageFactory()
     BadFitEntryFactory(client=appointment.billing_client)
+    AppointmentSeriesFactory(therapist=appointment.therapist)
     Group.objects.create(name="admin")
     AccessAttempt.objects.create(
         username="someone",
