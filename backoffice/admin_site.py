@@ -34,15 +34,8 @@ def sidebar_navigation(request):
             "items": [
                 _model_item(_("Appointments"), "event", "scheduling", "appointment"),
                 _model_item(
-                    _("Room reservations"), "meeting_room", "scheduling", "roomreservation"
+                    _("Recurring series"), "event_repeat", "scheduling", "appointmentseries"
                 ),
-                _model_item(_("Sites"), "apartment", "scheduling", "site"),
-                _model_item(_("Rooms"), "door_front", "scheduling", "room"),
-            ],
-        },
-        {
-            "title": _("Reports"),
-            "items": [
                 {
                     "title": _("Week view"),
                     "icon": "calendar_view_week",
@@ -59,6 +52,11 @@ def sidebar_navigation(request):
                         "scheduling.view_roomreservation"
                     ),
                 },
+                _model_item(
+                    _("Room reservations"), "meeting_room", "scheduling", "roomreservation"
+                ),
+                _model_item(_("Sites"), "apartment", "scheduling", "site"),
+                _model_item(_("Rooms"), "door_front", "scheduling", "room"),
             ],
         },
         {
