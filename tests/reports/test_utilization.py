@@ -81,15 +81,7 @@ def clinic():
     session(t1, room_1, at(date(2026, 3, 16), 9))  # after the period
     session(t1, room_1, at(date(2026, 3, 1), 9))  # before it
     session(t2, room_2, at(date(2026, 3, 11), 14), minutes=75)
-    session(
-        t2,
-        room_2,
-        at(
-            date(2026, 3, 11),
-            15,
-        ),
-        minutes=75,
-    )
+    session(t2, room_2, at(date(2026, 3, 11), 14) + timedelta(minutes=75), minutes=75)
     return {"rooms": (room_1, room_2), "therapists": (t1, t2), "sites": (site_a, site_b)}
 
 
