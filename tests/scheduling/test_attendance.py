@@ -2,13 +2,11 @@
 
 from datetime import timedelta
 from decimal import Decimal
-from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from backoffice.scheduling import services
 from backoffice.scheduling.models import AppointmentStatus, BadFitEntry, BadFitReason
 from backoffice.scheduling.services import (
     TRANSITIONS,
@@ -137,18 +135,22 @@ def test_a_no_show_may_carry_a_fee():
     assert appointment.missed_session_fee_amount == Decimal("80.00")
 
 
-@pytest.mark.parametrize("action", ["cancel", "no-show"])
-def test_cancellations_and_no_shows_go_through_the_bad_fit_rules(action):
-    appointment = AppointmentFactory(starts_at=PAST if action == "no-show" else FUTURE)
-    with mock.patch.object(services, "bad_fit_evaluate") as evaluate:
-        ACTIONS[action](appointment)
-    evaluate.assert_called_once_with(appointment=appointment)
+def test_a_no_show_puts_the_client_on_the_bad_fit_list():
+    appointment = AppointmentFactory(starts_at=PAST)
+    appointment_no_show(appointment=appointment)
+    entry = BadFitEntry.objects.get(client=appointment.billing_client)
+    assert list(entry.appointments.all()) == [appointment]
 
 
-def test_completing_does_not_go_through_the_bad_fit_rules():
-    with mock.patch.object(services, "bad_fit_evaluate") as evaluate:
-        complete(AppointmentFactory(starts_at=PAST))
-    evaluate.assert_not_called()
+def test_a_completed_session_between_two_cancellations_keeps_the_client_off_the_list():
+    first = AppointmentFactory(starts_at=PAST - timedelta(weeks=2))
+    same = {"therapist": first.therapist, "billing_client": first.billing_client}
+    second = AppointmentFactory(starts_at=PAST - timedelta(weeks=1), **same)
+    third = AppointmentFactory(starts_at=FUTURE, **same)
+    appointment_cancel(appointment=first, cancelled_at=first.starts_at - timedelta(days=3))
+    complete(second)
+    appointment_cancel(appointment=third)
+    assert not BadFitEntry.objects.exists()
 
 
 def test_two_cancellations_in_a_row_put_the_client_on_the_bad_fit_list():

@@ -11,9 +11,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from backoffice.scheduling import services
 from backoffice.scheduling.models import Appointment
 from backoffice.scheduling.services import appointment_book
+from backoffice.scheduling.services import booking as services
 from tests.factories import RoomReservationFactory, TherapistFactory
 from tests.scheduling.conftest import local
 

@@ -1,11 +1,9 @@
-"""Booking, moving and recording attendance of appointments (QUALITY R5, R6).
+"""Booking and moving appointments, one at a time or as a series (QUALITY R5).
 
 Every write is one transaction. Conflicts are checked here first, in Python, on every
 database; on PostgreSQL the exclusion constraints of migration 0003 are the last guard
 against two bookings racing, and their IntegrityError becomes the same ValidationError.
 History is recorded by simple-history on each save (`by` becomes the history user).
-No side effect (email, SMS, task) leaves these services yet; when one does, it goes out
-with `transaction.on_commit`.
 """
 
 from collections.abc import Iterable
@@ -13,16 +11,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.utils import formats, timezone
+from django.db import IntegrityError, OperationalError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.accounts.models import User
 from backoffice.caseload.models import Authorization, Client, ClientKind, ServiceType, Therapist
 from backoffice.caseload.selectors import payer_rate_in_force
-from backoffice.scheduling.bad_fit import bad_fit_evaluate
 from backoffice.scheduling.models import (
     TIME_HOLDING_STATUSES,
     Appointment,
@@ -44,17 +40,7 @@ Interval = tuple[datetime, datetime]
 # A series of two years of weekly sessions at most: a typo in "repeat until" stops here.
 MAX_SERIES_OCCURRENCES = 104
 
-S = AppointmentStatus
-# The only moves between statuses; everything else is refused with a message.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    S.SCHEDULED: frozenset({S.COMPLETED, S.CANCELLED, S.LATE_CANCELLED, S.NO_SHOW}),
-    S.COMPLETED: frozenset(),
-    S.CANCELLED: frozenset(),
-    S.LATE_CANCELLED: frozenset(),
-    S.NO_SHOW: frozenset(),
-}
-# Outcomes that can only be recorded once the session has started.
-AFTER_START_ONLY = frozenset({S.COMPLETED, S.NO_SHOW})
+DEADLOCK_DETECTED = "40P01"
 OVERLAP_CONSTRAINTS = ("appointment_no_therapist_overlap", "appointment_no_room_overlap")
 
 
@@ -166,17 +152,24 @@ def appointment_slot_check(*, appointment: Appointment) -> None:
 
 def _save_guarded(appointment: Appointment, **save_kwargs) -> None:
     """Save; a PostgreSQL overlap refusal becomes the ValidationError the Python check gives."""
-    try:
-        with transaction.atomic():
-            appointment.save(**save_kwargs)
-    except IntegrityError as error:
-        if not any(name in str(error) for name in OVERLAP_CONSTRAINTS):
-            raise
-        # The other booking has committed by now, so the check can name it.
-        appointment_slot_check(appointment=appointment)
-        raise ValidationError(
-            _("This time was just booked by someone else; reload and choose another.")
-        ) from error
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                appointment.save(**save_kwargs)
+            return
+        except OperationalError as error:
+            # Two inserts into one exclusion constraint can wait on each other; PostgreSQL
+            # aborts one as a deadlock. Saving again waits for the winner, then meets its row.
+            if attempt == 2 or getattr(error.__cause__, "sqlstate", None) != DEADLOCK_DETECTED:
+                raise
+        except IntegrityError as error:
+            if not any(name in str(error) for name in OVERLAP_CONSTRAINTS):
+                raise
+            # The other booking has committed by now, so the check can name it.
+            appointment_slot_check(appointment=appointment)
+            raise ValidationError(
+                _("This time was just booked by someone else; reload and choose another.")
+            ) from error
 
 
 def _fill_defaults(appointment: Appointment, *, link_authorization: bool = True) -> list[str]:
@@ -514,174 +507,3 @@ def appointment_series_book(
         _appointment_create(appointment, clients=clients, by=by)
         appointments.append(appointment)
     return SeriesBookingResult(series=series, appointments=appointments, warnings=warnings)
-
-
-# --- attendance ---------------------------------------------------------------------------
-
-
-def _transition_check(appointment: Appointment, target: str, *, at: datetime) -> None:
-    if target not in TRANSITIONS[appointment.status]:
-        current = AppointmentStatus(appointment.status)
-        if target == S.COMPLETED and current in (S.CANCELLED, S.LATE_CANCELLED):
-            raise ValidationError(
-                _("Appointment #%(pk)s was cancelled; a cancelled session cannot be completed.")
-                % {"pk": appointment.pk}
-            )
-        raise ValidationError(
-            _("Appointment #%(pk)s is already %(current)s; it cannot be marked %(target)s.")
-            % {
-                "pk": appointment.pk,
-                "current": current.label.lower(),
-                "target": AppointmentStatus(target).label.lower(),
-            }
-        )
-    if target in AFTER_START_ONLY and at < appointment.starts_at:
-        raise ValidationError(
-            _("Appointment #%(pk)s starts %(start)s; it cannot be marked %(target)s before.")
-            % {
-                "pk": appointment.pk,
-                "start": formats.localize(timezone.localtime(appointment.starts_at)),
-                "target": AppointmentStatus(target).label.lower(),
-            }
-        )
-
-
-def _locked(appointment: Appointment) -> Appointment:
-    """Reload under a row lock, so two staff recording attendance at once do it in turn."""
-    appointment.refresh_from_db(from_queryset=Appointment.objects.select_for_update())
-    return appointment
-
-
-def _record_status(
-    appointment: Appointment, status: str, fields: dict, by: User | None
-) -> Appointment:
-    appointment.status = status
-    for name, value in fields.items():
-        setattr(appointment, name, value)
-    _as_user(appointment, by)
-    appointment.save(update_fields=["status", *fields])
-    return appointment
-
-
-@transaction.atomic
-def appointment_complete(*, appointment: Appointment, by: User | None = None) -> Appointment:
-    """Record that a scheduled session took place (only once it has started)."""
-    _locked(appointment)
-    _transition_check(appointment, S.COMPLETED, at=timezone.now())
-    return _record_status(appointment, S.COMPLETED, {}, by)
-
-
-def appointment_cancel_is_late(*, appointment: Appointment, cancelled_at: datetime) -> bool:
-    """Late = less than LATE_CANCEL_WINDOW_HOURS before the start (exactly on it: in time)."""
-    window = timedelta(hours=settings.LATE_CANCEL_WINDOW_HOURS)
-    return appointment.starts_at - cancelled_at < window
-
-
-def _cancel(
-    appointment: Appointment,
-    *,
-    cancelled_at: datetime | None,
-    missed_session_fee_amount: Decimal | None,
-    by: User | None,
-    evaluate_bad_fit: bool = True,
-) -> Appointment:
-    _locked(appointment)
-    cancelled_at = cancelled_at or timezone.now()
-    late = appointment_cancel_is_late(appointment=appointment, cancelled_at=cancelled_at)
-    target = S.LATE_CANCELLED if late else S.CANCELLED
-    _transition_check(appointment, target, at=cancelled_at)
-    if missed_session_fee_amount is not None and not late:
-        raise ValidationError(
-            _("Appointment #%(pk)s is cancelled in time: no missed-session fee applies.")
-            % {"pk": appointment.pk}
-        )
-    _record_status(
-        appointment,
-        target,
-        {"cancelled_at": cancelled_at, "missed_session_fee_amount": missed_session_fee_amount},
-        by,
-    )
-    if evaluate_bad_fit:
-        bad_fit_evaluate(appointment=appointment)
-    return appointment
-
-
-@transaction.atomic
-def appointment_cancel(
-    *,
-    appointment: Appointment,
-    cancelled_at: datetime | None = None,
-    missed_session_fee_amount: Decimal | None = None,
-    by: User | None = None,
-) -> Appointment:
-    """Cancel a scheduled appointment: in time, or late when within the window before it.
-
-    `cancelled_at` (default now) is when the client cancelled. A missed-session fee is only
-    accepted for a late cancellation. The Bad Fit rules are applied afterwards.
-    """
-    return _cancel(
-        appointment,
-        cancelled_at=cancelled_at,
-        missed_session_fee_amount=missed_session_fee_amount,
-        by=by,
-    )
-
-
-@transaction.atomic
-def appointment_no_show(
-    *,
-    appointment: Appointment,
-    missed_session_fee_amount: Decimal | None = None,
-    by: User | None = None,
-) -> Appointment:
-    """Record that the client did not come and did not cancel; Bad Fit rules apply."""
-    _locked(appointment)
-    _transition_check(appointment, S.NO_SHOW, at=timezone.now())
-    _record_status(
-        appointment, S.NO_SHOW, {"missed_session_fee_amount": missed_session_fee_amount}, by
-    )
-    bad_fit_evaluate(appointment=appointment)
-    return appointment
-
-
-@transaction.atomic
-def appointment_series_cancel_rest(
-    *,
-    appointment: Appointment,
-    cancelled_at: datetime | None = None,
-    by: User | None = None,
-) -> list[Appointment]:
-    """Cancel this occurrence and every later scheduled one of its series.
-
-    Only the first cancelled occurrence goes through the Bad Fit rules: withdrawing the
-    rest of a series (a client ending therapy) is not a run of missed sessions.
-    """
-    if appointment.series_id is None:
-        raise ValidationError(
-            _("Appointment #%(pk)s is not part of a series.") % {"pk": appointment.pk}
-        )
-    rest = list(
-        Appointment.objects.select_for_update()
-        .filter(
-            series_id=appointment.series_id,
-            starts_at__gte=appointment.starts_at,
-            status=AppointmentStatus.SCHEDULED,
-        )
-        .order_by("starts_at")
-    )
-    if not rest:
-        raise ValidationError(
-            _("Nothing left to cancel in the series of appointment #%(pk)s.")
-            % {"pk": appointment.pk}
-        )
-    for position, occurrence in enumerate(rest):
-        _cancel(
-            occurrence,
-            cancelled_at=cancelled_at,
-            missed_session_fee_amount=None,
-            by=by,
-            evaluate_bad_fit=position == 0,
-        )
-    if appointment.pk == rest[0].pk:
-        appointment.refresh_from_db()
-    return rest

@@ -1,0 +1,41 @@
+"""Scheduling writes: booking and moving (booking.py), recording attendance (attendance.py)."""
+
+from backoffice.scheduling.services.attendance import (
+    TRANSITIONS,
+    appointment_cancel,
+    appointment_cancel_is_late,
+    appointment_complete,
+    appointment_no_show,
+    appointment_series_cancel_rest,
+)
+from backoffice.scheduling.services.booking import (
+    BookingResult,
+    SeriesBookingResult,
+    appointment_book,
+    appointment_move,
+    appointment_participants_ensure,
+    appointment_save_changes,
+    appointment_series_book,
+    appointment_series_check,
+    appointment_series_plan,
+    appointment_slot_check,
+)
+
+__all__ = [
+    "TRANSITIONS",
+    "BookingResult",
+    "SeriesBookingResult",
+    "appointment_book",
+    "appointment_cancel",
+    "appointment_cancel_is_late",
+    "appointment_complete",
+    "appointment_move",
+    "appointment_no_show",
+    "appointment_participants_ensure",
+    "appointment_save_changes",
+    "appointment_series_book",
+    "appointment_series_cancel_rest",
+    "appointment_series_check",
+    "appointment_series_plan",
+    "appointment_slot_check",
+]
