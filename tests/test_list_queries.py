@@ -96,3 +96,18 @@ def test_appointment_search_finds_every_match_newest_first(admin_client, clients
     assert [a.pk for a in listed] == [a.pk for a in newest]
     oldest = admin_client.get(url, {"q": "bélanger", "o": "1"}).context["cl"].result_list
     assert [a.pk for a in oldest][:3] == [a.pk for a in matches[:3]]
+
+
+def test_appointments_filter_by_payer(admin_client):
+    covered = AppointmentFactory()
+    covered.authorization = AuthorizationFactory(client=covered.billing_client)
+    covered.save()
+    other = AppointmentFactory()
+    other.authorization = AuthorizationFactory(client=other.billing_client)
+    other.save()
+    AppointmentFactory()
+    response = admin_client.get(
+        reverse("admin:scheduling_appointment_changelist"),
+        {"authorization__payer__id__exact": covered.authorization.payer_id},
+    )
+    assert [a.pk for a in response.context["cl"].result_list] == [covered.pk]

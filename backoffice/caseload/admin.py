@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -43,6 +44,7 @@ from backoffice.caseload.services import (
     client_activate,
     client_deactivate,
 )
+from backoffice.scheduling.models import Appointment
 
 # Unfold has no pink label: "primary" (the clinic's accent) stands in for it.
 STATUS_LABELS = {
@@ -329,8 +331,27 @@ class PayerRateAdmin(CaseloadAdmin):
     autocomplete_fields = ["payer", "service_type"]
 
 
+class LatestRowsFormSet(BaseInlineFormSet):
+    """The newest `limit` rows only: a page of a long history, without counting it."""
+
+    limit = 10
+
+    def get_queryset(self):
+        if not hasattr(self, "_latest"):
+            self._latest = super().get_queryset()[: self.limit]
+        return self._latest
+
+
+class LatestAuthorizationsFormSet(LatestRowsFormSet):
+    limit = 5
+
+
 class AuthorizationInline(CaseloadTabularInline):
+    """The client's latest authorizations; each is added and changed on its own page, where
+    the renewal and extension actions are."""
+
     model = Authorization
+    formset = LatestAuthorizationsFormSet
     fields = [
         "payer",
         "reference_number",
@@ -339,7 +360,36 @@ class AuthorizationInline(CaseloadTabularInline):
         "valid_until",
         "renewal_submitted_at",
     ]
-    autocomplete_fields = ["payer"]
+    readonly_fields = fields
+    ordering = ["-valid_until"]
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("payer")
+
+
+class ClientAppointmentInline(CaseloadTabularInline):
+    """The client's latest appointments; the whole history is a link to the filtered list."""
+
+    model = Appointment
+    formset = LatestRowsFormSet
+    fk_name = "billing_client"
+    verbose_name_plural = _("Appointments")
+    fields = ["starts_at", "therapist", "service_type", "attendance", "status", "fee_amount"]
+    readonly_fields = fields
+    ordering = ["-starts_at"]
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("therapist", "service_type")
 
 
 class ClientStatusFilter(admin.SimpleListFilter):
@@ -381,7 +431,7 @@ class ClientAdmin(CaseloadAdmin):
     readonly_fields = ["colour"]
     search_fields = ["last_name", "first_name", "preferred_name", "email"]
     autocomplete_fields = ["primary_therapist"]
-    inlines = [AuthorizationInline]
+    inlines = [AuthorizationInline, ClientAppointmentInline]
     fieldsets = [
         (
             None,

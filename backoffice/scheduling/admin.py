@@ -15,6 +15,7 @@ from django.views.generic import FormView
 from unfold.contrib.filters.admin import (
     AutocompleteSelectFilter,
     ChoicesDropdownFilter,
+    RelatedDropdownFilter,
 )
 from unfold.decorators import action, display
 from unfold.views import UnfoldModelAdminViewMixin
@@ -173,6 +174,7 @@ class AppointmentAdmin(CaseloadAdmin):
         ("therapist", AutocompleteSelectFilter),
         ("billing_client", AutocompleteSelectFilter),
         ("status", ChoicesDropdownFilter),
+        ("authorization__payer", RelatedDropdownFilter),
         "room__site",
         "attendance",
     ]

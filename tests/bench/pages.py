@@ -53,6 +53,14 @@ PAGES = [
     Page("appointments", APPOINTMENTS, {}),
     Page("appointments: therapist + month", APPOINTMENTS, {**BY_THERAPIST, **MONTH}),
     Page("appointments: search last name", APPOINTMENTS, SEARCH),
+    Page(
+        "appointments: payer + status",
+        APPOINTMENTS,
+        {"authorization__payer__id__exact": "{payer}", "status__exact": "completed"},
+    ),
+    Page(
+        "client page with its appointments", "admin:caseload_client_change", {}, args=("{client}",)
+    ),
     Page("clients", CLIENTS, {}),
     Page("clients: therapist", CLIENTS, {"primary_therapist__id__exact": "{therapist}"}),
     Page("clients: search last name", CLIENTS, SEARCH),

@@ -11,16 +11,18 @@ pytestmark = pytest.mark.django_db
 def test_an_admin_edit_records_the_staff_member(admin_client, superuser):
     client = ClientFactory(first_name="Béatrice")
     url = reverse("admin:caseload_client_change", args=[client.pk])
-    form = admin_client.get(url).context["adminform"].form
+    page = admin_client.get(url).context
+    form = page["adminform"].form
     data = {name: form[name].value() or "" for name in form.fields}
-    data.update(
-        {
-            "first_name": "Bea",
-            "is_active": "on",
-            "authorizations-TOTAL_FORMS": "0",
-            "authorizations-INITIAL_FORMS": "0",
-        }
-    )
+    for inline in page["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update(
+            {
+                management[name].html_name: management[name].value()
+                for name in ("TOTAL_FORMS", "INITIAL_FORMS")
+            }
+        )
+    data.update({"first_name": "Bea", "is_active": "on"})
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     latest = client.history.latest()
