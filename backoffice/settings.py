@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "backoffice.caseload",
     "backoffice.scheduling",
     "backoffice.messaging",
+    "backoffice.billing",
     "portal",
     "jobs",
     "fixtures",

@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from backoffice.fields import Language
+
 
 class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
@@ -75,3 +77,31 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} · {self.purpose} · #{self.pk}"
+
+
+class MessageTemplate(models.Model):
+    """The editable subject and text of one kind of message, in one language.
+
+    Placeholders are written {like_this}; each purpose documents the ones it offers and an
+    unknown placeholder is refused when the template is saved, not when a message goes out.
+    """
+
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    language = models.CharField(_("language"), max_length=5, choices=Language.choices)
+    subject = models.CharField(_("subject"), max_length=200)
+    body_text = models.TextField(_("text"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["purpose", "language"]
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purpose", "language"], name="one_template_per_purpose_language"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} · {self.get_language_display()}"
