@@ -7,6 +7,13 @@ import factory
 from django.utils import timezone
 
 from backoffice.accounts.models import User
+from backoffice.billing.models import (
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+)
 from backoffice.caseload.models import (
     Authorization,
     Client,
@@ -227,3 +234,57 @@ class BadFitEntryFactory(factory.django.DjangoModelFactory):
                     ]
                 )
             )
+
+
+# --- Billing ------------------------------------------------------------------------------
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    """An issued invoice to a payer (pass `client=` and `payer=None` for a direct client's)."""
+
+    class Meta:
+        model = Invoice
+
+    payer = factory.SubFactory(PayerFactory)
+    client = None
+    number = factory.Sequence(lambda n: f"INV-2026-{n + 1:05d}")
+    status = InvoiceStatus.ISSUED
+    bill_to_key = factory.Sequence(lambda n: f"test-bill-to-{n}")
+    period_start = date(2026, 3, 1)
+    period_end = date(2026, 3, 31)
+    issued_on = date(2026, 4, 1)
+    due_on = date(2026, 5, 1)
+    subtotal_amount = Decimal("300.00")
+    total_amount = Decimal("300.00")
+
+
+class InvoiceLineFactory(factory.django.DjangoModelFactory):
+    """A live line billing one completed appointment of the invoice's client."""
+
+    class Meta:
+        model = InvoiceLine
+
+    invoice = factory.SubFactory(InvoiceFactory)
+    appointment = factory.SubFactory(AppointmentFactory, status="completed")
+    client = factory.SelfAttribute("appointment.billing_client")
+    therapist = factory.SelfAttribute("appointment.therapist")
+    service_type = factory.SelfAttribute("appointment.service_type")
+    service_date = factory.LazyAttribute(
+        lambda line: timezone.localdate(line.appointment.starts_at)
+    )
+    description = "Individual session"
+    unit_amount = Decimal("150.00")
+    total_amount = factory.SelfAttribute("unit_amount")
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    """An unallocated payment from a payer (pass `client=` and `payer=None` for a client's)."""
+
+    class Meta:
+        model = Payment
+
+    payer = factory.SubFactory(PayerFactory)
+    client = None
+    received_on = date(2026, 4, 15)
+    amount = Decimal("300.00")
+    method = PaymentMethod.CHEQUE
