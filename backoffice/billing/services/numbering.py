@@ -1,0 +1,38 @@
+"""Document numbers: one locked counter row per series and year, so numbers never skip.
+
+The number is taken inside the caller's transaction: if issuing fails afterwards, the
+counter rolls back with it, so a number is never lost (QUALITY R2).
+"""
+
+from django.db import IntegrityError, transaction
+
+from backoffice.billing.models import DocumentCounter, DocumentSeries
+
+NUMBER_DIGITS = 5
+
+
+def document_number_format(*, series: str, year: int, number: int) -> str:
+    """INV-2026-00042, CN-2026-00003, RCP-2026-00107."""
+    return f"{series}-{year}-{number:0{NUMBER_DIGITS}d}"
+
+
+@transaction.atomic
+def document_number_next(*, series: DocumentSeries, year: int) -> str:
+    """The next number of a series in a year, e.g. INV-2026-00042.
+
+    The counter row is locked (SELECT … FOR UPDATE) until the caller's transaction ends, so
+    concurrent issuers queue on it. The first number of a year creates the row; when two
+    transactions race to create it, the loser's insert fails on the unique constraint and it
+    then locks the winner's row.
+    """
+    counter = DocumentCounter.objects.select_for_update().filter(series=series, year=year).first()
+    if counter is None:
+        try:
+            with transaction.atomic():
+                DocumentCounter.objects.create(series=series, year=year, last_number=0)
+        except IntegrityError:
+            pass  # created meanwhile by another transaction: lock theirs below
+        counter = DocumentCounter.objects.select_for_update().get(series=series, year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return document_number_format(series=series, year=year, number=counter.last_number)
