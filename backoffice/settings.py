@@ -278,6 +278,18 @@ LOGGING = {
     },
 }
 
+# Letterhead on invoices, receipts and their emails (synthetic defaults; real values by env).
+LETTERHEAD = {
+    "NAME": env.str("LETTERHEAD_NAME", default="Caseload Counselling"),
+    "ADDRESS": env.str(
+        "LETTERHEAD_ADDRESS", default="400 Example Street, Suite 500\nVancouver BC  V6B 0A0"
+    ),
+    "PHONE": env.str("LETTERHEAD_PHONE", default="604-555-0100"),
+    "EMAIL": env.str("LETTERHEAD_EMAIL", default="billing@caseload.example"),
+    # Empty: psychology and counselling services are GST/HST-exempt, so no number is shown.
+    "GST_NUMBER": env.str("LETTERHEAD_GST_NUMBER", default=""),
+}
+
 # Demo logins exist only when DEBUG is on (fixtures.seed); this is their documented password.
 DEMO_PASSWORD = "caseload-demo-2026"
 

@@ -1,0 +1,302 @@
+"""Invoice and receipt PDFs (xhtml2pdf) in the bill-to's language, with the fields payers ask for.
+
+Rendering reads nothing but the two embedded DejaVu fonts beside this module (QUALITY S6): the
+`link_callback` turns every other URL into an empty data URI, and the xhtml2pdf resource policy
+confines local reads to the fonts directory and refuses the network, so a note holding markup
+or a file path cannot make the server fetch anything.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.template.loader import render_to_string
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+from xhtml2pdf import pisa
+from xhtml2pdf.config.resources import ResourceAccessPolicy
+
+from backoffice.billing.models import (
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+    PaymentAllocation,
+    Receipt,
+)
+from backoffice.fields import Language
+
+logger = logging.getLogger(__name__)
+
+FONTS_DIR = Path(__file__).resolve().parent / "fonts"
+# What a refused URL becomes: an empty inline resource, so nothing is read and the render goes on.
+REFUSED = "data:,"
+CHUNK_LINES = 15
+POLICY = ResourceAccessPolicy.server(base_dir=FONTS_DIR, allow_remote=False)
+
+
+class PdfError(Exception):
+    """xhtml2pdf reported errors while building a document."""
+
+
+def link_callback(uri, rel=None) -> str:
+    """The absolute path of a font file in FONTS_DIR; anything else is refused (S6)."""
+    text = str(uri or "")
+    parts = urlsplit(text)
+    if not parts.scheme and not parts.netloc and parts.path:
+        candidate = (FONTS_DIR / parts.path).resolve()
+        if candidate.parent == FONTS_DIR and candidate.suffix == ".ttf" and candidate.is_file():
+            return str(candidate)
+    # The scheme only: a URL can carry a name or a claim number (S7).
+    logger.warning("PDF resource refused (scheme %r)", parts.scheme or "path")
+    return REFUSED
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Render trusted template output to PDF bytes under the fonts-only resource policy."""
+    out = BytesIO()
+    result = pisa.CreatePDF(
+        html, dest=out, link_callback=link_callback, resource_policy=POLICY, encoding="utf-8"
+    )
+    if result.err:
+        raise PdfError(f"xhtml2pdf reported {result.err} error(s)")
+    return out.getvalue()
+
+
+def money(amount: Decimal | None) -> str:
+    """An amount in the active language: $1,234.56 or 1 234,56 $."""
+    number = formats.number_format(amount or Decimal("0"), 2, use_l10n=True, force_grouping=True)
+    return _("$%(amount)s") % {"amount": number}
+
+
+def day(value: date | None) -> str:
+    return formats.date_format(value, "DATE_FORMAT") if value else ""
+
+
+def percent(rate: Decimal) -> str:
+    number = formats.number_format((rate * 100).normalize(), use_l10n=True)
+    return f"{number} %"
+
+
+def _letterhead() -> dict:
+    letterhead = settings.LETTERHEAD
+    return {
+        "name": letterhead["NAME"],
+        "address_lines": [line for line in letterhead["ADDRESS"].splitlines() if line.strip()],
+        "phone": letterhead["PHONE"],
+        "email": letterhead["EMAIL"],
+        "gst_number": letterhead.get("GST_NUMBER", ""),
+    }
+
+
+def _is_french(language: str) -> bool:
+    return language == Language.FRENCH
+
+
+def _service_name(line: InvoiceLine, language: str) -> str:
+    service = line.service_type
+    return (service.name_fr if _is_french(language) else service.name) or service.name
+
+
+@dataclass
+class _Line:
+    service_date: str
+    service: str
+    detail: str
+    provider: str
+    credentials: str
+    reference: str
+    fee: str
+    tax: str
+    total: str
+
+
+@dataclass
+class _ClientGroup:
+    name: str
+    date_of_birth: str
+    lines: list[_Line] = field(default_factory=list)
+
+    @property
+    def chunks(self) -> list[list[_Line]]:
+        """Short tables: xhtml2pdf splits one long table across pages in quadratic time."""
+        return [self.lines[i : i + CHUNK_LINES] for i in range(0, len(self.lines), CHUNK_LINES)]
+
+
+def _groups(lines: Iterable[InvoiceLine], language: str) -> list[_ClientGroup]:
+    """Lines grouped by client (legal name and date of birth once, as payers read them)."""
+    groups: dict[int, _ClientGroup] = {}
+    for line in lines:
+        client = line.client
+        group = groups.get(client.pk)
+        if group is None:
+            group = groups[client.pk] = _ClientGroup(
+                name=f"{client.first_name} {client.last_name}",
+                date_of_birth=day(client.date_of_birth),
+            )
+        service = _service_name(line, language)
+        therapist = line.therapist
+        group.lines.append(
+            _Line(
+                service_date=day(line.service_date),
+                service=service,
+                detail=line.description if line.description not in {service, ""} else "",
+                provider=f"{therapist.first_name} {therapist.last_name}",
+                credentials=_("%(designation)s, reg. no. %(number)s")
+                % {
+                    "designation": therapist.get_designation_display(),
+                    "number": therapist.registration_number,
+                },
+                reference=line.authorization.reference_number if line.authorization else "",
+                fee=money(line.unit_amount),
+                tax=money(line.tax_amount) if line.tax_amount else "",
+                total=money(line.total_amount),
+            )
+        )
+    return list(groups.values())
+
+
+def _live_lines(invoice: Invoice) -> list[InvoiceLine]:
+    """Prefetched lines when the caller loaded them (ZIP, bench), else one query."""
+    cache = getattr(invoice, "_prefetched_objects_cache", {})
+    if "lines" in cache:
+        return [line for line in cache["lines"] if not line.is_void]
+    return list(_lines_queryset().filter(invoice=invoice))
+
+
+def _lines_queryset() -> QuerySet[InvoiceLine]:
+    return (
+        InvoiceLine.objects.filter(is_void=False)
+        .select_related("client", "therapist", "authorization", "service_type")
+        .order_by("client__last_name", "client__first_name", "client_id", "service_date", "pk")
+    )
+
+
+def invoices_for_documents(queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    """Invoices with everything their PDFs print: a constant number of queries per batch."""
+    return queryset.select_related("payer", "client", "credited_invoice").prefetch_related(
+        Prefetch("lines", queryset=_lines_queryset())
+    )
+
+
+def _bill_to(invoice: Invoice) -> dict:
+    if invoice.payer_id:
+        payer = invoice.payer
+        return {
+            "name": payer.name,
+            "address_lines": payer.billing_address.splitlines(),
+            "vendor_number": payer.vendor_number,
+        }
+    client = invoice.client
+    return {
+        "name": f"{client.first_name} {client.last_name}",
+        "address_lines": client.address.splitlines(),
+        "vendor_number": "",
+    }
+
+
+def invoice_title(invoice: Invoice) -> str:
+    if invoice.kind == InvoiceKind.CREDIT_NOTE:
+        return _("Credit note")
+    return _("Invoice")
+
+
+def invoice_context(invoice: Invoice) -> dict:
+    """What the invoice template prints, formatted in the active language."""
+    lines = _live_lines(invoice)
+    return {
+        "letterhead": _letterhead(),
+        "invoice": invoice,
+        "title": invoice_title(invoice),
+        "number": invoice.number or _("Draft #%(pk)s") % {"pk": invoice.pk},
+        "is_draft": invoice.status == InvoiceStatus.DRAFT,
+        "is_void": invoice.status == InvoiceStatus.VOID,
+        "issued_on": day(invoice.issued_on),
+        "due_on": day(invoice.due_on),
+        "period": f"{day(invoice.period_start)} – {day(invoice.period_end)}",
+        "bill_to": _bill_to(invoice),
+        "credited_number": invoice.credited_invoice.number if invoice.credited_invoice else "",
+        "groups": _groups(lines, invoice.language),
+        "show_tax": any(line.tax_amount for line in lines) or bool(invoice.tax_amount),
+        "subtotal": money(invoice.subtotal_amount),
+        "tax": money(invoice.tax_amount),
+        "total": money(invoice.total_amount),
+        "paid": money(invoice.paid_amount) if invoice.paid_amount else "",
+        "balance": money(invoice.total_amount - invoice.paid_amount),
+    }
+
+
+def invoice_pdf(*, invoice: Invoice) -> bytes:
+    """The invoice (or credit note) as a PDF, in the invoice's language."""
+    with translation.override(invoice.language):
+        html = render_to_string("billing/pdf/invoice.html", invoice_context(invoice))
+    return html_to_pdf(html)
+
+
+def invoice_pdf_filename(invoice: Invoice) -> str:
+    return f"{invoice.number or f'draft-{invoice.pk}'}.pdf"
+
+
+def receipt_language(receipt: Receipt) -> str:
+    client = receipt.payment.client
+    return client.preferred_language if client else Language.ENGLISH
+
+
+def receipt_context(receipt: Receipt) -> dict:
+    """Every service the payment paid, with the provider's credentials, and "paid in full"."""
+    payment = receipt.payment
+    language = receipt_language(receipt)
+    allocations = list(
+        PaymentAllocation.objects.filter(payment=payment)
+        .select_related("invoice")
+        .prefetch_related(Prefetch("invoice__lines", queryset=_lines_queryset()))
+        .order_by("invoice__issued_on", "invoice_id")
+    )
+    lines = [
+        line
+        for allocation in allocations
+        for line in allocation.invoice.lines.all()
+        if not line.is_void
+    ]
+    invoices = [allocation.invoice for allocation in allocations]
+    client = payment.client or (lines[0].client if lines else None)
+    return {
+        "letterhead": _letterhead(),
+        "receipt": receipt,
+        "number": receipt.number,
+        "issued_on": day(receipt.issued_on),
+        "received_on": day(payment.received_on),
+        "method": payment.get_method_display(),
+        "reference": payment.reference,
+        "client_name": f"{client.first_name} {client.last_name}" if client else "",
+        "client_date_of_birth": day(client.date_of_birth) if client else "",
+        "client_address_lines": client.address.splitlines() if client else [],
+        "groups": _groups(lines, language),
+        "show_tax": any(line.tax_amount for line in lines),
+        "invoices": [
+            {"number": invoice.number, "amount": money(allocation.amount)}
+            for invoice, allocation in zip(invoices, allocations, strict=True)
+        ],
+        "amount": money(payment.amount),
+        "credit": money(payment.amount - payment.allocated_amount)
+        if payment.amount > payment.allocated_amount
+        else "",
+        "paid_in_full": bool(invoices)
+        and all(invoice.paid_amount >= invoice.total_amount for invoice in invoices),
+    }
+
+
+def receipt_pdf(*, receipt: Receipt) -> bytes:
+    """The receipt insurers accept, in the client's language."""
+    with translation.override(receipt_language(receipt)):
+        html = render_to_string("billing/pdf/receipt.html", receipt_context(receipt))
+    return html_to_pdf(html)
