@@ -239,7 +239,7 @@ class BadFitEntryFactory(factory.django.DjangoModelFactory):
 # --- Billing ------------------------------------------------------------------------------
 
 
-class InvoiceFactory(factory.django.DjangoModelFactory):
+class IssuedInvoiceFactory(factory.django.DjangoModelFactory):
     """An issued invoice to a payer (pass `client=` and `payer=None` for a direct client's)."""
 
     class Meta:
@@ -258,13 +258,13 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
     total_amount = Decimal("300.00")
 
 
-class InvoiceLineFactory(factory.django.DjangoModelFactory):
+class SessionLineFactory(factory.django.DjangoModelFactory):
     """A live line billing one completed appointment of the invoice's client."""
 
     class Meta:
         model = InvoiceLine
 
-    invoice = factory.SubFactory(InvoiceFactory)
+    invoice = factory.SubFactory(IssuedInvoiceFactory)
     appointment = factory.SubFactory(AppointmentFactory, status="completed")
     client = factory.SelfAttribute("appointment.billing_client")
     therapist = factory.SelfAttribute("appointment.therapist")

@@ -18,8 +18,8 @@ from backoffice.caseload.selectors import ClientStatus, client_status
 from tests.factories import (
     AppointmentFactory,
     ClientFactory,
-    InvoiceFactory,
-    InvoiceLineFactory,
+    IssuedInvoiceFactory,
+    SessionLineFactory,
     PayerFactory,
     PaymentFactory,
 )
@@ -41,7 +41,7 @@ def receipt_numbers(monkeypatch):
 
 def sessions_invoice(*, payer=None, client=None, amounts=("150.00", "150.00"), **kwargs):
     """An issued invoice with one completed session per amount."""
-    invoice = InvoiceFactory(
+    invoice = IssuedInvoiceFactory(
         payer=payer,
         client=client,
         total_amount=sum((D(a) for a in amounts), D(0)),
@@ -53,7 +53,7 @@ def sessions_invoice(*, payer=None, client=None, amounts=("150.00", "150.00"), *
             status="completed", **({"billing_client": client} if client else {})
         )
         lines.append(
-            InvoiceLineFactory(invoice=invoice, appointment=appointment, unit_amount=D(amount))
+            SessionLineFactory(invoice=invoice, appointment=appointment, unit_amount=D(amount))
         )
     return invoice, lines
 

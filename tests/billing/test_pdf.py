@@ -1,11 +1,9 @@
 """Invoice and receipt PDFs: payer fields, language, accents, and no resource fetched (S6)."""
 
-import io
 import logging
 from datetime import date
 from decimal import Decimal
 
-import pypdf
 import pytest
 
 from backoffice.billing.models import InvoiceKind, InvoiceStatus, PaymentAllocation, Receipt
@@ -18,11 +16,10 @@ from backoffice.billing.pdf import (
     receipt_pdf,
 )
 from backoffice.caseload.models import ClientKind, Designation
+from tests.billing.documents import issued_invoice, line_for, pdf_text
 from tests.factories import (
     AuthorizationFactory,
     ClientFactory,
-    InvoiceFactory,
-    InvoiceLineFactory,
     PayerFactory,
     PaymentFactory,
     ServiceTypeFactory,
@@ -30,12 +27,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf_text(content: bytes) -> str:
-    assert content.startswith(b"%PDF")
-    reader = pypdf.PdfReader(io.BytesIO(content))
-    return "\n".join(page.extract_text() for page in reader.pages)
 
 
 @pytest.fixture
@@ -55,7 +46,7 @@ def payer_invoice():
         primary_therapist=therapist,
     )
     authorization = AuthorizationFactory(client=client, payer=payer, reference_number="CLM-55821")
-    invoice = InvoiceFactory(
+    invoice = issued_invoice(
         payer=payer,
         number="INV-2026-00042",
         subtotal_amount=Decimal("1300.00"),
@@ -63,12 +54,12 @@ def payer_invoice():
         notes='<img src="http://169.254.169.254/latest/meta-data/"> file:///etc/passwd',
     )
     for _ in range(2):
-        InvoiceLineFactory(
-            invoice=invoice,
-            appointment__therapist=therapist,
-            appointment__billing_client=client,
+        line_for(
+            invoice,
+            client=client,
             authorization=authorization,
             unit_amount=Decimal("650.00"),
+            total_amount=Decimal("650.00"),
         )
     return invoice
 
@@ -102,9 +93,9 @@ def test_french_payer_gets_a_french_invoice(payer_invoice):
 def test_tax_appears_per_line_only_when_taxable(payer_invoice):
     report = ServiceTypeFactory(code="report", name="Insurer report", tax_rate=Decimal("0.05"))
     line = payer_invoice.lines.first()
-    InvoiceLineFactory(
-        invoice=payer_invoice,
-        appointment__service_type=report,
+    line_for(
+        payer_invoice,
+        service_type=report,
         client=line.client,
         unit_amount=Decimal("200.00"),
         tax_rate=Decimal("0.05"),
@@ -119,7 +110,7 @@ def test_tax_appears_per_line_only_when_taxable(payer_invoice):
 
 
 def test_draft_and_credit_note_say_what_they_are(payer_invoice):
-    credit = InvoiceFactory(
+    credit = issued_invoice(
         payer=payer_invoice.payer,
         kind=InvoiceKind.CREDIT_NOTE,
         number="CN-2026-00001",
@@ -128,7 +119,7 @@ def test_draft_and_credit_note_say_what_they_are(payer_invoice):
     )
     assert "INV-2026-00042" in pdf_text(invoice_pdf(invoice=credit))
     assert "Credit note" in pdf_text(invoice_pdf(invoice=credit))
-    draft = InvoiceFactory(status=InvoiceStatus.DRAFT, number=None)
+    draft = issued_invoice(client=ClientFactory(), status=InvoiceStatus.DRAFT, issued_on=None)
     assert "DRAFT" in pdf_text(invoice_pdf(invoice=draft))
 
 
@@ -192,19 +183,13 @@ def test_receipt_is_paid_in_full_with_provider_credentials():
         primary_therapist=therapist,
         preferred_language="fr-ca",
     )
-    invoice = InvoiceFactory(
-        payer=None,
+    invoice = issued_invoice(
         client=client,
         language="fr-ca",
         total_amount=Decimal("160.00"),
         paid_amount=Decimal("160.00"),
     )
-    InvoiceLineFactory(
-        invoice=invoice,
-        appointment__therapist=therapist,
-        appointment__billing_client=client,
-        unit_amount=Decimal("160.00"),
-    )
+    line_for(invoice, client=client, unit_amount=Decimal("160.00"), total_amount=Decimal("160.00"))
     payment = PaymentFactory(
         payer=None, client=client, amount=Decimal("160.00"), allocated_amount=Decimal("160.00")
     )
