@@ -1,11 +1,18 @@
+from django import forms
 from django.contrib import admin
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from unfold.decorators import action, display
 
 from backoffice.admin_base import CaseloadAdmin
-from backoffice.messaging.models import OutboxMessage, OutboxStatus
+from backoffice.messaging.models import MessageTemplate, OutboxMessage, OutboxStatus
 from backoffice.messaging.services import outbox_retry
+from backoffice.messaging.templates_service import (
+    PLACEHOLDERS,
+    message_template_preview,
+    message_template_validate,
+)
 
 STATUS_COLOURS = {
     OutboxStatus.PENDING.label: "info",
@@ -54,3 +61,49 @@ class OutboxMessageAdmin(CaseloadAdmin):
 
     def has_retry_permission(self, request):
         return request.user.has_perm("messaging.change_outboxmessage")
+
+
+class MessageTemplateForm(forms.ModelForm):
+    class Meta:
+        model = MessageTemplate
+        fields = ["purpose", "language", "subject", "body_text"]
+
+    def clean(self):
+        cleaned = super().clean()
+        purpose = cleaned.get("purpose")
+        if purpose:
+            message_template_validate(
+                purpose=purpose,
+                subject=cleaned.get("subject") or "",
+                body_text=cleaned.get("body_text") or "",
+            )
+        return cleaned
+
+
+@admin.register(MessageTemplate)
+class MessageTemplateAdmin(CaseloadAdmin):
+    """The editable emails: placeholders checked on save, a preview with sample values."""
+
+    form = MessageTemplateForm
+    list_display = ["purpose", "language", "subject", "updated_at"]
+    list_filter = ["purpose", "language"]
+    readonly_fields = ["placeholders", "preview"]
+    fields = ["purpose", "language", "subject", "body_text", "placeholders", "preview"]
+
+    @display(description=_("placeholders"))
+    def placeholders(self, template):
+        offered = PLACEHOLDERS.get(template.purpose) if template.pk else None
+        if not offered:
+            return _("Save the purpose first; its placeholders are then listed here.")
+        return format_html_join("", "<div><code>{{{}}}</code> — {}</div>", offered.items())
+
+    @display(description=_("preview"))
+    def preview(self, template):
+        if not template.pk:
+            return "—"
+        subject, body = message_template_preview(template=template)
+        return format_html(
+            "<div><strong>{}</strong></div><pre style='white-space: pre-wrap'>{}</pre>",
+            subject,
+            body,
+        )
