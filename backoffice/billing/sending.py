@@ -1,0 +1,161 @@
+"""Email issued invoices and receipts: PDF stored, message in the outbox, status followed (R3)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from backoffice.billing.models import Invoice, InvoiceStatus, Receipt, SendStatus
+from backoffice.billing.pdf import day, invoice_pdf, money, receipt_language, receipt_pdf
+from backoffice.messaging.models import Channel, OutboxMessage, OutboxStatus, Purpose
+from backoffice.messaging.services import message_queue
+from backoffice.messaging.templates_service import message_template_render
+
+PDF = "application/pdf"
+
+
+def invoice_recipient(invoice: Invoice) -> str:
+    """The payer's billing email, or the direct client's own."""
+    if invoice.payer_id:
+        return invoice.payer.billing_email
+    return invoice.client.email if invoice.client_id else ""
+
+
+def invoice_pdf_path(invoice: Invoice) -> str:
+    return f"invoices/{invoice.issued_on:%Y}/{invoice.number}.pdf"
+
+
+def receipt_pdf_path(receipt: Receipt) -> str:
+    return f"receipts/{receipt.issued_on:%Y}/{receipt.number}.pdf"
+
+
+def _store(path: str, content: bytes) -> str:
+    # The name must be exactly `path` (storages rename rather than overwrite).
+    if default_storage.exists(path):
+        default_storage.delete(path)
+    return default_storage.save(path, ContentFile(content))
+
+
+def _bill_to_name(invoice: Invoice) -> str:
+    if invoice.payer_id:
+        return invoice.payer.name
+    return f"{invoice.client.first_name} {invoice.client.last_name}"
+
+
+def _record_queued(document, message: OutboxMessage, by) -> None:
+    document.send_status = _send_status(message.status)
+    document.outbox_message = message
+    if by is not None:
+        document._history_user = by
+    document.save(update_fields=["send_status", "outbox_message"])
+
+
+def _send_status(outbox_status: str) -> SendStatus:
+    return {
+        OutboxStatus.SENT: SendStatus.SENT,
+        OutboxStatus.FAILED: SendStatus.FAILED,
+    }.get(outbox_status, SendStatus.QUEUED)
+
+
+@transaction.atomic
+def invoice_send(*, invoice: Invoice, by=None) -> OutboxMessage:
+    """Queue the email of an issued invoice with its PDF attached; once per invoice number.
+
+    The PDF is stored at invoices/<year>/<number>.pdf; the message is sent when the
+    transaction commits and `invoice.send_status` follows it (`documents_send_status_sync`).
+    """
+    if invoice.status != InvoiceStatus.ISSUED or not invoice.number:
+        raise ValidationError(_("Only an issued invoice can be sent."))
+    recipient = invoice_recipient(invoice)
+    if not recipient:
+        raise ValidationError(_("No email address to send invoice %s to.") % invoice.number)
+    dedupe_key = f"invoice:{invoice.pk}:{invoice.number}"
+    message = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
+    if message is None:
+        path = _store(invoice_pdf_path(invoice), invoice_pdf(invoice=invoice))
+        with translation.override(invoice.language):
+            context = {
+                "invoice_number": invoice.number,
+                "bill_to_name": _bill_to_name(invoice),
+                "total": money(invoice.total_amount),
+                "due_date": day(invoice.due_on),
+                "clinic_name": settings.LETTERHEAD["NAME"],
+            }
+        subject, body = message_template_render(
+            purpose=Purpose.INVOICE, language=invoice.language, context=context
+        )
+        message = message_queue(
+            channel=Channel.EMAIL,
+            recipient=recipient,
+            subject=subject,
+            body_text=body,
+            purpose=Purpose.INVOICE,
+            attachments=[{"name": f"{invoice.number}.pdf", "path": path, "mimetype": PDF}],
+            dedupe_key=dedupe_key,
+        )
+    _record_queued(invoice, message, by)
+    return message
+
+
+@transaction.atomic
+def receipt_send(*, receipt: Receipt, by=None) -> OutboxMessage:
+    """Queue the email of a receipt to its client with the PDF attached; once per receipt."""
+    payment = receipt.payment
+    client = payment.client
+    if client is None or not client.email:
+        raise ValidationError(_("No email address to send receipt %s to.") % receipt.number)
+    dedupe_key = f"receipt:{receipt.pk}:{receipt.number}"
+    message = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
+    if message is None:
+        language = receipt_language(receipt)
+        path = _store(receipt_pdf_path(receipt), receipt_pdf(receipt=receipt))
+        with translation.override(language):
+            context = {
+                "receipt_number": receipt.number,
+                "client_name": client.preferred_name or client.first_name,
+                "amount": money(payment.amount),
+                "received_on": day(payment.received_on),
+                "clinic_name": settings.LETTERHEAD["NAME"],
+            }
+        subject, body = message_template_render(
+            purpose=Purpose.RECEIPT, language=language, context=context
+        )
+        message = message_queue(
+            channel=Channel.EMAIL,
+            recipient=client.email,
+            subject=subject,
+            body_text=body,
+            purpose=Purpose.RECEIPT,
+            attachments=[{"name": f"{receipt.number}.pdf", "path": path, "mimetype": PDF}],
+            dedupe_key=dedupe_key,
+        )
+    _record_queued(receipt, message, by)
+    return message
+
+
+def documents_send_status_sync() -> int:
+    """Copy each outbox message's outcome to the invoice or receipt it carries.
+
+    A fixed number of UPDATEs whatever the number of documents (the admin list calls it).
+    Operational status only, so these updates skip history.
+    """
+    changed = 0
+    rules = [
+        (SendStatus.SENT, [OutboxStatus.SENT]),
+        (SendStatus.FAILED, [OutboxStatus.FAILED]),
+        (SendStatus.QUEUED, [OutboxStatus.PENDING, OutboxStatus.SENDING]),
+    ]
+    for model in (Invoice, Receipt):
+        for send_status, outbox_statuses in rules:
+            changed += (
+                model.objects.filter(outbox_message__status__in=outbox_statuses)
+                .filter(~Q(send_status=send_status))
+                .update(send_status=send_status)
+            )
+    return changed

@@ -1,0 +1,127 @@
+"""Sending invoices and receipts: PDF stored, one outbox message, status follows the outbox."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+
+from backoffice.billing.models import InvoiceStatus, Receipt, SendStatus
+from backoffice.billing.sending import documents_send_status_sync, invoice_send, receipt_send
+from backoffice.messaging.models import OutboxMessage, OutboxStatus, Purpose
+from tests.billing.documents import issued_invoice, line_for, pdf_text
+from tests.factories import ClientFactory, PayerFactory, PaymentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def payer_invoice():
+    payer = PayerFactory(name="Pacific Mutual", billing_email="claims@pacific.example")
+    invoice = issued_invoice(payer=payer, number="INV-2026-00042", total_amount=Decimal("150.00"))
+    line_for(invoice, client=ClientFactory(first_name="Hélène", last_name="Côté-Lévesque"))
+    return invoice
+
+
+def test_invoice_is_stored_queued_and_sent_with_its_pdf(
+    payer_invoice, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = invoice_send(invoice=payer_invoice)
+
+    assert default_storage.exists("invoices/2026/INV-2026-00042.pdf")
+    assert message.purpose == Purpose.INVOICE
+    assert message.recipient == "claims@pacific.example"
+    assert message.dedupe_key == f"invoice:{payer_invoice.pk}:INV-2026-00042"
+    payer_invoice.refresh_from_db()
+    assert payer_invoice.outbox_message == message
+    assert payer_invoice.send_status == SendStatus.QUEUED
+
+    [email] = mail.outbox
+    assert email.subject == "Invoice INV-2026-00042 from Caseload Counselling"
+    [(name, content, mimetype)] = email.attachments
+    assert (name, mimetype) == ("INV-2026-00042.pdf", "application/pdf")
+    assert "Hélène Côté-Lévesque" in pdf_text(content)
+
+    documents_send_status_sync()
+    payer_invoice.refresh_from_db()
+    assert payer_invoice.send_status == SendStatus.SENT
+
+
+def test_sending_twice_queues_one_message(payer_invoice):
+    first = invoice_send(invoice=payer_invoice)
+    second = invoice_send(invoice=payer_invoice)
+    assert first == second
+    assert OutboxMessage.objects.count() == 1
+
+
+def test_direct_client_invoice_goes_to_the_client_in_french():
+    client = ClientFactory(email="helene@example.test", preferred_language="fr-ca")
+    invoice = issued_invoice(client=client, language="fr-ca", number="INV-2026-00050")
+    line_for(invoice, client=client)
+
+    message = invoice_send(invoice=invoice)
+
+    assert message.recipient == "helene@example.test"
+    assert message.subject.startswith("Facture INV-2026-00050")
+
+
+def test_draft_or_unreachable_invoices_are_refused():
+    draft = issued_invoice(client=ClientFactory(), status=InvoiceStatus.DRAFT, issued_on=None)
+    with pytest.raises(ValidationError):
+        invoice_send(invoice=draft)
+    no_email = issued_invoice(client=ClientFactory(email=""))
+    with pytest.raises(ValidationError):
+        invoice_send(invoice=no_email)
+    assert not OutboxMessage.objects.exists()
+
+
+def test_failed_email_shows_on_the_invoice_and_a_retry_brings_it_back(payer_invoice):
+    message = invoice_send(invoice=payer_invoice)
+    OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxStatus.FAILED)
+    documents_send_status_sync()
+    payer_invoice.refresh_from_db()
+    assert payer_invoice.send_status == SendStatus.FAILED
+
+    OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxStatus.PENDING)
+    documents_send_status_sync()
+    payer_invoice.refresh_from_db()
+    assert payer_invoice.send_status == SendStatus.QUEUED
+
+
+def test_status_sync_runs_a_fixed_number_of_queries(payer_invoice, django_assert_num_queries):
+    invoice_send(invoice=payer_invoice)
+    for number in range(5):
+        invoice = issued_invoice(payer=payer_invoice.payer, number=f"INV-2026-001{number}")
+        invoice_send(invoice=invoice)
+    OutboxMessage.objects.update(status=OutboxStatus.SENT)
+    with django_assert_num_queries(6):
+        assert documents_send_status_sync() == 6
+
+
+def test_receipt_is_sent_to_the_client_with_its_pdf(django_capture_on_commit_callbacks):
+    client = ClientFactory(first_name="Hélène", email="helene@example.test")
+    payment = PaymentFactory(payer=None, client=client, amount=Decimal("160.00"))
+    receipt = Receipt.objects.create(
+        number="RCP-2026-00003", payment=payment, issued_on=date(2026, 4, 15)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        message = receipt_send(receipt=receipt)
+
+    assert default_storage.exists("receipts/2026/RCP-2026-00003.pdf")
+    assert message.purpose == Purpose.RECEIPT
+    assert message.dedupe_key == f"receipt:{receipt.pk}:RCP-2026-00003"
+    [email] = mail.outbox
+    assert email.to == ["helene@example.test"]
+    assert "RCP-2026-00003" in email.subject
+    assert "$160.00" in email.body
+    receipt.refresh_from_db()
+    assert receipt.outbox_message == message
