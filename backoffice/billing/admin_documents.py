@@ -1,0 +1,250 @@
+"""Invoice documents in the admin: PDF view and download, ZIP, Excel/CSV, issue and send.
+
+`InvoiceDocumentsAdminMixin` goes before the ModelAdmin base of the invoice admin; its action
+names are listed in `document_actions`, `document_actions_list` and `document_actions_detail`
+for that admin to add to `actions`, `actions_list` and `actions_detail`.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from unfold.decorators import action, display
+
+from backoffice.billing.exports import (
+    invoice_lines_csv,
+    invoice_lines_xlsx,
+    invoices_csv,
+    invoices_xlsx,
+)
+from backoffice.billing.models import Invoice, InvoiceLine, InvoiceStatus, SendStatus
+from backoffice.billing.pdf import invoice_pdf, invoice_pdf_filename, invoices_for_documents
+from backoffice.billing.sending import documents_send_status_sync, invoice_send
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ZIP_BATCH = 50
+SEND_COLOURS = {
+    SendStatus.NOT_SENT.label: "info",
+    SendStatus.QUEUED.label: "warning",
+    SendStatus.SENT.label: "success",
+    SendStatus.FAILED.label: "danger",
+}
+
+
+class _Sink:
+    """A write-only file for zipfile whose bytes are handed out as they are written."""
+
+    def __init__(self):
+        self.chunks: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data, self.chunks = b"".join(self.chunks), []
+        return data
+
+
+def invoices_zip_stream(*, invoice_ids: list[int]) -> Iterator[bytes]:
+    """A ZIP of the invoices' PDFs, streamed; two queries per batch of ZIP_BATCH invoices."""
+    sink = _Sink()
+    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for start in range(0, len(invoice_ids), ZIP_BATCH):
+            batch = invoices_for_documents(
+                Invoice.objects.filter(pk__in=invoice_ids[start : start + ZIP_BATCH])
+            ).order_by("pk")
+            for invoice in batch:
+                archive.writestr(invoice_pdf_filename(invoice), invoice_pdf(invoice=invoice))
+                yield sink.take()
+    yield sink.take()
+
+
+def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class InvoiceDocumentsAdminMixin:
+    """PDF, ZIP, Excel/CSV and sending for the invoice ModelAdmin (unfold)."""
+
+    document_actions = [
+        "download_pdfs_zip",
+        "export_invoices_xlsx",
+        "export_invoices_csv",
+        "export_lines_xlsx",
+        "export_lines_csv",
+        "send_selected",
+        "issue_and_send_selected",
+    ]
+    document_actions_list = ["zip_filtered"]
+    document_actions_detail = ["view_pdf", "download_pdf", "send_invoice"]
+
+    # --- URLs -----------------------------------------------------------------------------
+
+    def get_urls(self):
+        prefix = f"{self.model._meta.app_label}_{self.model._meta.model_name}"
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "<int:object_id>/pdf/",
+                view(self.pdf_view),
+                name=f"{prefix}_pdf",
+            ),
+            path(
+                "<int:object_id>/pdf/download/",
+                view(self.pdf_download_view),
+                name=f"{prefix}_pdf_download",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _invoice_or_404(self, request, object_id) -> Invoice:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        queryset = invoices_for_documents(self.get_queryset(request))
+        return get_object_or_404(queryset, pk=object_id)
+
+    def pdf_view(self, request, object_id):
+        invoice = self._invoice_or_404(request, object_id)
+        response = HttpResponse(invoice_pdf(invoice=invoice), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{invoice_pdf_filename(invoice)}"'
+        # The PDF opens in the browser's viewer, inside no frame of another site.
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        return response
+
+    def pdf_download_view(self, request, object_id):
+        invoice = self._invoice_or_404(request, object_id)
+        response = HttpResponse(invoice_pdf(invoice=invoice), content_type="application/pdf")
+        return _attachment(response, invoice_pdf_filename(invoice))
+
+    # --- the list: send status follows the outbox; list actions keep the filters -----------
+
+    def changelist_view(self, request, extra_context=None):
+        documents_send_status_sync()
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None)
+        query = request.GET.urlencode()
+        if context and query:
+            for item in context.get("actions_list") or []:
+                if isinstance(item, dict) and item.get("path", "").endswith("/documents-zip/"):
+                    item["path"] = f"{item['path']}?{query}"
+        return response
+
+    @display(description=_("sending"), ordering="send_status", label=SEND_COLOURS)
+    def send_status_label(self, invoice):
+        return invoice.get_send_status_display()
+
+    # --- detail actions -------------------------------------------------------------------
+
+    @action(description=_("View PDF"), url_path="view-pdf", permissions=["view"])
+    def view_pdf(self, request, object_id):
+        return redirect(reverse("admin:billing_invoice_pdf", args=[object_id]))
+
+    @action(description=_("Download PDF"), url_path="download-pdf", permissions=["view"])
+    def download_pdf(self, request, object_id):
+        return self.pdf_download_view(request, object_id)
+
+    @action(description=_("Send by email"), url_path="send", permissions=["change"])
+    def send_invoice(self, request, object_id):
+        invoice = self._invoice_or_404(request, object_id)
+        self._send(request, [invoice])
+        return redirect(reverse("admin:billing_invoice_change", args=[object_id]))
+
+    # --- list action: a ZIP of everything the current filters show ------------------------
+
+    @action(
+        description=_("PDFs of this list (ZIP)"), url_path="documents-zip", permissions=["view"]
+    )
+    def zip_filtered(self, request):
+        changelist = self.get_changelist_instance(request)
+        queryset = changelist.get_queryset(request)
+        return self._zip_response(queryset)
+
+    # --- bulk actions on selected rows ----------------------------------------------------
+
+    def _zip_response(self, queryset):
+        invoice_ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+        response = StreamingHttpResponse(
+            invoices_zip_stream(invoice_ids=invoice_ids), content_type="application/zip"
+        )
+        return _attachment(response, "invoices.zip")
+
+    @action(description=_("Download PDFs (ZIP)"), permissions=["view"])
+    def download_pdfs_zip(self, request, queryset):
+        return self._zip_response(queryset)
+
+    @action(description=_("Export to Excel"), permissions=["view"])
+    def export_invoices_xlsx(self, request, queryset):
+        response = HttpResponse(invoices_xlsx(queryset=queryset), content_type=XLSX)
+        return _attachment(response, "invoices.xlsx")
+
+    @action(description=_("Export to CSV"), permissions=["view"])
+    def export_invoices_csv(self, request, queryset):
+        response = StreamingHttpResponse(
+            invoices_csv(queryset=queryset), content_type="text/csv; charset=utf-8"
+        )
+        return _attachment(response, "invoices.csv")
+
+    @action(description=_("Export lines to Excel"), permissions=["view"])
+    def export_lines_xlsx(self, request, queryset):
+        lines = InvoiceLine.objects.filter(invoice__in=queryset.values("pk"))
+        response = HttpResponse(invoice_lines_xlsx(queryset=lines), content_type=XLSX)
+        return _attachment(response, "invoice-lines.xlsx")
+
+    @action(description=_("Export lines to CSV"), permissions=["view"])
+    def export_lines_csv(self, request, queryset):
+        lines = InvoiceLine.objects.filter(invoice__in=queryset.values("pk"))
+        response = StreamingHttpResponse(
+            invoice_lines_csv(queryset=lines), content_type="text/csv; charset=utf-8"
+        )
+        return _attachment(response, "invoice-lines.csv")
+
+    def _send(self, request, invoices) -> None:
+        sent, refused = 0, []
+        for invoice in invoices:
+            try:
+                invoice_send(invoice=invoice, by=request.user)
+            except ValidationError as error:
+                refused.append(f"{invoice}: {' '.join(error.messages)}")
+            else:
+                sent += 1
+        if sent:
+            self.message_user(
+                request,
+                ngettext("%d invoice queued for email.", "%d invoices queued for email.", sent)
+                % sent,
+            )
+        for message in refused:
+            self.message_user(request, message, level="warning")
+
+    @action(description=_("Send by email"), permissions=["change"])
+    def send_selected(self, request, queryset):
+        self._send(request, queryset.select_related("payer", "client"))
+
+    @action(description=_("Issue and send by email"), permissions=["change"])
+    def issue_and_send_selected(self, request, queryset):
+        from backoffice.billing.services.invoicing import invoice_issue
+
+        ready = []
+        for invoice in queryset.select_related("payer", "client"):
+            if invoice.status == InvoiceStatus.DRAFT:
+                try:
+                    invoice = invoice_issue(invoice=invoice, by=request.user)
+                except ValidationError as error:
+                    self.message_user(
+                        request, f"{invoice}: {' '.join(error.messages)}", level="warning"
+                    )
+                    continue
+            ready.append(invoice)
+        self._send(request, ready)

@@ -1,0 +1,249 @@
+"""Excel and CSV exports of invoices and invoice lines.
+
+One query per export (`values_list` over the joins, streamed with `iterator`), openpyxl in
+write-only mode so memory stays flat, and every text cell through `spreadsheet_safe` (S5).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from io import BytesIO, StringIO
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from backoffice.billing.models import Invoice, InvoiceLine
+from backoffice.caseload.models import Designation
+from backoffice.reports.exports import spreadsheet_safe
+
+CHUNK_ROWS = 2000
+
+
+def _person(first: str | None, last: str | None) -> str:
+    return f"{first} {last}" if first or last else ""
+
+
+def invoice_headers() -> list[str]:
+    return [
+        _("Number"),
+        _("Kind"),
+        _("Status"),
+        _("Bill to"),
+        _("Our vendor number"),
+        _("Invoice date"),
+        _("Due date"),
+        _("Period from"),
+        _("Period to"),
+        _("Language"),
+        _("Subtotal"),
+        _("Tax"),
+        _("Total"),
+        _("Paid"),
+        _("Balance"),
+        _("Sending"),
+    ]
+
+
+def invoice_rows(queryset: QuerySet[Invoice]) -> Iterator[list]:
+    """One row per invoice, in one query."""
+    values = queryset.order_by("pk").values_list(
+        "number",
+        "kind",
+        "status",
+        "payer__name",
+        "client__first_name",
+        "client__last_name",
+        "payer__vendor_number",
+        "issued_on",
+        "due_on",
+        "period_start",
+        "period_end",
+        "language",
+        "subtotal_amount",
+        "tax_amount",
+        "total_amount",
+        "paid_amount",
+        "send_status",
+    )
+    for (
+        number,
+        kind,
+        status,
+        payer_name,
+        client_first,
+        client_last,
+        vendor_number,
+        issued_on,
+        due_on,
+        period_start,
+        period_end,
+        language,
+        subtotal,
+        tax,
+        total,
+        paid,
+        send_status,
+    ) in values.iterator(chunk_size=CHUNK_ROWS):
+        yield [
+            number or "",
+            kind,
+            status,
+            payer_name or _person(client_first, client_last),
+            vendor_number or "",
+            issued_on,
+            due_on,
+            period_start,
+            period_end,
+            language,
+            subtotal,
+            tax,
+            total,
+            paid,
+            total - paid,
+            send_status,
+        ]
+
+
+def line_headers() -> list[str]:
+    return [
+        _("Invoice"),
+        _("Invoice status"),
+        _("Bill to"),
+        _("Service date"),
+        _("Client legal name"),
+        _("Date of birth"),
+        _("Claim or referral no."),
+        _("Service"),
+        _("Description"),
+        _("Therapist"),
+        _("Designation"),
+        _("Registration no."),
+        _("Fee"),
+        _("Tax rate"),
+        _("Tax"),
+        _("Total"),
+        _("Void"),
+    ]
+
+
+def line_rows(queryset: QuerySet[InvoiceLine]) -> Iterator[list]:
+    """One row per invoice line, in one query."""
+    designations = dict(Designation.choices)
+    values = queryset.order_by("invoice_id", "service_date", "pk").values_list(
+        "invoice__number",
+        "invoice__status",
+        "invoice__payer__name",
+        "invoice__client__first_name",
+        "invoice__client__last_name",
+        "service_date",
+        "client__first_name",
+        "client__last_name",
+        "client__date_of_birth",
+        "authorization__reference_number",
+        "service_type__name",
+        "description",
+        "therapist__first_name",
+        "therapist__last_name",
+        "therapist__designation",
+        "therapist__registration_number",
+        "unit_amount",
+        "tax_rate",
+        "tax_amount",
+        "total_amount",
+        "is_void",
+    )
+    yes, no = _("yes"), ""
+    for row in values.iterator(chunk_size=CHUNK_ROWS):
+        (
+            number,
+            status,
+            payer_name,
+            bill_first,
+            bill_last,
+            service_date,
+            client_first,
+            client_last,
+            date_of_birth,
+            reference,
+            service,
+            description,
+            therapist_first,
+            therapist_last,
+            designation,
+            registration,
+            fee,
+            tax_rate,
+            tax,
+            total,
+            is_void,
+        ) = row
+        yield [
+            number or "",
+            status,
+            payer_name or _person(bill_first, bill_last),
+            service_date,
+            _person(client_first, client_last),
+            date_of_birth,
+            reference or "",
+            service,
+            description,
+            _person(therapist_first, therapist_last),
+            str(designations.get(designation, designation)),
+            registration,
+            fee,
+            tax_rate,
+            tax,
+            total,
+            yes if is_void else no,
+        ]
+
+
+def rows_xlsx(*, title: str, headers: list[str], rows: Iterable[list]) -> bytes:
+    """A one-sheet workbook, write-only, every text cell made safe (S5)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.append([spreadsheet_safe(cell) for cell in headers])
+    for row in rows:
+        sheet.append([spreadsheet_safe(cell) for cell in row])
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def rows_csv(*, headers: list[str], rows: Iterable[list]) -> Iterator[str]:
+    """CSV text, a row at a time (for a streaming response), every text cell made safe (S5)."""
+    buffer = StringIO()
+    writer = csv.writer(buffer)
+    # A byte-order mark so Excel reads the accents as UTF-8.
+    buffer.write("\ufeff")
+    writer.writerow([spreadsheet_safe(cell) for cell in headers])
+    for row in rows:
+        writer.writerow(
+            [
+                spreadsheet_safe(cell) if isinstance(cell, str) else ("" if cell is None else cell)
+                for cell in row
+            ]
+        )
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def invoices_xlsx(*, queryset: QuerySet[Invoice]) -> bytes:
+    return rows_xlsx(title=_("Invoices"), headers=invoice_headers(), rows=invoice_rows(queryset))
+
+
+def invoice_lines_xlsx(*, queryset: QuerySet[InvoiceLine]) -> bytes:
+    return rows_xlsx(title=_("Invoice lines"), headers=line_headers(), rows=line_rows(queryset))
+
+
+def invoices_csv(*, queryset: QuerySet[Invoice]) -> Iterator[str]:
+    return rows_csv(headers=invoice_headers(), rows=invoice_rows(queryset))
+
+
+def invoice_lines_csv(*, queryset: QuerySet[InvoiceLine]) -> Iterator[str]:
+    return rows_csv(headers=line_headers(), rows=line_rows(queryset))
