@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from backoffice.billing import sending
 from backoffice.billing.aging import invoices_with_open_amount
 from backoffice.billing.models import (
     DocumentSeries,
@@ -268,19 +269,14 @@ def _receipt_number(*, issued_on: date) -> str:
 
 
 def receipt_send_on_commit(*, receipt: Receipt, by=None) -> None:
-    """Hand the receipt to billing.sending.receipt_send once the payment is committed; a
-    failure there (e.g. no email address) is logged and shows on the receipt, never undoes
-    the payment."""
+    """Queue the receipt's email (billing.sending.receipt_send) once the payment is committed;
+    a refusal there (e.g. no email address) is logged and leaves the receipt "not sent" for
+    staff to send again from its page, never undoing the payment."""
     receipt_pk = receipt.pk
 
     def send():
         try:
-            from backoffice.billing.sending import receipt_send
-        except ImportError:  # COORDINATOR: the sending work wires itself here once merged
-            logger.warning("Receipt %s not sent: billing.sending.receipt_send missing", receipt_pk)
-            return
-        try:
-            receipt_send(receipt=Receipt.objects.get(pk=receipt_pk), by=by)
+            sending.receipt_send(receipt=Receipt.objects.get(pk=receipt_pk), by=by)
         except ValidationError as error:
             logger.warning("Receipt %s not sent: %s", receipt_pk, error.messages)
 
