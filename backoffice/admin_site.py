@@ -71,6 +71,7 @@ def sidebar_navigation(request):
         {
             "title": _("Billing"),
             "items": [
+                _model_item(_("Invoices"), "receipt_long", "billing", "invoice"),
                 _model_item(_("Payers"), "account_balance", "caseload", "payer"),
                 _model_item(_("Payer rates"), "request_quote", "caseload", "payerrate"),
             ],

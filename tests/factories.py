@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from backoffice.accounts.models import User
 from backoffice.billing.models import (
+    DocumentCounter,
+    DocumentSeries,
     Invoice,
     InvoiceLine,
     InvoiceStatus,
@@ -288,3 +290,39 @@ class PaymentFactory(factory.django.DjangoModelFactory):
     received_on = date(2026, 4, 15)
     amount = Decimal("300.00")
     method = PaymentMethod.CHEQUE
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    """A draft invoice to a direct client for March 2026 (month runs make the real ones)."""
+
+    class Meta:
+        model = Invoice
+
+    client = factory.SubFactory(ClientFactory)
+    bill_to_key = factory.LazyAttribute(lambda invoice: f"client:{invoice.client.pk}")
+    period_start = date(2026, 3, 1)
+    period_end = date(2026, 3, 31)
+
+
+class InvoiceLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InvoiceLine
+
+    invoice = factory.SubFactory(InvoiceFactory)
+    client = factory.SelfAttribute("invoice.client")
+    therapist = factory.SelfAttribute("client.primary_therapist")
+    service_type = factory.SubFactory(ServiceTypeFactory)
+    service_date = date(2026, 3, 3)
+    description = "Individual session"
+    unit_amount = Decimal("160.00")
+    total_amount = Decimal("160.00")
+
+
+class DocumentCounterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DocumentCounter
+        django_get_or_create = ["series", "year"]
+
+    series = DocumentSeries.INVOICE
+    year = 2026
+    last_number = 1

@@ -11,6 +11,8 @@ from tests.factories import (
     AppointmentSeriesFactory,
     AuthorizationFactory,
     BadFitEntryFactory,
+    DocumentCounterFactory,
+    InvoiceLineFactory,
     OutboxMessageFactory,
     PayerRateFactory,
     RoomReservationFactory,
@@ -30,6 +32,8 @@ def one_of_everything(db):
     OutboxMessageFactory()
     BadFitEntryFactory(client=appointment.billing_client)
     AppointmentSeriesFactory(therapist=appointment.therapist)
+    InvoiceLineFactory(invoice__client=appointment.billing_client)
+    DocumentCounterFactory()
     Group.objects.create(name="admin")
     AccessAttempt.objects.create(
         username="someone",

@@ -22,6 +22,7 @@ from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.billing.models import InvoiceLine
 from backoffice.caseload.models import (
     Authorization,
     Client,
@@ -90,9 +91,18 @@ def _appointments_on_authorization(status: str) -> Subquery:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def _sessions_billed_count() -> Value:
-    # Invoices do not exist yet: the billing issue fills this with the used sessions invoiced.
-    return Value(0, output_field=IntegerField())
+def _sessions_billed_count() -> Coalesce:
+    # Sessions on a live line (draft or issued invoice) charged to this authorization.
+    billed = (
+        InvoiceLine.objects.filter(
+            authorization=OuterRef("pk"), is_void=False, appointment__isnull=False
+        )
+        .order_by()
+        .values("authorization")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(billed, output_field=IntegerField()), 0)
 
 
 def authorizations_with_usage(
@@ -103,6 +113,7 @@ def authorizations_with_usage(
     Used = completed sessions charged to the authorization, plus late cancellations and
     no-shows the payer pays for (its `late_cancel_billing` / `no_show_billing` is "payer"),
     at most `missed_sessions_billable_count` of those per authorization.
+    Billed = sessions charged to it on a live line of an invoice (draft or issued).
     Remaining = approved - used, never below 0. Constant queries for any number of rows.
     """
     queryset = Authorization.objects.all() if queryset is None else queryset

@@ -1,0 +1,396 @@
+"""Invoices in the admin: month runs, drafts staff may edit, issue / void / credit actions.
+
+Issued and void invoices are read-only here: they change only through a void or a credit
+note (billing.services), each kept in history.
+"""
+
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import FormView
+from unfold.admin import ModelAdmin
+from unfold.contrib.filters.admin import (
+    AutocompleteSelectFilter,
+    ChoicesDropdownFilter,
+    RangeDateFilter,
+)
+from unfold.decorators import action, display
+from unfold.forms import BaseDialogForm
+from unfold.views import UnfoldModelAdminViewMixin
+from unfold.widgets import (
+    UnfoldAdminSelectWidget,
+    UnfoldAdminSingleDateWidget,
+    UnfoldAdminTextareaWidget,
+)
+
+from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
+from backoffice.billing.models import (
+    DocumentCounter,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    SendStatus,
+)
+from backoffice.billing.selectors import invoices_matching
+from backoffice.billing.services import (
+    invoice_credit,
+    invoice_issue,
+    invoice_totals_refresh,
+    invoice_void,
+    invoices_generate,
+    line_amounts,
+)
+from backoffice.caseload.models import Payer
+
+STATUS_COLOURS = {
+    InvoiceStatus.DRAFT.label: "info",
+    InvoiceStatus.ISSUED.label: "success",
+    InvoiceStatus.VOID.label: "danger",
+}
+SEND_COLOURS = {
+    SendStatus.NOT_SENT.label: "info",
+    SendStatus.QUEUED.label: "warning",
+    SendStatus.SENT.label: "success",
+    SendStatus.FAILED.label: "danger",
+}
+
+
+def _is_draft(invoice: Invoice | None) -> bool:
+    return invoice is None or invoice.status == InvoiceStatus.DRAFT
+
+
+class InvoiceLineInline(CaseloadTabularInline):
+    model = InvoiceLine
+    fields = [
+        "service_date",
+        "client",
+        "therapist",
+        "authorization",
+        "service_type",
+        "description",
+        "unit_amount",
+        "tax_rate",
+        "tax_amount",
+        "total_amount",
+        "is_void",
+        "appointment",
+    ]
+    readonly_fields = ["tax_amount", "total_amount", "is_void", "appointment"]
+    autocomplete_fields = ["client", "therapist", "authorization", "service_type"]
+    tab = False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("client", "therapist", "authorization__payer", "service_type")
+        )
+
+    # Lines change only while their invoice is a draft.
+    def has_add_permission(self, request, obj=None):
+        return _is_draft(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return _is_draft(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return _is_draft(obj) and super().has_delete_permission(request, obj)
+
+
+class GenerateInvoicesForm(forms.Form):
+    month = forms.DateField(
+        label=_("month"),
+        widget=UnfoldAdminSingleDateWidget,
+        help_text=_("Any day of the month to invoice."),
+    )
+    payer = forms.ModelChoiceField(
+        label=_("payer"),
+        queryset=Payer.objects.filter(is_active=True),
+        required=False,
+        widget=UnfoldAdminSelectWidget,
+        help_text=_("Empty: every payer and every self-paying client."),
+    )
+
+
+class GenerateInvoicesView(UnfoldModelAdminViewMixin, FormView):
+    """Run invoicing for a month (optionally one payer) and report what it did."""
+
+    title = _("Generate invoices for a month")
+    permission_required = ("billing.add_invoice",)
+    template_name = "admin/billing/invoice/generate.html"
+    form_class = GenerateInvoicesForm
+
+    def form_valid(self, form):
+        month = form.cleaned_data["month"]
+        result = invoices_generate(
+            month=month, bill_to=form.cleaned_data.get("payer"), by=self.request.user
+        )
+        messages.success(
+            self.request,
+            _(
+                "%(month)s: %(lines)d session(s) invoiced; %(created)d new draft(s), "
+                "%(extended)d draft(s) completed."
+            )
+            % {
+                "month": f"{month:%Y-%m}",
+                "lines": result.lines_added_count,
+                "created": result.created_count,
+                "extended": len(result) - result.created_count,
+            },
+        )
+        for warning in result.warnings:
+            messages.warning(self.request, warning)
+        changelist = reverse("admin:billing_invoice_changelist")
+        return redirect(f"{changelist}?status__exact=draft")
+
+
+class ReasonDialogForm(BaseDialogForm):
+    reason = forms.CharField(
+        label=_("reason"), widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}), max_length=2000
+    )
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(CaseloadAdmin):
+    list_display = [
+        "number_or_draft",
+        "bill_to",
+        "period",
+        "status_label",
+        "total_amount",
+        "paid_amount",
+        "send_status_label",
+        "due_on",
+    ]
+    list_select_related = ["payer", "client"]
+    list_filter = [
+        ("status", ChoicesDropdownFilter),
+        ("kind", ChoicesDropdownFilter),
+        ("payer", AutocompleteSelectFilter),
+        ("period_start", RangeDateFilter),
+    ]
+    search_fields = ["number"]
+    search_help_text = _("Search by number, payer or client name.")
+    inlines = [InvoiceLineInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "kind",
+                    "number",
+                    "status",
+                    "payer",
+                    "client",
+                    "credited_invoice",
+                    ("period_start", "period_end"),
+                ]
+            },
+        ),
+        (
+            _("Dates and amounts"),
+            {
+                "fields": [
+                    ("issued_on", "due_on"),
+                    "language",
+                    ("subtotal_amount", "tax_amount", "total_amount", "paid_amount"),
+                    "notes",
+                ]
+            },
+        ),
+        (
+            _("Sending and void"),
+            {"fields": ["send_status", "outbox_message", "voided_at", "void_reason"]},
+        ),
+    ]
+    DRAFT_EDITABLE = ["due_on", "notes"]
+    actions_list = ["generate_month"]
+    actions_row = ["issue_one", "void_one", "credit_one"]
+    actions_detail = ["issue_one", "void_one", "credit_one"]
+
+    def get_readonly_fields(self, request, obj=None):
+        every = [
+            name
+            for _title, options in self.fieldsets
+            for entry in options["fields"]
+            for name in (entry if isinstance(entry, tuple) else (entry,))
+        ]
+        if _is_draft(obj):
+            return [name for name in every if name not in self.DRAFT_EDITABLE]
+        return every
+
+    def save_model(self, request, obj, form, change):
+        if _is_draft(obj):  # an issued or void invoice is never saved from here
+            super().save_model(request, obj, form, change)
+
+    # Invoices come from month runs and end as void or credited, never deleted.
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return invoices_matching(invoices=queryset, term=search_term), False
+
+    def save_formset(self, request, form, formset, change):
+        """Lines of a draft: tax and total follow the amount and rate staff typed."""
+        lines = formset.save(commit=False)
+        for line in formset.deleted_objects:
+            line.delete()
+        for line in lines:
+            line.tax_amount, line.total_amount = line_amounts(
+                unit_amount=line.unit_amount, tax_rate=line.tax_rate
+            )
+            line.save()
+        formset.save_m2m()
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if _is_draft(form.instance):
+            invoice_totals_refresh(invoice=form.instance, by=request.user)
+
+    # --- actions ------------------------------------------------------------------------
+
+    @action(
+        description=_("Generate invoices for a month"),
+        url_path="generate",
+        permissions=["billing.add_invoice"],
+        icon="receipt_long",
+    )
+    def generate_month(self, request):
+        return GenerateInvoicesView.as_view(model_admin=self)(request)
+
+    def _apply(
+        self, request: HttpRequest, object_id: str, service: Callable, done: str
+    ) -> HttpResponse:
+        invoice = self.get_object(request, object_id)
+        if invoice is None:
+            self.message_user(request, _("No such invoice."), messages.ERROR)
+        else:
+            try:
+                result = service(invoice=invoice, by=request.user)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(request, done % {"invoice": result}, messages.SUCCESS)
+        return self._back(request)
+
+    def _back(self, request: HttpRequest) -> HttpResponse:
+        """Back to the page the dialog was opened on (htmx) or to the list."""
+        url = request.headers.get("HX-Current-URL", "")
+        if not url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+            url = reverse("admin:billing_invoice_changelist")
+        if request.headers.get("HX-Request"):
+            return HttpResponse(headers={"HX-Redirect": url})
+        return HttpResponseRedirect(url)
+
+    @action(
+        description=_("Issue"),
+        permissions=["change"],
+        icon="send",
+        dialog={
+            "form_submit_text": _("Issue"),
+            "title": _("Issue this invoice?"),
+            "description": _(
+                "It gets the next invoice number and its due date; it can no longer be edited."
+            ),
+        },
+    )
+    def issue_one(self, request, form, object_id):
+        return self._apply(request, object_id, invoice_issue, _("Invoice %(invoice)s issued."))
+
+    @action(
+        description=_("Void"),
+        permissions=["change"],
+        icon="block",
+        dialog={
+            "form_submit_text": _("Void"),
+            "title": _("Void this invoice?"),
+            "description": _(
+                "Its sessions become billable again. An issued invoice keeps its number; "
+                "a draft is discarded. Not possible once payments are allocated."
+            ),
+            "form_class": ReasonDialogForm,
+        },
+    )
+    def void_one(self, request, form, object_id):
+        reason = form.cleaned_data["reason"]
+
+        def void(*, invoice, by):
+            return invoice_void(invoice=invoice, reason=reason, by=by)
+
+        return self._apply(request, object_id, void, _("Invoice %(invoice)s voided."))
+
+    @action(
+        description=_("Credit note"),
+        permissions=["change"],
+        icon="undo",
+        dialog={
+            "form_submit_text": _("Issue the credit note"),
+            "title": _("Credit this whole invoice?"),
+            "description": _(
+                "A numbered credit note cancels every remaining line; their sessions become "
+                "billable again."
+            ),
+            "form_class": ReasonDialogForm,
+        },
+    )
+    def credit_one(self, request, form, object_id):
+        reason = form.cleaned_data["reason"]
+
+        def credit(*, invoice, by):
+            return invoice_credit(invoice=invoice, reason=reason, by=by)
+
+        return self._apply(request, object_id, credit, _("Credit note %(invoice)s issued."))
+
+    # --- columns ------------------------------------------------------------------------
+
+    @display(description=_("number"), ordering="number")
+    def number_or_draft(self, invoice):
+        return str(invoice)
+
+    @display(description=_("bill to"))
+    def bill_to(self, invoice):
+        if invoice.payer_id and invoice.client_id:
+            return f"{invoice.payer} · {invoice.client}"
+        return str(invoice.payer or invoice.client)
+
+    @display(description=_("period"), ordering="period_start")
+    def period(self, invoice):
+        return f"{invoice.period_start:%Y-%m}"
+
+    @display(description=_("status"), ordering="status", label=STATUS_COLOURS)
+    def status_label(self, invoice):
+        return invoice.get_status_display()
+
+    @display(description=_("sending"), ordering="send_status", label=SEND_COLOURS)
+    def send_status_label(self, invoice):
+        return invoice.get_send_status_display()
+
+
+@admin.register(DocumentCounter)
+class DocumentCounterAdmin(ModelAdmin):
+    """The last number of each series and year; numbers are taken only by the services."""
+
+    list_display = ["series", "year", "last_number"]
+    list_filter = ["series"]
+    readonly_fields = ["series", "year", "last_number"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,36 @@
+"""Billing reads: which sessions are billed, invoice search."""
+
+from django.db.models import Q, QuerySet
+
+from backoffice.billing.models import Invoice, InvoiceLine
+from backoffice.caseload.models import Payer
+from backoffice.scheduling.selectors import COMMON_NAME_CLIENTS, clients_matching
+
+
+def invoice_billed_appointment_ids(*, appointment_ids=None) -> QuerySet:
+    """Ids of appointments on a live line of an invoice (draft or issued), as a subquery.
+
+    `appointment_ids` (ids or a queryset of ids) narrows the answer to those appointments.
+    """
+    lines = InvoiceLine.objects.filter(is_void=False, appointment__isnull=False)
+    if appointment_ids is not None:
+        lines = lines.filter(appointment_id__in=appointment_ids)
+    return lines.values_list("appointment_id", flat=True)
+
+
+def invoices_matching(*, invoices: QuerySet[Invoice], term: str) -> QuerySet[Invoice]:
+    """Invoices whose number is `term`, or billed to (or with a line of) a matching payer or
+    client. Names are matched in the small payers and clients tables first; invoices are then
+    reached through their payer, client and line-client indexes, never by scanning them."""
+    term = term.strip()
+    payer_ids = list(Payer.objects.filter(name__icontains=term).values_list("pk", flat=True))
+    client_ids = list(
+        clients_matching(term=term).values_list("pk", flat=True)[:COMMON_NAME_CLIENTS]
+    )
+    with_client_lines = InvoiceLine.objects.filter(client_id__in=client_ids).values("invoice_id")
+    return invoices.filter(
+        Q(number__iexact=term)
+        | Q(payer_id__in=payer_ids)
+        | Q(client_id__in=client_ids)
+        | Q(pk__in=with_client_lines)
+    )

@@ -1,0 +1,190 @@
+"""The invoice admin: list queries, search, month run, issue / void / credit, drafts only edit."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from backoffice.billing.models import Invoice, InvoiceLine
+from backoffice.billing.services import invoice_issue, invoices_generate
+from backoffice.caseload.selectors import authorization_usage
+from tests.billing.conftest import MARCH, session_of
+from tests.factories import AuthorizationFactory, ClientFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "admin:billing_invoice_changelist"
+
+
+def row_action(admin_client, name, invoice, **data):
+    """Submit a row action's dialog as unfold's htmx does; the messages of the next page."""
+    url = reverse(f"admin:billing_invoice_{name}", args=[invoice.pk])
+    response = admin_client.post(url, {"_form_submitted": "True", **data}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    if "HX-Redirect" not in response.headers:
+        return None  # the dialog again: the form is not valid
+    page = admin_client.get(reverse(CHANGELIST))
+    return [str(message) for message in page.context["messages"]]
+
+
+def change_url(invoice):
+    return reverse("admin:billing_invoice_change", args=[invoice.pk])
+
+
+def month_of_invoices(payer, count):
+    for _ in range(count):
+        session_of(ClientFactory(kind="direct"), day=3)
+        authorization = AuthorizationFactory(
+            payer=payer, valid_from=date(2026, 1, 1), valid_until=date(2026, 12, 31)
+        )
+        session_of(authorization.client, day=4, authorization=authorization)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"q": "Lévesque"}, {"status__exact": "draft", "period_start_from": "2026-03-01"}],
+    ids=["plain", "searched", "filtered"],
+)
+def test_invoice_list_queries_are_few_and_constant(admin_client, payer, params):
+    url = reverse(CHANGELIST)
+    admin_client.get(url)
+    month_of_invoices(payer, 2)
+    invoices_generate(month=MARCH)
+    with CaptureQueriesContext(connection) as few:
+        assert admin_client.get(url, params).status_code == 200
+    month_of_invoices(payer, 20)
+    invoices_generate(month=MARCH)
+    with CaptureQueriesContext(connection) as many:
+        assert admin_client.get(url, params).status_code == 200
+
+    assert len(few) == len(many) <= 8, "\n".join(q["sql"] for q in many)
+    assert not [q for q in many if "COUNT(" in q["sql"].upper()]
+
+
+def test_search_finds_invoices_by_number_payer_and_client_on_a_line(admin_client, payer):
+    client = ClientFactory(kind="indirect", last_name="Bélanger")
+    authorization = AuthorizationFactory(
+        client=client, payer=payer, valid_from=date(2026, 1, 1), valid_until=date(2026, 12, 31)
+    )
+    session_of(client, authorization=authorization)
+    direct = ClientFactory(kind="direct", last_name="Tremblay")
+    session_of(direct)
+    by_payer, by_client = sorted(invoices_generate(month=MARCH), key=lambda i: i.payer is None)
+    invoice_issue(invoice=by_client, issued_on=date(2026, 4, 1))
+
+    def found(term):
+        response = admin_client.get(reverse(CHANGELIST), {"q": term})
+        return set(response.context["cl"].result_list.values_list("pk", flat=True))
+
+    assert found("bélanger") == {by_payer.pk}  # the client is only on a line
+    assert found("Pacific") == {by_payer.pk}
+    assert found("tremblay") == {by_client.pk}
+    assert found("INV-2026-00001") == {by_client.pk}
+
+
+def test_generate_action_runs_the_month_and_reports_counts(admin_client, payer, authorization):
+    session_of(authorization.client, authorization=authorization)
+    session_of(ClientFactory(kind="direct"))
+    url = reverse("admin:billing_invoice_generate_month")
+
+    assert admin_client.get(url).status_code == 200
+    response = admin_client.post(url, {"month": "2026-03-15", "payer": payer.pk}, follow=True)
+
+    assert [invoice.payer for invoice in Invoice.objects.all()] == [payer]
+    assert "2026-03: 1 session(s) invoiced; 1 new draft(s), 0 draft(s) completed." in [
+        str(m) for m in response.context["messages"]
+    ]
+
+
+def test_issue_void_and_credit_actions(admin_client, direct_client):
+    session_of(direct_client)
+    [invoice] = invoices_generate(month=MARCH)
+
+    assert row_action(admin_client, "issue_one", invoice) == ["Invoice INV-2026-00001 issued."]
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.number) == ("issued", "INV-2026-00001")
+
+    row_action(admin_client, "credit_one", invoice, reason="Disputed")
+    credit = Invoice.objects.get(kind="credit-note")
+    assert (credit.number, credit.total_amount) == ("CN-2026-00001", Decimal("-160.00"))
+
+    [supplement] = invoices_generate(month=MARCH)
+    assert row_action(admin_client, "void_one", supplement) is None  # a reason is needed
+    row_action(admin_client, "void_one", supplement, reason="Will bill next month")
+    assert not Invoice.objects.filter(pk=supplement.pk).exists()  # a draft is discarded
+
+
+def test_a_refused_action_says_why(admin_client, direct_client):
+    session_of(direct_client)
+    [invoice] = invoices_generate(month=MARCH)
+
+    messages = row_action(admin_client, "credit_one", invoice, reason="no")
+
+    assert messages == ["Only an issued invoice can be credited."]
+
+
+def _change_form_data(response):
+    form = response.context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    for formset in response.context["inline_admin_formsets"]:
+        management = formset.formset.management_form
+        for name in management.fields:
+            data[management.add_prefix(name)] = management[name].value()
+        for line_form in formset.formset.forms:
+            for name in line_form.fields:
+                value = line_form[name].value()
+                data[line_form.add_prefix(name)] = "" if value is None else value
+    return data
+
+
+def test_a_draft_is_edited_in_the_admin_and_its_totals_follow(admin_client, direct_client):
+    session_of(direct_client)
+    [invoice] = invoices_generate(month=MARCH)
+    page = admin_client.get(change_url(invoice))
+    data = _change_form_data(page)
+    data["notes"] = "Sliding scale agreed"
+    data["due_on"] = "2026-04-20"
+    data["lines-0-unit_amount"] = "120.00"
+
+    response = admin_client.post(change_url(invoice), data)
+
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    invoice.refresh_from_db()
+    assert (invoice.notes, invoice.due_on, invoice.total_amount) == (
+        "Sliding scale agreed",
+        date(2026, 4, 20),
+        Decimal("120.00"),
+    )
+    assert InvoiceLine.objects.get().total_amount == Decimal("120.00")
+
+
+def test_an_issued_invoice_is_read_only_in_the_admin(admin_client, direct_client):
+    session_of(direct_client)
+    [invoice] = invoices_generate(month=MARCH)
+    invoice = invoice_issue(invoice=invoice)
+
+    page = admin_client.get(change_url(invoice))
+
+    assert "notes" not in page.context["adminform"].form.fields
+    [lines] = page.context["inline_admin_formsets"]
+    assert not lines.has_change_permission and not lines.has_add_permission
+
+
+def test_billed_sessions_count_on_the_authorization(authorization):
+    session_of(authorization.client, day=3, authorization=authorization)
+    session_of(authorization.client, day=10, authorization=authorization)
+    session_of(authorization.client, day=17, authorization=authorization, status="scheduled")
+    assert authorization_usage(authorization=authorization).sessions_billed_count == 0
+
+    [invoice] = invoices_generate(month=MARCH)
+
+    usage = authorization_usage(authorization=authorization)
+    assert (usage.sessions_used_count, usage.sessions_billed_count) == (2, 2)
+    invoice_issue(invoice=invoice)
+    from backoffice.billing.services import invoice_void
+
+    invoice_void(invoice=invoice, reason="Wrong payer")
+    assert authorization_usage(authorization=authorization).sessions_billed_count == 0
