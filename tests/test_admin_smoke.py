@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from backoffice.messaging.models import MessageTemplate
 from tests.factories import (
     AppointmentFactory,
     AppointmentSeriesFactory,
@@ -34,6 +35,9 @@ def one_of_everything(db):
     AppointmentSeriesFactory(therapist=appointment.therapist)
     InvoiceLineFactory(invoice__client=appointment.billing_client)
     DocumentCounterFactory()
+    MessageTemplate.objects.create(
+        purpose="invoice", language="en", subject="Invoice {invoice_number}", body_text="{total}"
+    )
     Group.objects.create(name="admin")
     AccessAttempt.objects.create(
         username="someone",
