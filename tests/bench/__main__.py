@@ -197,7 +197,9 @@ def main(argv=None) -> int:
     )
     # P6 and P8 (PDFs, Excel export) run on their own scratch database: tests/bench/documents.py.
     documents = subprocess.run([sys.executable, "-m", "tests.bench.documents"], cwd=BASE_DIR)
-    return 1 if missed or documents.returncode else 0
+    # P7, the finance import: its own process and scratch database (tests/bench/finance_import.py)
+    p7 = subprocess.run([sys.executable, "-m", "tests.bench.finance_import"], cwd=BASE_DIR)
+    return 1 if missed or documents.returncode or p7.returncode else 0
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from backoffice.billing.aging import invoices_with_open_amount
 from backoffice.billing.models import Invoice, Payment, PaymentAllocation, PaymentMethod
@@ -29,6 +29,7 @@ from backoffice.billing.services.payments import (
     _sessions_mark_paid,
     allocation_refusal,
     chunked,
+    invoices_paid_amount_save,
     receipt_issue,
 )
 
@@ -445,9 +446,7 @@ def _save(lines: list[ImportLine], result: ImportResult, by) -> None:
         for pk, amount in per_invoice.items():
             invoices[pk].paid_amount += amount
     bulk_create_with_history(allocations, PaymentAllocation, batch_size=CHUNK, default_user=by)
-    bulk_update_with_history(
-        list(invoices.values()), Invoice, ["paid_amount"], batch_size=CHUNK, default_user=by
-    )
+    invoices_paid_amount_save(invoices=list(invoices.values()), by=by)
     _sessions_mark_paid(invoices=invoices.values(), paid_on=paid_on, by=by)
     for payment in payments:
         if payment.client_id:  # a client's payment is receipted like one recorded by hand

@@ -11,10 +11,10 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_create_with_history
 
 from backoffice.billing import sending
 from backoffice.billing.aging import invoices_with_open_amount
@@ -48,6 +48,42 @@ def chunked(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
 
 def _money(amount) -> Decimal:
     return Decimal(amount).quantize(CENT)
+
+
+def history_snapshot(*, model, ids: Sequence[int], by=None) -> None:
+    """One "changed" history row per id, copied from the table by INSERT ... SELECT.
+
+    The bulk path of QUALITY R6 without a Python object per row: simple-history's
+    bulk_history_create builds and inserts every row field by field, the slowest part of a
+    10,000-row import. Same columns, same history_type, same user.
+    """
+    history = model.history.model
+    quote = connection.ops.quote_name
+    columns = [field.column for field in model._meta.concrete_fields]
+    names = ", ".join(quote(column) for column in columns)
+    when = connection.ops.adapt_datetimefield_value(timezone.now())
+    user_id = getattr(by, "pk", None)
+    with connection.cursor() as cursor:
+        for chunk in chunked(list(ids)):
+            cursor.execute(
+                f"INSERT INTO {quote(history._meta.db_table)} ({names}, history_date, "  # noqa: S608
+                f"history_change_reason, history_type, history_user_id) "
+                f"SELECT {names}, %s, NULL, '~', %s FROM {quote(model._meta.db_table)} "
+                f"WHERE {quote(model._meta.pk.column)} IN ({', '.join(['%s'] * len(chunk))})",
+                [when, user_id, *chunk],
+            )
+
+
+def invoices_paid_amount_save(*, invoices: Sequence[Invoice], by=None) -> None:
+    """Write the invoices' new `paid_amount` and their history: one UPDATE per distinct amount
+    and chunk (remittances pay many invoices the same sum), not a CASE per row."""
+    by_amount: dict[Decimal, list[int]] = defaultdict(list)
+    for invoice in invoices:
+        by_amount[invoice.paid_amount].append(invoice.pk)
+    for paid_amount, ids in by_amount.items():
+        for chunk in chunked(ids):
+            Invoice.objects.filter(pk__in=chunk).update(paid_amount=paid_amount)
+    history_snapshot(model=Invoice, ids=[invoice.pk for invoice in invoices], by=by)
 
 
 def invoices_lock(*, invoice_ids: Iterable[int]) -> dict[int, Invoice]:
@@ -110,16 +146,21 @@ def _sessions_mark_paid(*, invoices: Iterable[Invoice], paid_on: dict[int, date]
                 to_mark[appointment_id] = timezone.make_aware(
                     datetime.combine(paid_on[invoice_id], time.min)
                 )
-    appointments = []
-    for chunk in chunked(sorted(to_mark)):
-        for appointment in Appointment.objects.filter(pk__in=chunk, paid_at__isnull=True):
-            appointment.paid_at = to_mark[appointment.pk]
-            appointments.append(appointment)
-    if appointments:
-        bulk_update_with_history(
-            appointments, Appointment, ["paid_at"], batch_size=500, default_user=by
-        )
-    return len(appointments)
+    by_day: dict[datetime, list[int]] = defaultdict(list)
+    for appointment_id, paid_at in to_mark.items():
+        by_day[paid_at].append(appointment_id)
+    marked = []
+    for paid_at, ids in by_day.items():
+        for chunk in chunked(sorted(ids)):
+            unpaid = list(
+                Appointment.objects.filter(pk__in=chunk, paid_at__isnull=True).values_list(
+                    "pk", flat=True
+                )
+            )
+            Appointment.objects.filter(pk__in=unpaid).update(paid_at=paid_at)
+            marked += unpaid
+    history_snapshot(model=Appointment, ids=marked, by=by)
+    return len(marked)
 
 
 def _allocate_locked(
@@ -160,13 +201,7 @@ def _allocate_locked(
     )
     for invoice_pk, amount in amounts.items():
         invoices[invoice_pk].paid_amount += amount
-    bulk_update_with_history(
-        [invoices[pk] for pk in amounts],
-        Invoice,
-        ["paid_amount"],
-        batch_size=500,
-        default_user=by,
-    )
+    invoices_paid_amount_save(invoices=[invoices[pk] for pk in amounts], by=by)
     payment.allocated_amount += total
     payment._history_user = by
     payment.save(update_fields=["allocated_amount"])
