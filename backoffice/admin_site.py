@@ -27,6 +27,12 @@ def _model_item(title, icon, app_label, model_name):
     }
 
 
+def _payments_import_allowed(user) -> bool:
+    from backoffice.billing.admin_payments import payments_import_allowed
+
+    return payments_import_allowed(user)
+
+
 def sidebar_navigation(request):
     return [
         {
@@ -72,6 +78,20 @@ def sidebar_navigation(request):
             "title": _("Billing"),
             "items": [
                 _model_item(_("Invoices"), "receipt_long", "billing", "invoice"),
+                _model_item(_("Payments"), "payments", "billing", "payment"),
+                _model_item(_("Receipts"), "receipt", "billing", "receipt"),
+                {
+                    "title": _("Receivables"),
+                    "icon": "hourglass_bottom",
+                    "link": reverse_lazy("admin:billing_payment_receivables"),
+                    "permission": lambda request: request.user.has_perm("billing.view_invoice"),
+                },
+                {
+                    "title": _("Import payments"),
+                    "icon": "upload_file",
+                    "link": reverse_lazy("admin:billing_payment_import"),
+                    "permission": lambda request: _payments_import_allowed(request.user),
+                },
                 _model_item(_("Payers"), "account_balance", "caseload", "payer"),
                 _model_item(_("Payer rates"), "request_quote", "caseload", "payerrate"),
             ],

@@ -15,6 +15,7 @@ from backoffice.billing.models import (
     InvoiceStatus,
     Payment,
     PaymentMethod,
+    Receipt,
 )
 from backoffice.caseload.models import (
     Authorization,
@@ -290,6 +291,19 @@ class PaymentFactory(factory.django.DjangoModelFactory):
     received_on = date(2026, 4, 15)
     amount = Decimal("300.00")
     method = PaymentMethod.CHEQUE
+
+
+class ReceiptFactory(factory.django.DjangoModelFactory):
+    """A receipt for a direct client's payment (numbered outside the counter: tests only)."""
+
+    class Meta:
+        model = Receipt
+
+    payment = factory.SubFactory(
+        PaymentFactory, payer=None, client=factory.SubFactory(ClientFactory)
+    )
+    number = factory.Sequence(lambda n: f"RCP-2026-{n + 1:05d}")
+    issued_on = date(2026, 4, 15)
 
 
 class InvoiceFactory(factory.django.DjangoModelFactory):

@@ -16,6 +16,7 @@ from tests.factories import (
     InvoiceLineFactory,
     OutboxMessageFactory,
     PayerRateFactory,
+    ReceiptFactory,
     RoomReservationFactory,
     TherapistRateFactory,
 )
@@ -33,6 +34,7 @@ def one_of_everything(db):
     OutboxMessageFactory()
     BadFitEntryFactory(client=appointment.billing_client)
     AppointmentSeriesFactory(therapist=appointment.therapist)
+    ReceiptFactory()  # and its payment
     InvoiceLineFactory(invoice__client=appointment.billing_client)
     DocumentCounterFactory()
     MessageTemplate.objects.create(

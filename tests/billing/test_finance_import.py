@@ -6,11 +6,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from openpyxl import Workbook
 
 from backoffice.billing.models import Invoice, Payment, PaymentAllocation
 from backoffice.billing.services.imports import payments_import
-from tests.factories import IssuedInvoiceFactory, SessionLineFactory, PayerFactory
+from tests.factories import IssuedInvoiceFactory, PayerFactory, SessionLineFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -256,3 +257,95 @@ def test_query_count_does_not_grow_with_rows(books, django_assert_max_num_querie
         result = run(rows)
     assert result.saved
     assert Payment.objects.get().allocations.count() == 60
+
+
+# --- The admin page: upload, preview, confirm; behind the finance/admin roles --------------
+
+
+@pytest.fixture
+def finance_user(roles):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(is_staff=True)
+    user.groups.add(roles["finance"])
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_payment", "view_payment"])
+    )
+    return user
+
+
+def upload(http, content, name="remittance.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return http.post(
+        reverse("admin:billing_payment_import"),
+        {"file": SimpleUploadedFile(name, content), "_preview": "1"},
+    )
+
+
+def test_preview_saves_nothing_then_confirm_records_it(
+    client, finance_user, books, tmp_path, settings
+):
+    settings.VAR_DIR = tmp_path
+    client.force_login(finance_user)
+
+    preview = upload(client, csv_file(GOOD))
+    assert preview.status_code == 200
+    assert "Confirm and record" in preview.content.decode()
+    assert nothing_saved()
+
+    token = preview.context["token"]
+    confirmed = client.post(
+        reverse("admin:billing_payment_import"), {"token": token, "_confirm": "1"}
+    )
+    assert confirmed.status_code == 302
+    assert Payment.objects.count() == 2
+    again = client.post(reverse("admin:billing_payment_import"), {"token": token, "_confirm": "1"})
+    assert again.status_code == 302  # the token is spent: nothing recorded twice
+    assert Payment.objects.count() == 2
+
+
+def test_a_bad_file_shows_every_problem_and_no_confirm_button(client, finance_user, books):
+    client.force_login(finance_user)
+    rows = [GOOD[0], bad_row("bad amount")[0], bad_row("unknown invoice")[0]]
+    response = upload(client, xlsx_file(rows), "remittance.xlsx")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "2 problems: nothing was saved." in page
+    assert "not an amount" in page and "Unknown invoice" in page
+    assert "Confirm and record" not in page
+    assert nothing_saved()
+
+
+@pytest.mark.parametrize("name, content", [("x.exe", b"MZ\x90"), ("x.xlsx", b"garbage")])
+def test_wrong_file_types_are_a_message_not_an_error(client, finance_user, books, name, content):
+    client.force_login(finance_user)
+    response = upload(client, content, name)
+    assert response.status_code == 200
+    assert "nothing was saved" in response.content.decode()
+
+
+def test_read_only_staff_cannot_import(client, roles, books):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    reader = UserFactory(is_staff=True)
+    reader.groups.add(roles["read-only"])
+    # even a stray add_payment permission does not make a read-only user an importer
+    reader.user_permissions.add(Permission.objects.get(codename="add_payment"))
+    client.force_login(reader)
+    assert client.get(reverse("admin:billing_payment_import")).status_code == 403
+    assert upload(client, csv_file(GOOD)).status_code == 403
+    assert nothing_saved()
+
+
+def test_finance_without_the_payment_permission_cannot_import(client, roles, books):
+    from tests.factories import UserFactory
+
+    user = UserFactory(is_staff=True)
+    user.groups.add(roles["finance"])
+    client.force_login(user)
+    assert client.get(reverse("admin:billing_payment_import")).status_code == 403

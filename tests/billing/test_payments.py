@@ -19,9 +19,9 @@ from tests.factories import (
     AppointmentFactory,
     ClientFactory,
     IssuedInvoiceFactory,
-    SessionLineFactory,
     PayerFactory,
     PaymentFactory,
+    SessionLineFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -273,3 +273,55 @@ def test_allocating_a_cheque_over_many_invoices_takes_constant_queries(
     with django_assert_max_num_queries(15):  # the same for 3 invoices or 300
         payment_allocate_oldest(payment=payment)
     assert payment.allocated_amount == D("1500.00")
+
+
+# --- The admin: a payment with its allocations is one service call ------------------------
+
+
+def add_form(payer, invoice, amount, allocated="100.00"):
+    return {
+        "payer": payer.pk,
+        "amount": amount,
+        "received_on": "2026-04-10",
+        "method": "cheque",
+        "reference": "CHQ 12",
+        "notes": "",
+        "allocations-TOTAL_FORMS": "1",
+        "allocations-INITIAL_FORMS": "0",
+        "allocations-MIN_NUM_FORMS": "0",
+        "allocations-MAX_NUM_FORMS": "1000",
+        "allocations-0-invoice": invoice.pk,
+        "allocations-0-amount": allocated,
+    }
+
+
+def test_admin_records_a_payment_with_its_allocation(admin_client):
+    from django.urls import reverse
+
+    payer = PayerFactory()
+    invoice, (line, _) = sessions_invoice(payer=payer)
+    response = admin_client.post(
+        reverse("admin:billing_payment_add"), add_form(payer, invoice, "400.00", "150.00")
+    )
+    assert response.status_code == 302
+    payment = Payment.objects.get()
+    assert (payment.amount, payment.allocated_amount) == (D("400.00"), D("150.00"))
+    line.appointment.refresh_from_db()
+    assert line.appointment.paid_at is not None
+    assert (
+        admin_client.get(reverse("admin:billing_payment_change", args=[payment.pk])).status_code
+        == 200
+    )
+
+
+def test_admin_refuses_an_over_allocation_on_the_form(admin_client):
+    from django.urls import reverse
+
+    payer = PayerFactory()
+    invoice, _ = sessions_invoice(payer=payer)
+    response = admin_client.post(
+        reverse("admin:billing_payment_add"), add_form(payer, invoice, "500.00", "300.01")
+    )
+    assert response.status_code == 200
+    assert "still open" in response.content.decode()
+    assert not Payment.objects.exists()

@@ -1,0 +1,459 @@
+"""Payments (with their allocations), receipts, the finance import and the receivables page.
+
+Registered from BillingConfig.ready(); every write goes through billing.services.payments or
+billing.services.imports.
+"""
+
+import secrets
+from datetime import date
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import FormView, TemplateView
+from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdownFilter
+from unfold.decorators import action, display
+from unfold.views import UnfoldModelAdminViewMixin
+from unfold.widgets import UnfoldAdminFileFieldWidget
+
+from backoffice.accounts.models import Role
+from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
+from backoffice.billing.aging import BUCKETS, invoices_with_open_amount, receivables_aging
+from backoffice.billing.models import Invoice, Payment, PaymentAllocation, Receipt
+from backoffice.billing.services.imports import (
+    FILE_TYPES_HELP,
+    MAX_FILE_BYTES,
+    OPTIONAL_COLUMNS,
+    REQUIRED_COLUMNS,
+    payments_import,
+)
+from backoffice.billing.services.payments import (
+    allocation_refusal,
+    payment_allocate,
+    payment_allocate_oldest,
+    payment_record,
+)
+
+PREVIEW_ROWS = 500
+
+
+def payments_import_allowed(user) -> bool:
+    """QUALITY S2: importing money is for the finance and administrator roles (with the right
+    to add payments); read-only staff and everyone else cannot, even with a stray permission."""
+    if not user.is_active or not user.is_staff:
+        return False
+    if user.is_superuser:
+        return True
+    return (
+        user.has_perm("billing.add_payment")
+        and user.groups.filter(name__in=[Role.FINANCE, Role.ADMIN]).exists()
+    )
+
+
+# --- Payments ------------------------------------------------------------------------------
+
+
+class AllocationFormSet(forms.BaseInlineFormSet):
+    """Checks new allocations before anything is saved (the service checks again under lock)."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        payment = self.instance
+        rows = [
+            (form.cleaned_data["invoice"], form.cleaned_data["amount"])
+            for form in self.forms
+            if form.has_changed()
+            and not form.instance.pk
+            and form.cleaned_data.get("invoice")
+            and form.cleaned_data.get("amount") is not None
+        ]
+        if not rows or (payment.payer_id is None and payment.client_id is None):
+            return
+        invoices = {
+            invoice.pk: invoice
+            for invoice in invoices_with_open_amount(
+                Invoice.objects.filter(pk__in=[invoice.pk for invoice, _amount in rows])
+            )
+        }
+        errors = []
+        for invoice, amount in rows:
+            refusal = allocation_refusal(
+                payer_id=payment.payer_id,
+                client_id=payment.client_id,
+                invoice=invoices[invoice.pk],
+                amount=amount,
+            )
+            if refusal:
+                errors.append(refusal)
+        left = (payment.amount or 0) - payment.allocated_amount
+        if sum(amount for _invoice, amount in rows) > left:
+            errors.append(_("The allocations add up to more than the payment has left."))
+        if errors:
+            raise ValidationError(errors)
+
+
+class PaymentAllocationInline(CaseloadTabularInline):
+    model = PaymentAllocation
+    formset = AllocationFormSet
+    fields = ["invoice", "amount", "created_at"]
+    readonly_fields = ["created_at"]
+    autocomplete_fields = ["invoice"]
+    tab = False
+    verbose_name_plural = _("Allocated to invoices")
+
+    def has_change_permission(self, request, obj=None):
+        return False  # an allocation is money moved: new ones only, never edited
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PaymentForm(forms.ModelForm):
+    class Meta:
+        model = Payment
+        fields = ["payer", "client", "amount", "received_on", "method", "reference", "notes"]
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None and bool(data.get("payer")) == bool(data.get("client")):
+            raise ValidationError(_("Choose the payer or the client who paid (one of them)."))
+        return data
+
+
+@admin.register(Payment)
+class PaymentAdmin(CaseloadAdmin):
+    form = PaymentForm
+    list_display = [
+        "received_on",
+        "bill_to",
+        "amount",
+        "allocated_amount",
+        "credit_amount",
+        "method",
+        "reference",
+        "receipt_link",
+    ]
+    list_select_related = ["payer", "client", "receipt"]
+    list_filter = [
+        ("method", ChoicesDropdownFilter),
+        ("payer", AutocompleteSelectFilter),
+        ("client", AutocompleteSelectFilter),
+    ]
+    search_fields = ["reference"]
+    search_help_text = _("Search by cheque or transfer reference.")
+    autocomplete_fields = ["payer", "client"]
+    inlines = [PaymentAllocationInline]
+    actions_list = ["open_import", "open_receivables"]
+    actions_detail = ["allocate_oldest"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:  # money received is corrected by a new payment, not an edit
+            return ["payer", "client", "amount", "received_on", "method", "allocated_amount"]
+        return []
+
+    def get_fields(self, request, obj=None):
+        fields = ["payer", "client", "amount", "received_on", "method", "reference", "notes"]
+        return [*fields, "allocated_amount"] if obj else fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @display(description=_("from"))
+    def bill_to(self, payment):
+        return payment.payer or payment.client
+
+    @display(description=_("credit"))
+    def credit_amount(self, payment):
+        return payment.amount - payment.allocated_amount
+
+    @display(description=_("receipt"))
+    def receipt_link(self, payment):
+        receipt = getattr(payment, "receipt", None)
+        if receipt is None:
+            return "–"
+        url = reverse("admin:billing_receipt_change", args=[receipt.pk])
+        return format_html('<a class="text-primary-600" href="{}">{}</a>', url, receipt.number)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj._history_user = request.user
+            obj.save(update_fields=["reference", "notes"])
+        # New payments are written with their allocations in save_related (one service call).
+
+    def save_related(self, request, form, formsets, change):
+        rows = [
+            (inline_form.cleaned_data["invoice"], inline_form.cleaned_data["amount"])
+            for formset in formsets
+            for inline_form in formset.forms
+            if inline_form.has_changed()
+            and not inline_form.instance.pk
+            and inline_form.cleaned_data.get("invoice")
+        ]
+        for formset in formsets:  # the service saved them; the change message reads these
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        payment = form.instance
+        try:
+            if change:
+                for invoice, amount in rows:
+                    payment_allocate(
+                        payment=payment, invoice=invoice, amount=amount, by=request.user
+                    )
+            else:
+                data = form.cleaned_data
+                recorded = payment_record(
+                    payer=data.get("payer"),
+                    client=data.get("client"),
+                    amount=data["amount"],
+                    received_on=data["received_on"],
+                    method=data["method"],
+                    reference=data.get("reference", ""),
+                    notes=data.get("notes", ""),
+                    allocations=rows,
+                    by=request.user,
+                )
+                payment.pk = recorded.pk
+                payment._state.adding = False
+        except ValidationError as error:  # taken meanwhile by another allocation
+            transaction.set_rollback(True)
+            payment.pk = None
+            for message in error.messages:
+                messages.error(request, message)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if obj.pk is None:
+            return redirect("admin:billing_payment_changelist")
+        return super().response_add(request, obj, post_url_continue)
+
+    def get_urls(self):
+        def view(cls):
+            return self.admin_site.admin_view(cls.as_view(model_admin=self))
+
+        return [
+            path("import/", view(PaymentsImportView), name="billing_payment_import"),
+            path("receivables/", view(ReceivablesView), name="billing_payment_receivables"),
+            *super().get_urls(),
+        ]
+
+    @action(description=_("Import payments"), icon="upload_file", url_path="open-import")
+    def open_import(self, request):
+        return redirect("admin:billing_payment_import")
+
+    @action(description=_("Receivables"), icon="hourglass_bottom", url_path="open-receivables")
+    def open_receivables(self, request):
+        return redirect("admin:billing_payment_receivables")
+
+    @action(
+        description=_("Allocate credit to oldest invoices"),
+        icon="playlist_add_check",
+        url_path="allocate-oldest",
+        permissions=["change"],
+    )
+    def allocate_oldest(self, request, object_id):
+        payment = Payment.objects.get(pk=object_id)
+        allocations = payment_allocate_oldest(payment=payment, by=request.user)
+        if allocations:
+            messages.success(
+                request,
+                _("%(count)s invoice(s) paid from the credit; %(left)s left.")
+                % {"count": len(allocations), "left": payment.amount - payment.allocated_amount},
+            )
+        else:
+            messages.info(request, _("No credit left, or no open invoice for this payer."))
+        return redirect("admin:billing_payment_change", object_id)
+
+
+# --- Receipts ------------------------------------------------------------------------------
+
+
+@admin.register(Receipt)
+class ReceiptAdmin(CaseloadAdmin):
+    list_display = ["number", "issued_on", "client", "amount", "send_status"]
+    list_select_related = ["payment__client"]
+    list_filter = [("send_status", ChoicesDropdownFilter)]
+    search_fields = ["number"]
+    readonly_fields = ["number", "payment", "issued_on", "send_status", "outbox_message"]
+    fields = readonly_fields
+    actions_detail = ["download_pdf", "send_again"]
+
+    def has_add_permission(self, request):
+        return False  # receipts come from recorded payments
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @display(description=_("client"))
+    def client(self, receipt):
+        return receipt.payment.client
+
+    @display(description=_("amount"))
+    def amount(self, receipt):
+        return receipt.payment.amount
+
+    @action(description=_("PDF"), icon="picture_as_pdf", url_path="pdf")
+    def download_pdf(self, request, object_id):
+        from backoffice.billing.pdf import receipt_pdf
+
+        receipt = Receipt.objects.select_related("payment__client").get(pk=object_id)
+        response = HttpResponse(receipt_pdf(receipt=receipt), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{receipt.number}.pdf"'
+        return response
+
+    @action(description=_("Send again"), icon="send", url_path="send", permissions=["change"])
+    def send_again(self, request, object_id):
+        from backoffice.billing.sending import receipt_send
+
+        receipt = Receipt.objects.select_related("payment__client").get(pk=object_id)
+        try:
+            receipt_send(receipt=receipt, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Receipt %(number)s queued.") % {"number": receipt})
+        return redirect("admin:billing_receipt_change", object_id)
+
+
+# --- Finance import ------------------------------------------------------------------------
+
+
+class PaymentsImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Payments file"),
+        help_text=FILE_TYPES_HELP,
+        widget=UnfoldAdminFileFieldWidget,
+    )
+
+
+def _upload_dir() -> Path:
+    return Path(settings.VAR_DIR) / "imports"
+
+
+class PaymentsImportView(UnfoldModelAdminViewMixin, FormView):
+    """Upload → preview (a dry run: what would be recorded, every problem by line) → confirm.
+
+    The uploaded file waits under var/imports/ by a random token kept in the session, so the
+    confirmed import records exactly the file previewed (checked again under lock).
+    """
+
+    title = _("Import payments")
+    form_class = PaymentsImportForm
+    template_name = "billing/admin/payments_import.html"
+    permission_required = ("billing.add_payment",)
+
+    def has_permission(self):
+        return payments_import_allowed(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(
+            {
+                "opts": Payment._meta,
+                "required_columns": REQUIRED_COLUMNS,
+                "optional_columns": OPTIONAL_COLUMNS,
+            }
+        )
+        return context
+
+    def _preview(self, result, *, token: str | None, name: str):
+        return self.render_to_response(
+            self.get_context_data(
+                form=self.get_form_class()(),
+                result=result,
+                shown_lines=result.lines[:PREVIEW_ROWS],
+                hidden_count=max(len(result.lines) - PREVIEW_ROWS, 0),
+                token=token,
+                file_name=name,
+            )
+        )
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            form.add_error("file", _("The file is larger than 10 MB."))
+            return self.form_invalid(form)
+        name, content = upload.name, upload.read()
+        result = payments_import(name=name, content=content, dry_run=True)
+        token = None
+        if result.ok:
+            token = secrets.token_urlsafe(16)
+            _upload_dir().mkdir(parents=True, exist_ok=True)
+            (_upload_dir() / token).write_bytes(content)
+            self.request.session[f"payments-import:{token}"] = name
+        return self._preview(result, token=token, name=name)
+
+    def post(self, request, *args, **kwargs):
+        if "_confirm" not in request.POST:
+            return super().post(request, *args, **kwargs)
+        token = request.POST.get("token", "")
+        name = request.session.pop(f"payments-import:{token}", None)
+        stored = _upload_dir() / token
+        if not name or not token.replace("-", "").replace("_", "").isalnum() or not stored.exists():
+            messages.error(request, _("That preview has expired: upload the file again."))
+            return redirect("admin:billing_payment_import")
+        content = stored.read_bytes()
+        stored.unlink(missing_ok=True)
+        result = payments_import(name=name, content=content, by=request.user)
+        if not result.saved:
+            return self._preview(result, token=None, name=name)
+        messages.success(
+            request,
+            _("%(payments)s payment(s) recorded from %(rows)s row(s), %(total)s $ in all.")
+            % {
+                "payments": result.payments_count,
+                "rows": len(result.lines),
+                "total": result.total_amount,
+            },
+        )
+        return redirect("admin:billing_payment_changelist")
+
+
+# --- Receivables ---------------------------------------------------------------------------
+
+
+class ReceivablesView(UnfoldModelAdminViewMixin, TemplateView):
+    """What payers and direct clients owe, by age, each row linking to its invoices."""
+
+    title = _("Receivables")
+    template_name = "billing/admin/receivables.html"
+    permission_required = ("billing.view_invoice",)
+
+    def get_context_data(self, **kwargs):
+        try:
+            on = date.fromisoformat(self.request.GET.get("on", ""))
+        except ValueError:
+            on = timezone.localdate()
+        report = receivables_aging(on=on)
+        invoices_url = reverse("admin:billing_invoice_changelist")
+        for row in report.payers:
+            row.url = f"{invoices_url}?status__exact=issued&payer__id__exact={row.pk}"
+        for row in report.clients:
+            row.url = (
+                f"{invoices_url}?status__exact=issued&payer__isnull=True&client__id__exact={row.pk}"
+            )
+        for row in report.payers + report.clients:
+            row.overdue_url = f"{row.url}&due_on__lt={on:%Y-%m-%d}"
+            row.amounts = [row.buckets[key] for key, *_rest in BUCKETS]
+        context = super().get_context_data(**kwargs)
+        context.update(
+            {
+                "opts": Payment._meta,
+                "report": report,
+                "bucket_labels": [label for _key, label, *_rest in BUCKETS],
+                "bucket_totals": [report.totals[key] for key, *_rest in BUCKETS],
+                "sections": [
+                    (_("Payers"), report.payers),
+                    (_("Direct clients"), report.clients),
+                ],
+            }
+        )
+        return context
