@@ -152,6 +152,10 @@ def main(argv=None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the databases")
     parser.add_argument("--sql", action="store_true", help="print every page's SQL")
     args = parser.parse_args(argv)
+    if args.only.upper() == "P4":  # the month invoice run alone: tests/bench/invoicing.py
+        return subprocess.run(
+            [sys.executable, "-m", "tests.bench.invoicing"], cwd=BASE_DIR
+        ).returncode
     if not any(args.only.lower() in page.name.lower() for page in PAGES):
         parser.error(f"no page matches {args.only!r}")
 
@@ -197,9 +201,11 @@ def main(argv=None) -> int:
     )
     # P6 and P8 (PDFs, Excel export) run on their own scratch database: tests/bench/documents.py.
     documents = subprocess.run([sys.executable, "-m", "tests.bench.documents"], cwd=BASE_DIR)
+    # P4, the month invoice run: its own process and scratch database (tests/bench/invoicing.py).
+    p4 = subprocess.run([sys.executable, "-m", "tests.bench.invoicing"], cwd=BASE_DIR)
     # P7, the finance import: its own process and scratch database (tests/bench/finance_import.py)
     p7 = subprocess.run([sys.executable, "-m", "tests.bench.finance_import"], cwd=BASE_DIR)
-    return 1 if missed or documents.returncode or p7.returncode else 0
+    return 1 if missed or documents.returncode or p7.returncode or p4.returncode else 0
 
 
 if __name__ == "__main__":
