@@ -5,9 +5,20 @@ from django.db import transaction
 
 from backoffice.accounts.models import Role, User
 
-STAFF_APPS = ("accounts", "caseload", "scheduling", "messaging")
+STAFF_APPS = ("accounts", "caseload", "scheduling", "messaging", "billing")
 # Finance keeps the money side; administration runs everything else.
-FINANCE_WRITE_MODELS = {"payer", "payerrate", "therapistrate", "servicetype"}
+FINANCE_WRITE_MODELS = {
+    "payer",
+    "payerrate",
+    "therapistrate",
+    "servicetype",
+    "invoice",
+    "invoiceline",
+    "payment",
+    "paymentallocation",
+    "receipt",
+    "messagetemplate",
+}
 
 
 def _permissions_for(role: Role) -> list[Permission]:

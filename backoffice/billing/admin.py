@@ -31,12 +31,12 @@ from unfold.widgets import (
 )
 
 from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
+from backoffice.billing.admin_documents import InvoiceDocumentsAdminMixin
 from backoffice.billing.models import (
     DocumentCounter,
     Invoice,
     InvoiceLine,
     InvoiceStatus,
-    SendStatus,
 )
 from backoffice.billing.selectors import invoices_matching
 from backoffice.billing.services import (
@@ -53,12 +53,6 @@ STATUS_COLOURS = {
     InvoiceStatus.DRAFT.label: "info",
     InvoiceStatus.ISSUED.label: "success",
     InvoiceStatus.VOID.label: "danger",
-}
-SEND_COLOURS = {
-    SendStatus.NOT_SENT.label: "info",
-    SendStatus.QUEUED.label: "warning",
-    SendStatus.SENT.label: "success",
-    SendStatus.FAILED.label: "danger",
 }
 
 
@@ -158,7 +152,7 @@ class ReasonDialogForm(BaseDialogForm):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(CaseloadAdmin):
+class InvoiceAdmin(InvoiceDocumentsAdminMixin, CaseloadAdmin):
     list_display = [
         "number_or_draft",
         "bill_to",
@@ -211,9 +205,15 @@ class InvoiceAdmin(CaseloadAdmin):
         ),
     ]
     DRAFT_EDITABLE = ["due_on", "notes"]
-    actions_list = ["generate_month"]
+    actions = InvoiceDocumentsAdminMixin.document_actions
+    actions_list = ["generate_month", *InvoiceDocumentsAdminMixin.document_actions_list]
     actions_row = ["issue_one", "void_one", "credit_one"]
-    actions_detail = ["issue_one", "void_one", "credit_one"]
+    actions_detail = [
+        "issue_one",
+        "void_one",
+        "credit_one",
+        *InvoiceDocumentsAdminMixin.document_actions_detail,
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         every = [
@@ -376,10 +376,6 @@ class InvoiceAdmin(CaseloadAdmin):
     @display(description=_("status"), ordering="status", label=STATUS_COLOURS)
     def status_label(self, invoice):
         return invoice.get_status_display()
-
-    @display(description=_("sending"), ordering="send_status", label=SEND_COLOURS)
-    def send_status_label(self, invoice):
-        return invoice.get_send_status_display()
 
 
 @admin.register(DocumentCounter)

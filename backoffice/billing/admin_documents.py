@@ -26,7 +26,7 @@ from backoffice.billing.exports import (
 )
 from backoffice.billing.models import Invoice, InvoiceLine, InvoiceStatus, SendStatus
 from backoffice.billing.pdf import invoice_pdf, invoice_pdf_filename, invoices_for_documents
-from backoffice.billing.sending import documents_send_status_sync, invoice_send
+from backoffice.billing.sending import invoice_send
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ZIP_BATCH = 50
@@ -131,7 +131,6 @@ class InvoiceDocumentsAdminMixin:
     # --- the list: send status follows the outbox; list actions keep the filters -----------
 
     def changelist_view(self, request, extra_context=None):
-        documents_send_status_sync()
         response = super().changelist_view(request, extra_context)
         context = getattr(response, "context_data", None)
         query = request.GET.urlencode()

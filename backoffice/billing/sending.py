@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -68,7 +67,7 @@ def invoice_send(*, invoice: Invoice, by=None) -> OutboxMessage:
     """Queue the email of an issued invoice with its PDF attached; once per invoice number.
 
     The PDF is stored at invoices/<year>/<number>.pdf; the message is sent when the
-    transaction commits and `invoice.send_status` follows it (`documents_send_status_sync`).
+    transaction commits and `invoice.send_status` follows it (`documents_send_status_follow`).
     """
     if invoice.status != InvoiceStatus.ISSUED or not invoice.number:
         raise ValidationError(_("Only an issued invoice can be sent."))
@@ -139,23 +138,13 @@ def receipt_send(*, receipt: Receipt, by=None) -> OutboxMessage:
     return message
 
 
-def documents_send_status_sync() -> int:
-    """Copy each outbox message's outcome to the invoice or receipt it carries.
+def documents_send_status_follow(*, message_id: int) -> None:
+    """Copy one outbox message's outcome to the invoice or receipt it carries.
 
-    A fixed number of UPDATEs whatever the number of documents (the admin list calls it).
-    Operational status only, so these updates skip history.
+    Called by the outbox task after each attempt; operational status, so no history rows.
     """
-    changed = 0
-    rules = [
-        (SendStatus.SENT, [OutboxStatus.SENT]),
-        (SendStatus.FAILED, [OutboxStatus.FAILED]),
-        (SendStatus.QUEUED, [OutboxStatus.PENDING, OutboxStatus.SENDING]),
-    ]
+    status = OutboxMessage.objects.values_list("status", flat=True).get(pk=message_id)
     for model in (Invoice, Receipt):
-        for send_status, outbox_statuses in rules:
-            changed += (
-                model.objects.filter(outbox_message__status__in=outbox_statuses)
-                .filter(~Q(send_status=send_status))
-                .update(send_status=send_status)
-            )
-    return changed
+        model.objects.filter(outbox_message_id=message_id).exclude(
+            send_status=_send_status(status)
+        ).update(send_status=_send_status(status))

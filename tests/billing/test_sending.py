@@ -2,15 +2,18 @@
 
 from datetime import date
 from decimal import Decimal
+from unittest import mock
 
 import pytest
+from anymail.exceptions import AnymailRecipientsRefused
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 
 from backoffice.billing.models import InvoiceStatus, Receipt, SendStatus
-from backoffice.billing.sending import documents_send_status_sync, invoice_send, receipt_send
+from backoffice.billing.sending import documents_send_status_follow, invoice_send, receipt_send
 from backoffice.messaging.models import OutboxMessage, OutboxStatus, Purpose
+from backoffice.messaging.services import outbox_retry
 from tests.billing.documents import issued_invoice, line_for, pdf_text
 from tests.factories import ClientFactory, PayerFactory, PaymentFactory
 
@@ -42,7 +45,7 @@ def test_invoice_is_stored_queued_and_sent_with_its_pdf(
     assert message.dedupe_key == f"invoice:{payer_invoice.pk}:INV-2026-00042"
     payer_invoice.refresh_from_db()
     assert payer_invoice.outbox_message == message
-    assert payer_invoice.send_status == SendStatus.QUEUED
+    assert payer_invoice.send_status == SendStatus.SENT, "the outbox task reports back"
 
     [email] = mail.outbox
     assert email.subject == "Invoice INV-2026-00042 from Caseload Counselling"
@@ -50,7 +53,6 @@ def test_invoice_is_stored_queued_and_sent_with_its_pdf(
     assert (name, mimetype) == ("INV-2026-00042.pdf", "application/pdf")
     assert "Hélène Côté-Lévesque" in pdf_text(content)
 
-    documents_send_status_sync()
     payer_invoice.refresh_from_db()
     assert payer_invoice.send_status == SendStatus.SENT
 
@@ -83,27 +85,33 @@ def test_draft_or_unreachable_invoices_are_refused():
     assert not OutboxMessage.objects.exists()
 
 
-def test_failed_email_shows_on_the_invoice_and_a_retry_brings_it_back(payer_invoice):
-    message = invoice_send(invoice=payer_invoice)
-    OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxStatus.FAILED)
-    documents_send_status_sync()
+def test_failed_email_shows_on_the_invoice_and_a_retry_sends_it(
+    payer_invoice, django_capture_on_commit_callbacks
+):
+    refused = AnymailRecipientsRefused("refused")
+    with (
+        mock.patch("django.core.mail.EmailMessage.send", side_effect=refused),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        message = invoice_send(invoice=payer_invoice)
     payer_invoice.refresh_from_db()
     assert payer_invoice.send_status == SendStatus.FAILED
 
-    OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxStatus.PENDING)
-    documents_send_status_sync()
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox_retry(message_ids=[message.pk])
     payer_invoice.refresh_from_db()
-    assert payer_invoice.send_status == SendStatus.QUEUED
+    assert payer_invoice.send_status == SendStatus.SENT
 
 
-def test_status_sync_runs_a_fixed_number_of_queries(payer_invoice, django_assert_num_queries):
-    invoice_send(invoice=payer_invoice)
-    for number in range(5):
-        invoice = issued_invoice(payer=payer_invoice.payer, number=f"INV-2026-001{number}")
-        invoice_send(invoice=invoice)
-    OutboxMessage.objects.update(status=OutboxStatus.SENT)
-    with django_assert_num_queries(6):
-        assert documents_send_status_sync() == 6
+def test_following_one_message_costs_two_queries_and_a_read(
+    payer_invoice, django_assert_num_queries
+):
+    message = invoice_send(invoice=payer_invoice)
+    OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxStatus.SENT)
+    with django_assert_num_queries(3):
+        documents_send_status_follow(message_id=message.pk)
+    payer_invoice.refresh_from_db()
+    assert payer_invoice.send_status == SendStatus.SENT
 
 
 def test_receipt_is_sent_to_the_client_with_its_pdf(django_capture_on_commit_callbacks):
