@@ -140,6 +140,10 @@ class InvoiceDocumentsAdminMixin:
                     item["path"] = f"{item['path']}?{query}"
         return response
 
+    def has_export_permission(self, request, obj=None):
+        """QUALITY S2: exports have their own permission (finance and administrators)."""
+        return request.user.has_perm("billing.export_invoice")
+
     @display(description=_("sending"), ordering="send_status", label=SEND_COLOURS)
     def send_status_label(self, invoice):
         return invoice.get_send_status_display()
@@ -163,7 +167,7 @@ class InvoiceDocumentsAdminMixin:
     # --- list action: a ZIP of everything the current filters show ------------------------
 
     @action(
-        description=_("PDFs of this list (ZIP)"), url_path="documents-zip", permissions=["view"]
+        description=_("PDFs of this list (ZIP)"), url_path="documents-zip", permissions=["export"]
     )
     def zip_filtered(self, request):
         changelist = self.get_changelist_instance(request)
@@ -179,29 +183,29 @@ class InvoiceDocumentsAdminMixin:
         )
         return _attachment(response, "invoices.zip")
 
-    @action(description=_("Download PDFs (ZIP)"), permissions=["view"])
+    @action(description=_("Download PDFs (ZIP)"), permissions=["export"])
     def download_pdfs_zip(self, request, queryset):
         return self._zip_response(queryset)
 
-    @action(description=_("Export to Excel"), permissions=["view"])
+    @action(description=_("Export to Excel"), permissions=["export"])
     def export_invoices_xlsx(self, request, queryset):
         response = HttpResponse(invoices_xlsx(queryset=queryset), content_type=XLSX)
         return _attachment(response, "invoices.xlsx")
 
-    @action(description=_("Export to CSV"), permissions=["view"])
+    @action(description=_("Export to CSV"), permissions=["export"])
     def export_invoices_csv(self, request, queryset):
         response = StreamingHttpResponse(
             invoices_csv(queryset=queryset), content_type="text/csv; charset=utf-8"
         )
         return _attachment(response, "invoices.csv")
 
-    @action(description=_("Export lines to Excel"), permissions=["view"])
+    @action(description=_("Export lines to Excel"), permissions=["export"])
     def export_lines_xlsx(self, request, queryset):
         lines = InvoiceLine.objects.filter(invoice__in=queryset.values("pk"))
         response = HttpResponse(invoice_lines_xlsx(queryset=lines), content_type=XLSX)
         return _attachment(response, "invoice-lines.xlsx")
 
-    @action(description=_("Export lines to CSV"), permissions=["view"])
+    @action(description=_("Export lines to CSV"), permissions=["export"])
     def export_lines_csv(self, request, queryset):
         lines = InvoiceLine.objects.filter(invoice__in=queryset.values("pk"))
         response = StreamingHttpResponse(

@@ -25,7 +25,6 @@ from unfold.decorators import action, display
 from unfold.views import UnfoldModelAdminViewMixin
 from unfold.widgets import UnfoldAdminFileFieldWidget
 
-from backoffice.accounts.models import Role
 from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
 from backoffice.billing.aging import BUCKETS, invoices_with_open_amount, receivables_aging
 from backoffice.billing.models import Invoice, Payment, PaymentAllocation, Receipt
@@ -47,16 +46,8 @@ PREVIEW_ROWS = 500
 
 
 def payments_import_allowed(user) -> bool:
-    """QUALITY S2: importing money is for the finance and administrator roles (with the right
-    to add payments); read-only staff and everyone else cannot, even with a stray permission."""
-    if not user.is_active or not user.is_staff:
-        return False
-    if user.is_superuser:
-        return True
-    return (
-        user.has_perm("billing.add_payment")
-        and user.groups.filter(name__in=[Role.FINANCE, Role.ADMIN]).exists()
-    )
+    """QUALITY S2: importing money has its own permission (finance and administrators)."""
+    return user.is_active and user.is_staff and user.has_perm("billing.import_payment")
 
 
 # --- Payments ------------------------------------------------------------------------------

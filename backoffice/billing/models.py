@@ -124,6 +124,7 @@ class Invoice(models.Model):
         ordering = ["-period_start", "-created_at"]
         verbose_name = _("invoice")
         verbose_name_plural = _("invoices")
+        permissions = [("export_invoice", _("Can export invoices (PDF, ZIP, Excel, CSV)"))]
         indexes = [
             models.Index(fields=["-created_at"]),
             models.Index(fields=["payer", "period_start"]),
@@ -247,6 +248,7 @@ class Payment(models.Model):
         ordering = ["-received_on", "-pk"]
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
+        permissions = [("import_payment", _("Can import payments from files"))]
         indexes = [models.Index(fields=["-received_on"])]
         constraints = [
             models.CheckConstraint(

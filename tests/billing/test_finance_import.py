@@ -351,5 +351,5 @@ def test_import_needs_the_payment_permission_even_in_the_finance_role(client, ro
     user.groups.add(roles["finance"])
     client.force_login(user)
     assert client.get(reverse("admin:billing_payment_import")).status_code == 200
-    roles["finance"].permissions.remove(Permission.objects.get(codename="add_payment"))
+    roles["finance"].permissions.remove(Permission.objects.get(codename="import_payment"))
     assert client.get(reverse("admin:billing_payment_import")).status_code == 403
