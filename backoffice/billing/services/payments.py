@@ -267,12 +267,14 @@ def payment_record(
     reference: str = "",
     allocations: Sequence[tuple[Invoice, Decimal]] = (),
     notes: str = "",
+    send_receipt: bool = True,
     by=None,
 ) -> Payment:
     """Record money received from a payer or a client and allocate it to invoices.
 
     What is not allocated stays on the payment as credit. A client's payment gets a numbered
-    receipt, emailed once the transaction commits.
+    receipt, emailed once the transaction commits unless `send_receipt` is False (the demo
+    seed: the receipt stays "not sent", for staff to send from its page).
     """
     if (payer is None) == (client is None):
         raise ValidationError(_("A payment comes from a payer or from a client, not both."))
@@ -295,7 +297,7 @@ def payment_record(
     if allocations:
         _allocate_locked(payment=payment, allocations=allocations, by=by)
     if client is not None:
-        receipt_issue(payment=payment, by=by)
+        receipt_issue(payment=payment, send=send_receipt, by=by)
     return payment
 
 
@@ -319,8 +321,9 @@ def receipt_send_on_commit(*, receipt: Receipt, by=None) -> None:
 
 
 @transaction.atomic
-def receipt_issue(*, payment: Payment, by=None) -> Receipt:
-    """Number a receipt for a client's payment (RCP-<year>-00001) and send it on commit."""
+def receipt_issue(*, payment: Payment, send: bool = True, by=None) -> Receipt:
+    """Number a receipt for a client's payment (RCP-<year>-00001) and send it on commit
+    (unless `send` is False)."""
     if payment.client_id is None:
         raise ValidationError(_("Receipts are for clients' payments."))
     issued_on = timezone.localdate()
@@ -331,5 +334,6 @@ def receipt_issue(*, payment: Payment, by=None) -> Receipt:
     )
     receipt._history_user = by
     receipt.save()
-    receipt_send_on_commit(receipt=receipt, by=by)
+    if send:
+        receipt_send_on_commit(receipt=receipt, by=by)
     return receipt
