@@ -58,9 +58,6 @@ PAGES = [
         APPOINTMENTS,
         {"authorization__payer__id__exact": "{payer}", "status__exact": "completed"},
     ),
-    Page(
-        "client page with its appointments", "admin:caseload_client_change", {}, args=("{client}",)
-    ),
     Page("clients", CLIENTS, {}),
     Page("clients: therapist", CLIENTS, {"primary_therapist__id__exact": "{therapist}"}),
     Page("clients: search last name", CLIENTS, SEARCH),
