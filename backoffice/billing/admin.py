@@ -15,12 +15,14 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
+from import_export.admin import ExportMixin
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import (
     AutocompleteSelectFilter,
     ChoicesDropdownFilter,
     RangeDateFilter,
 )
+from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 from unfold.decorators import action, display
 from unfold.forms import BaseDialogForm
 from unfold.views import UnfoldModelAdminViewMixin
@@ -38,6 +40,7 @@ from backoffice.billing.models import (
     InvoiceLine,
     InvoiceStatus,
 )
+from backoffice.billing.resources import InvoiceResource
 from backoffice.billing.selectors import invoices_matching
 from backoffice.billing.services import (
     invoice_credit,
@@ -152,7 +155,7 @@ class ReasonDialogForm(BaseDialogForm):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(InvoiceDocumentsAdminMixin, CaseloadAdmin):
+class InvoiceAdmin(InvoiceDocumentsAdminMixin, ExportMixin, CaseloadAdmin):
     list_display = [
         "number_or_draft",
         "bill_to",
@@ -205,6 +208,9 @@ class InvoiceAdmin(InvoiceDocumentsAdminMixin, CaseloadAdmin):
         ),
     ]
     DRAFT_EDITABLE = ["due_on", "notes"]
+    # import-export's page: every field, any format, for the current filters (S5 in the resource).
+    resource_classes = [InvoiceResource]
+    export_form_class = SelectableFieldsExportForm
     actions = InvoiceDocumentsAdminMixin.document_actions
     actions_list = ["generate_month", *InvoiceDocumentsAdminMixin.document_actions_list]
     actions_row = ["issue_one", "void_one", "credit_one"]

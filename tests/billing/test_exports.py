@@ -131,3 +131,22 @@ def test_admin_export_actions_answer_with_workbooks(invoices, superuser):
     assert len(sheet_rows(response.content)) == 3
     response = model_admin.export_invoices_csv(request, Invoice.objects.all())
     assert b"".join(response.streaming_content).count(b"INV-2026-001") == 3
+
+
+def test_the_export_page_writes_every_invoice_as_safe_excel(admin_client, invoices):
+    from django.urls import reverse
+
+    url = reverse("admin:billing_invoice_export")
+    assert admin_client.get(url).status_code == 200
+    response = admin_client.post(
+        url,
+        {
+            "format": "1",
+            "resource": "0",
+            **{f"invoiceresource_{name}": "on" for name in ("number", "bill_to", "total_amount")},
+        },
+    )
+    assert response.status_code == 200, response.content[:500]
+    rows = sheet_rows(response.content)
+    assert len(rows) == 1 + len(invoices)
+    assert all(not str(cell).startswith("=") for row in rows for cell in row if cell)
