@@ -222,7 +222,7 @@ class Payer(models.Model):
         help_text=_("Empty: no limit."),
     )
     invoice_grouping = models.CharField(
-        _("invoices"),
+        _("invoicing"),
         max_length=20,
         choices=InvoiceGrouping.choices,
         default=InvoiceGrouping.PER_PERIOD,
