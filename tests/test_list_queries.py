@@ -108,6 +108,15 @@ def test_appointments_filter_by_payer(admin_client):
     AppointmentFactory()
     response = admin_client.get(
         reverse("admin:scheduling_appointment_changelist"),
-        {"authorization__payer__id__exact": covered.authorization.payer_id},
+        {"payer": covered.authorization.payer_id},
     )
     assert [a.pk for a in response.context["cl"].result_list] == [covered.pk]
+
+
+def test_a_malformed_payer_filter_lists_nothing_rather_than_failing(admin_client):
+    AppointmentFactory()
+    response = admin_client.get(
+        reverse("admin:scheduling_appointment_changelist"), {"payer": "1 OR 1=1"}
+    )
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == []

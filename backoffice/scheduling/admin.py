@@ -15,12 +15,13 @@ from django.views.generic import FormView
 from unfold.contrib.filters.admin import (
     AutocompleteSelectFilter,
     ChoicesDropdownFilter,
-    RelatedDropdownFilter,
+    DropdownFilter,
 )
 from unfold.decorators import action, display
 from unfold.views import UnfoldModelAdminViewMixin
 
 from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline, LocalDateRangeFilter
+from backoffice.caseload.models import Payer
 from backoffice.scheduling.forms import (
     BOOKING_FIELDS,
     AppointmentAdminForm,
@@ -35,7 +36,7 @@ from backoffice.scheduling.models import (
     RoomReservation,
     Site,
 )
-from backoffice.scheduling.selectors import appointments_for_client_name
+from backoffice.scheduling.selectors import appointments_for_client_name, appointments_of_payer
 from backoffice.scheduling.services import (
     appointment_book,
     appointment_cancel,
@@ -91,6 +92,24 @@ class RoomReservationAdmin(CaseloadAdmin):
     list_filter = [("therapist", AutocompleteSelectFilter), "room__site", "weekday"]
     search_fields = ["therapist__last_name", "therapist__first_name", "room__name"]
     autocomplete_fields = ["room", "therapist"]
+
+
+class PayerFilter(DropdownFilter):
+    """Sessions a payer's authorizations cover (see appointments_of_payer for the plan)."""
+
+    title = _("payer")
+    parameter_name = "payer"
+
+    def lookups(self, request, model_admin):
+        return list(Payer.objects.order_by("name").values_list("pk", "name"))
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        return appointments_of_payer(appointments=queryset, payer_id=int(value))
 
 
 def appointments_of_client_url(*, client_id: int) -> str:
@@ -174,7 +193,7 @@ class AppointmentAdmin(CaseloadAdmin):
         ("therapist", AutocompleteSelectFilter),
         ("billing_client", AutocompleteSelectFilter),
         ("status", ChoicesDropdownFilter),
-        ("authorization__payer", RelatedDropdownFilter),
+        PayerFilter,
         "room__site",
         "attendance",
     ]

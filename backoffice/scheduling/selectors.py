@@ -117,3 +117,17 @@ def authorization_covering(
         .order_by("valid_until", "pk")
         .first()
     )
+
+
+def appointments_of_payer(
+    *, appointments: QuerySet[Appointment], payer_id: int
+) -> QuerySet[Appointment]:
+    """Appointments covered by one payer's authorizations, for a list shown newest first.
+
+    Gathering every session a payer ever covered and sorting them grows with each year kept;
+    "+ 0" keeps the planner off the authorization index, so it walks starts_at from the
+    newest and a page is found after a few hundred rows however many years are kept.
+    """
+    return appointments.alias(authorization_key=F("authorization_id") + 0).filter(
+        authorization_key__in=Authorization.objects.filter(payer_id=payer_id).values("pk")
+    )

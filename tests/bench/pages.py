@@ -56,7 +56,7 @@ PAGES = [
     Page(
         "appointments: payer + status",
         APPOINTMENTS,
-        {"authorization__payer__id__exact": "{payer}", "status__exact": "completed"},
+        {"payer": "{payer}", "status__exact": "completed"},
     ),
     Page("clients", CLIENTS, {}),
     Page("clients: therapist", CLIENTS, {"primary_therapist__id__exact": "{therapist}"}),
