@@ -114,7 +114,8 @@ def test_appointments_filter_by_payer(admin_client):
 
 
 def test_a_malformed_payer_filter_lists_nothing_rather_than_failing(admin_client):
-    AppointmentFactory()
+    AppointmentFactory(authorization=None)
+    AuthorizationFactory()
     response = admin_client.get(
         reverse("admin:scheduling_appointment_changelist"), {"payer": "1 OR 1=1"}
     )
