@@ -2,7 +2,10 @@
 
 from datetime import date, datetime, time, timedelta
 
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
 from unfold.contrib.filters.admin import RangeDateFilter
@@ -18,6 +21,16 @@ class CaseloadAdmin(SimpleHistoryAdmin, ModelAdmin):
     list_filter_submit = True
     warn_unsaved_form = True
     compressed_fields = True
+
+    def back_after_dialog(self, request: HttpRequest) -> HttpResponse:
+        """After an action dialog: back to the page it was opened on (htmx), else the list."""
+        url = request.headers.get("HX-Current-URL", "")
+        if not url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+            opts = self.model._meta
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        if request.headers.get("HX-Request"):
+            return HttpResponse(headers={"HX-Redirect": url})
+        return HttpResponseRedirect(url)
 
 
 class CaseloadTabularInline(TabularInline):

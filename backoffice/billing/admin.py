@@ -9,10 +9,9 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from import_export.admin import ExportMixin
@@ -293,16 +292,7 @@ class InvoiceAdmin(InvoiceDocumentsAdminMixin, ExportMixin, CaseloadAdmin):
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
             else:
                 self.message_user(request, done % {"invoice": result}, messages.SUCCESS)
-        return self._back(request)
-
-    def _back(self, request: HttpRequest) -> HttpResponse:
-        """Back to the page the dialog was opened on (htmx) or to the list."""
-        url = request.headers.get("HX-Current-URL", "")
-        if not url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
-            url = reverse("admin:billing_invoice_changelist")
-        if request.headers.get("HX-Request"):
-            return HttpResponse(headers={"HX-Redirect": url})
-        return HttpResponseRedirect(url)
+        return self.back_after_dialog(request)
 
     @action(
         description=_("Issue"),

@@ -8,7 +8,6 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.generic import FormView
@@ -338,16 +337,7 @@ class AppointmentAdmin(CaseloadAdmin):
             self.message_user(request, _("No such appointment."), messages.ERROR)
         else:
             self._apply_to_each(request, [appointment], service, done_message)
-        return self._back(request)
-
-    def _back(self, request: HttpRequest) -> HttpResponse:
-        """Back to the page the dialog was opened on (htmx) or to the list."""
-        url = request.headers.get("HX-Current-URL", "")
-        if not url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
-            url = reverse("admin:scheduling_appointment_changelist")
-        if request.headers.get("HX-Request"):
-            return HttpResponse(headers={"HX-Redirect": url})
-        return HttpResponseRedirect(url)
+        return self.back_after_dialog(request)
 
     @action(
         description=_("Complete"),
