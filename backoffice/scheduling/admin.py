@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from functools import partial
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ORDER_VAR
@@ -369,10 +370,7 @@ class AppointmentAdmin(CaseloadAdmin):
     )
     def cancel_one(self, request, form, object_id):
         fee = form.cleaned_data.get("missed_session_fee_amount")
-
-        def cancel(*, appointment, by):
-            appointment_cancel(appointment=appointment, missed_session_fee_amount=fee, by=by)
-
+        cancel = partial(appointment_cancel, missed_session_fee_amount=fee)
         return self._apply_to_one(request, object_id, cancel, _("Appointment cancelled."))
 
     @action(
@@ -388,10 +386,7 @@ class AppointmentAdmin(CaseloadAdmin):
     )
     def no_show_one(self, request, form, object_id):
         fee = form.cleaned_data.get("missed_session_fee_amount")
-
-        def no_show(*, appointment, by):
-            appointment_no_show(appointment=appointment, missed_session_fee_amount=fee, by=by)
-
+        no_show = partial(appointment_no_show, missed_session_fee_amount=fee)
         return self._apply_to_one(request, object_id, no_show, _("No-show recorded."))
 
     @action(
