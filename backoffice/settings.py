@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "backoffice.scheduling",
     "backoffice.messaging",
     "backoffice.billing",
+    "backoffice.payouts",
     "portal",
     "jobs",
     "fixtures",
@@ -240,6 +241,10 @@ LATE_CANCEL_WINDOW_HOURS = env.int("LATE_CANCEL_WINDOW_HOURS", default=24)
 # Outbox retries: attempt n waits OUTBOX_RETRY_BASE_SECONDS * 2**(n-1).
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
 OUTBOX_RETRY_BASE_SECONDS = env.int("OUTBOX_RETRY_BASE_SECONDS", default=60)
+
+# Therapist statements: on this day of each month, last month's statements are generated and
+# emailed (sessions delivered and paid by the end of that month; the rest are held).
+STATEMENT_DAY = env.int("STATEMENT_DAY", default=5)
 
 # Room utilization: rooms and therapists using less of their reserved time are highlighted.
 UNDERUSED_THRESHOLD_PERCENT = env.int("UNDERUSED_THRESHOLD_PERCENT", default=50)

@@ -1,17 +1,28 @@
 """Huey tasks and periodic schedules: thin wrappers that load ids and call services."""
 
+import logging
+
+from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
-from backoffice.billing.sending import documents_send_status_follow
+from backoffice.billing.models import Invoice, Receipt
+from backoffice.billing.sending import send_status_follow
 from backoffice.messaging import services as messaging
+from backoffice.payouts.models import Statement
+from backoffice.payouts.sending import statements_month_end
+
+logger = logging.getLogger(__name__)
+
+# Documents whose `send_status` follows the outbox message that carries them.
+SENT_DOCUMENTS = (Invoice, Receipt, Statement)
 
 
 @db_task()
 def outbox_send_task(message_id: int) -> None:
     result = messaging.outbox_send(message_id=message_id)
     if result.status:
-        documents_send_status_follow(message_id=message_id)
+        send_status_follow(message_id=message_id, models=SENT_DOCUMENTS)
     if result.retry_at:
         outbox_send_task.schedule((message_id,), eta=result.retry_at)
 
@@ -22,3 +33,16 @@ def outbox_sweep_task() -> None:
     """Recovers messages whose task was lost (crash, restart) and sends them."""
     for message_id in messaging.outbox_due_ids():
         outbox_send_task(message_id)
+
+
+@db_periodic_task(crontab(day=str(settings.STATEMENT_DAY), hour="7", minute="0"))
+@lock_task("statements-month-end")
+def statements_month_end_task() -> None:
+    """On the statement day: last month's statements generated and emailed (idempotent)."""
+    result = statements_month_end()
+    logger.info(
+        "statements %s: %d sent, %d problem(s)",
+        f"{result.run.month:%Y-%m}",
+        result.sent,
+        len(result.run.problems) + len(result.refused),
+    )

@@ -32,6 +32,7 @@ from backoffice.caseload.models import (
     TherapistRate,
 )
 from backoffice.messaging.models import Channel, OutboxMessage, Purpose
+from backoffice.payouts.models import Statement, StatementLine
 from backoffice.scheduling.models import (
     Appointment,
     AppointmentSeries,
@@ -340,3 +341,35 @@ class DocumentCounterFactory(factory.django.DjangoModelFactory):
     series = DocumentSeries.INVOICE
     year = 2026
     last_number = 1
+
+
+class StatementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Statement
+
+    therapist = factory.SubFactory(TherapistFactory)
+    period_start = date(2026, 3, 1)
+    period_end = date(2026, 3, 31)
+    generated_at = factory.LazyFunction(timezone.now)
+
+
+class StatementLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StatementLine
+
+    statement = factory.SubFactory(StatementFactory)
+    kind = "paid"
+    appointment = factory.SubFactory(
+        AppointmentFactory, therapist=factory.SelfAttribute("..statement.therapist")
+    )
+    client = factory.SelfAttribute("appointment.billing_client")
+    service_type = factory.SelfAttribute("appointment.service_type")
+    rate = factory.SubFactory(
+        TherapistRateFactory, therapist=factory.SelfAttribute("..statement.therapist")
+    )
+    service_date = date(2026, 3, 2)
+    appointment_status = "completed"
+    paid_on = date(2026, 3, 20)
+    price_amount = Decimal("120.00")
+    service_fee_amount = Decimal("36.00")
+    net_amount = Decimal("84.00")

@@ -5,7 +5,7 @@ from django.db import transaction
 
 from backoffice.accounts.models import Role, User
 
-STAFF_APPS = ("accounts", "caseload", "scheduling", "messaging", "billing")
+STAFF_APPS = ("accounts", "caseload", "scheduling", "messaging", "billing", "payouts")
 # Finance keeps the money side; administration runs everything else.
 FINANCE_WRITE_MODELS = {
     "payer",
@@ -18,6 +18,7 @@ FINANCE_WRITE_MODELS = {
     "paymentallocation",
     "receipt",
     "messagetemplate",
+    "statement",
 }
 
 

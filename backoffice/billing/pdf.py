@@ -87,7 +87,7 @@ def percent(rate: Decimal) -> str:
     return f"{number} %"
 
 
-def _letterhead() -> dict:
+def letterhead() -> dict:
     letterhead = settings.LETTERHEAD
     return {
         "name": letterhead["NAME"],
@@ -214,7 +214,7 @@ def invoice_context(invoice: Invoice) -> dict:
     """What the invoice template prints, formatted in the active language."""
     lines = _live_lines(invoice)
     return {
-        "letterhead": _letterhead(),
+        "letterhead": letterhead(),
         "invoice": invoice,
         "title": invoice_title(invoice),
         "number": invoice.number or _("Draft #%(pk)s") % {"pk": invoice.pk},
@@ -270,7 +270,7 @@ def receipt_context(receipt: Receipt) -> dict:
     invoices = [allocation.invoice for allocation in allocations]
     client = payment.client or (lines[0].client if lines else None)
     return {
-        "letterhead": _letterhead(),
+        "letterhead": letterhead(),
         "receipt": receipt,
         "number": receipt.number,
         "issued_on": day(receipt.issued_on),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Model
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -34,7 +37,7 @@ def receipt_pdf_path(receipt: Receipt) -> str:
     return f"receipts/{receipt.issued_on:%Y}/{receipt.number}.pdf"
 
 
-def _store(path: str, content: bytes) -> str:
+def store_document(path: str, content: bytes) -> str:
     # The name must be exactly `path` (storages rename rather than overwrite).
     if default_storage.exists(path):
         default_storage.delete(path)
@@ -47,7 +50,7 @@ def _bill_to_name(invoice: Invoice) -> str:
     return f"{invoice.client.first_name} {invoice.client.last_name}"
 
 
-def _record_queued(document, message: OutboxMessage, by) -> None:
+def record_queued(document, message: OutboxMessage, by) -> None:
     document.send_status = _send_status(message.status)
     document.outbox_message = message
     if by is not None:
@@ -67,7 +70,7 @@ def invoice_send(*, invoice: Invoice, by=None) -> OutboxMessage:
     """Queue the email of an issued invoice with its PDF attached; once per invoice number.
 
     The PDF is stored at invoices/<year>/<number>.pdf; the message is sent when the
-    transaction commits and `invoice.send_status` follows it (`documents_send_status_follow`).
+    transaction commits and `invoice.send_status` follows it (`send_status_follow`).
     """
     if invoice.status != InvoiceStatus.ISSUED or not invoice.number:
         raise ValidationError(_("Only an issued invoice can be sent."))
@@ -77,7 +80,7 @@ def invoice_send(*, invoice: Invoice, by=None) -> OutboxMessage:
     dedupe_key = f"invoice:{invoice.pk}:{invoice.number}"
     message = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
     if message is None:
-        path = _store(invoice_pdf_path(invoice), invoice_pdf(invoice=invoice))
+        path = store_document(invoice_pdf_path(invoice), invoice_pdf(invoice=invoice))
         with translation.override(invoice.language):
             context = {
                 "invoice_number": invoice.number,
@@ -98,7 +101,7 @@ def invoice_send(*, invoice: Invoice, by=None) -> OutboxMessage:
             attachments=[{"name": f"{invoice.number}.pdf", "path": path, "mimetype": PDF}],
             dedupe_key=dedupe_key,
         )
-    _record_queued(invoice, message, by)
+    record_queued(invoice, message, by)
     return message
 
 
@@ -113,7 +116,7 @@ def receipt_send(*, receipt: Receipt, by=None) -> OutboxMessage:
     message = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
     if message is None:
         language = receipt_language(receipt)
-        path = _store(receipt_pdf_path(receipt), receipt_pdf(receipt=receipt))
+        path = store_document(receipt_pdf_path(receipt), receipt_pdf(receipt=receipt))
         with translation.override(language):
             context = {
                 "receipt_number": receipt.number,
@@ -134,17 +137,18 @@ def receipt_send(*, receipt: Receipt, by=None) -> OutboxMessage:
             attachments=[{"name": f"{receipt.number}.pdf", "path": path, "mimetype": PDF}],
             dedupe_key=dedupe_key,
         )
-    _record_queued(receipt, message, by)
+    record_queued(receipt, message, by)
     return message
 
 
-def documents_send_status_follow(*, message_id: int) -> None:
-    """Copy one outbox message's outcome to the invoice or receipt it carries.
+def send_status_follow(*, message_id: int, models: Iterable[type[Model]]) -> None:
+    """Copy one outbox message's outcome to the documents it carries (invoice, receipt,
+    statement: models with `send_status` and `outbox_message`).
 
     Called by the outbox task after each attempt; operational status, so no history rows.
     """
-    status = OutboxMessage.objects.values_list("status", flat=True).get(pk=message_id)
-    for model in (Invoice, Receipt):
-        model.objects.filter(outbox_message_id=message_id).exclude(
-            send_status=_send_status(status)
-        ).update(send_status=_send_status(status))
+    status = _send_status(OutboxMessage.objects.values_list("status", flat=True).get(pk=message_id))
+    for model in models:
+        model.objects.filter(outbox_message_id=message_id).exclude(send_status=status).update(
+            send_status=status
+        )

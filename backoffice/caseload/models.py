@@ -81,6 +81,13 @@ class Therapist(models.Model):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     designation = models.CharField(_("designation"), max_length=20, choices=Designation.choices)
     registration_number = models.CharField(_("registration number"), max_length=40)
+    preferred_language = models.CharField(
+        _("language"),
+        max_length=5,
+        choices=Language.choices,
+        default=Language.ENGLISH,
+        help_text=_("Statements and their emails are written in this language."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     history = HistoricalRecords()
 

@@ -40,6 +40,9 @@ PLACEHOLDERS: dict[str, dict[str, str]] = {
         "therapist_name": _("the therapist's name"),
         "period": _("the month of the statement"),
         "net_amount": _("the amount paid to the therapist"),
+        "gross_amount": _("the sessions paid out, before service fees"),
+        "service_fees": _("the service fees kept"),
+        "held_count": _("how many sessions are held until paid"),
         "clinic_name": _("the clinic's name"),
     },
     Purpose.REMINDER: {
@@ -71,8 +74,9 @@ DEFAULTS: dict[str, tuple] = {
     Purpose.STATEMENT: (
         _("Your statement for {period}"),
         _(
-            "Hello {therapist_name},\n\nYour statement for {period} is attached: "
-            "{net_amount}.\n\n{clinic_name}"
+            "Hello {therapist_name},\n\nYour statement for {period} is attached. Sessions "
+            "paid out: {gross_amount}, less service fees of {service_fees}: {net_amount} "
+            "payable to you. Sessions held until paid: {held_count}.\n\n{clinic_name}"
         ),
     ),
     Purpose.REMINDER: (
@@ -163,8 +167,11 @@ SAMPLE_VALUES: dict[str, str] = {
     "amount": "$160.00",
     "received_on": "2026-04-10",
     "therapist_name": "Jordan Lee",
-    "period": "2026-03",
+    "period": "March 2026",
     "net_amount": "$3,360.00",
+    "gross_amount": "$4,800.00",
+    "service_fees": "$1,440.00",
+    "held_count": "3",
     "starts_at": "2026-03-09 10:00",
     "location": "Downtown, room 2",
 }

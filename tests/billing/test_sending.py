@@ -10,8 +10,8 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 
-from backoffice.billing.models import InvoiceStatus, Receipt, SendStatus
-from backoffice.billing.sending import documents_send_status_follow, invoice_send, receipt_send
+from backoffice.billing.models import Invoice, InvoiceStatus, Receipt, SendStatus
+from backoffice.billing.sending import invoice_send, receipt_send, send_status_follow
 from backoffice.messaging.models import OutboxMessage, OutboxStatus, Purpose
 from backoffice.messaging.services import outbox_retry
 from tests.billing.documents import issued_invoice, line_for, pdf_text
@@ -109,7 +109,7 @@ def test_following_one_message_costs_two_queries_and_a_read(
     message = invoice_send(invoice=payer_invoice)
     OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxStatus.SENT)
     with django_assert_num_queries(3):
-        documents_send_status_follow(message_id=message.pk)
+        send_status_follow(message_id=message.pk, models=[Invoice, Receipt])
     payer_invoice.refresh_from_db()
     assert payer_invoice.send_status == SendStatus.SENT
 

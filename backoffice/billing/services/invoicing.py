@@ -25,11 +25,8 @@ bill-to has one live invoice per period (`one_live_invoice_per_bill_to_and_perio
 constraints make two concurrent runs end as one (QUALITY R1).
 """
 
-import sqlite3
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -50,6 +47,7 @@ from backoffice.billing.models import (
     PaymentAllocation,
 )
 from backoffice.billing.services.numbering import document_number_next
+from backoffice.bulk import insert_with_history, whole_batches
 from backoffice.caseload.models import (
     Client,
     ClientKind,
@@ -111,7 +109,6 @@ def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-ROWS_PER_INSERT = 10_000
 LINE_COLUMNS = [
     "invoice_id",
     "appointment_id",
@@ -129,43 +126,6 @@ LINE_COLUMNS = [
 ]
 
 
-def _insert_with_history(*, model, columns: list[str], rows: list[tuple], by, reason: str):
-    """INSERT the rows, then their "+" history rows: two queries a 10,000 rows; the new ids.
-
-    What `bulk_create_with_history` writes, at a fraction of its cost: Django's bulk_create
-    builds a model instance and compiles every value through the field machinery, ~20 times
-    the cost of the SQL itself for a month's lines (QUALITY P4 allows 3). Values here are
-    plain ints, strings, dates and Decimals the drivers adapt themselves.
-    """
-    if not rows:
-        return []
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(column) for column in columns)
-    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
-    history = quote(model.history.model._meta.db_table)
-    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
-    ids = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), ROWS_PER_INSERT):
-            chunk = rows[start : start + ROWS_PER_INSERT]
-            # Identifiers come from the model's meta; every value is a parameter.
-            cursor.execute(
-                f"INSERT INTO {table} ({names}) VALUES {', '.join([row] * len(chunk))} "  # noqa: S608
-                f"RETURNING {pk}",
-                [value for values in chunk for value in values],
-            )
-            chunk_ids = [returned[0] for returned in cursor.fetchall()]
-            cursor.execute(
-                f"INSERT INTO {history} ({pk}, {names}, history_date, history_change_reason, "  # noqa: S608
-                f"history_type, history_user_id) SELECT {pk}, {names}, %s, %s, '+', %s "
-                f"FROM {table} WHERE {pk} IN ({', '.join(['%s'] * len(chunk_ids))})",
-                [stamp, reason, getattr(by, "pk", None), *chunk_ids],
-            )
-            ids += chunk_ids
-    return ids
-
-
 def _insert_invoices(invoices: list[Invoice], *, by, reason: str) -> None:
     """Insert new invoices (with history) and set their ids."""
     fields = [f for f in Invoice._meta.concrete_fields if not f.primary_key]
@@ -177,37 +137,12 @@ def _insert_invoices(invoices: list[Invoice], *, by, reason: str) -> None:
         tuple(stamp if f.attname == "created_at" else getattr(invoice, f.attname) for f in fields)
         for invoice in invoices
     ]
-    ids = _insert_with_history(
+    ids = insert_with_history(
         model=Invoice, columns=[f.column for f in fields], rows=rows, by=by, reason=reason
     )
     for invoice, invoice_id in zip(invoices, ids, strict=True):
         invoice.pk = invoice_id
         invoice._state.adding, invoice._state.db = False, connection.alias
-
-
-@contextmanager
-def _whole_batches() -> Iterator[None]:
-    """On SQLite, let one INSERT carry as many parameters as the linked library allows.
-
-    Django assumes SQLite's historic 999-variable limit, i.e. one INSERT per ~60 lines; the
-    SQLite Python links today allows far more (250,000 here), so a month of lines is one
-    INSERT and the run's query count does not grow with its sessions (QUALITY P4).
-    """
-    if connection.vendor != "sqlite":
-        yield
-        return
-    connection.ensure_connection()
-    features = connection.features
-    had_own = "max_query_params" in features.__dict__
-    previous = features.max_query_params
-    features.max_query_params = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    try:
-        yield
-    finally:
-        if had_own:
-            features.max_query_params = previous
-        else:
-            del features.max_query_params
 
 
 def _billable_sessions(*, first: date, next_first: date, bill_to) -> list[tuple]:
@@ -477,8 +412,8 @@ def _generate_once(*, first: date, last: date, bill_to, by) -> GeneratedInvoices
     reason = _("Month run %(month)s") % {"month": f"{first:%Y-%m}"}
     _insert_invoices(new_invoices, by=by, reason=reason)
     lines = [(group.invoice.pk, *line) for group in groups.values() for line in group.lines]
-    _insert_with_history(model=InvoiceLine, columns=LINE_COLUMNS, rows=lines, by=by, reason=reason)
-    with _whole_batches():
+    insert_with_history(model=InvoiceLine, columns=LINE_COLUMNS, rows=lines, by=by, reason=reason)
+    with whole_batches():
         bulk_update_with_history(
             extended,
             Invoice,

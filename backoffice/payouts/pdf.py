@@ -1,0 +1,130 @@
+"""Statement PDFs, in the therapist's language, under the invoice PDFs' rules (billing.pdf).
+
+Clients appear by initials and file number: the statement travels by email, and the
+therapist knows their own clients.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.template.loader import render_to_string
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+
+from backoffice.billing.pdf import CHUNK_LINES, day, html_to_pdf, letterhead, money
+from backoffice.fields import Language
+from backoffice.payouts.models import Statement, StatementLine, StatementLineKind, StatementStatus
+from backoffice.scheduling.models import AppointmentStatus
+
+
+def client_label(client) -> str:
+    """Initials and file number: enough for the therapist, little for anyone else."""
+    initials = " ".join(f"{name[:1]}." for name in (client.first_name, client.last_name) if name)
+    return f"{initials} · #{client.pk}"
+
+
+def period_label(statement: Statement) -> str:
+    """The month in the active language ("October 2026", "octobre 2026")."""
+    return formats.date_format(statement.period_start, "YEAR_MONTH_FORMAT")
+
+
+def _lines_queryset() -> QuerySet[StatementLine]:
+    return StatementLine.objects.select_related("client", "service_type").order_by(
+        "service_date", "pk"
+    )
+
+
+def statements_for_documents(queryset: QuerySet[Statement]) -> QuerySet[Statement]:
+    """Statements with everything their PDFs print: a constant number of queries per batch."""
+    return queryset.select_related("therapist").prefetch_related(
+        Prefetch("lines", queryset=_lines_queryset())
+    )
+
+
+def _lines(statement: Statement) -> list[StatementLine]:
+    cache = getattr(statement, "_prefetched_objects_cache", {})
+    if "lines" in cache:
+        return list(cache["lines"])
+    return list(_lines_queryset().filter(statement=statement))
+
+
+@dataclass
+class _Line:
+    service_date: str
+    client: str
+    service: str
+    outcome: str
+    paid_on: str
+    price: str
+    fee: str
+    net: str
+
+
+def _chunks(lines: list[_Line]) -> list[list[_Line]]:
+    """Short tables: xhtml2pdf splits one long table across pages in quadratic time."""
+    return [lines[i : i + CHUNK_LINES] for i in range(0, len(lines), CHUNK_LINES)]
+
+
+def statement_language(statement: Statement) -> str:
+    return statement.therapist.preferred_language or Language.ENGLISH
+
+
+def statement_context(statement: Statement) -> dict:
+    """What the statement template prints, formatted in the active language."""
+    french = statement_language(statement) == Language.FRENCH
+    outcomes = dict(AppointmentStatus.choices)
+    paid, held = [], []
+    for line in _lines(statement):
+        service = line.service_type
+        row = _Line(
+            service_date=day(line.service_date),
+            client=client_label(line.client),
+            service=(service.name_fr if french else service.name) or service.name,
+            outcome=""
+            if line.appointment_status == AppointmentStatus.COMPLETED
+            else str(outcomes.get(line.appointment_status, "")),
+            paid_on=day(line.paid_on),
+            price=money(line.price_amount),
+            fee=money(line.service_fee_amount),
+            net=money(line.net_amount),
+        )
+        (paid if line.kind == StatementLineKind.PAID else held).append(row)
+    therapist = statement.therapist
+    return {
+        "letterhead": letterhead(),
+        "statement": statement,
+        "therapist_name": f"{therapist.first_name} {therapist.last_name}",
+        "therapist_credentials": _("%(designation)s, reg. no. %(number)s")
+        % {
+            "designation": therapist.get_designation_display(),
+            "number": therapist.registration_number,
+        },
+        "period": period_label(statement),
+        "through": day(statement.period_end),
+        "generated_on": day(statement.generated_at.date()),
+        "is_draft": statement.status == StatementStatus.DRAFT,
+        "paid_chunks": _chunks(paid),
+        "held_chunks": _chunks(held),
+        "paid_count": len(paid),
+        "held_count": len(held),
+        "gross": money(statement.gross_amount),
+        "fees": money(statement.service_fee_amount),
+        "net": money(statement.net_amount),
+        "held_total": money(statement.held_amount),
+        "paid_on": day(statement.paid_on),
+        "payout_reference": statement.payout_reference,
+    }
+
+
+def statement_pdf(*, statement: Statement) -> bytes:
+    """The statement as a PDF, in the therapist's language."""
+    with translation.override(statement_language(statement)):
+        html = render_to_string("payouts/pdf/statement.html", statement_context(statement))
+    return html_to_pdf(html)
+
+
+def statement_pdf_filename(statement: Statement) -> str:
+    therapist = statement.therapist
+    return f"statement-{statement.period_start:%Y-%m}-{therapist.last_name}-{therapist.pk}.pdf"

@@ -1,0 +1,136 @@
+"""Email statements to therapists: PDF stored, message in the outbox, status followed (R3)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from backoffice.billing.pdf import money
+from backoffice.billing.sending import record_queued, store_document
+from backoffice.messaging.models import Channel, OutboxMessage, OutboxStatus, Purpose
+from backoffice.messaging.services import message_queue, outbox_retry
+from backoffice.messaging.templates_service import message_template_render
+from backoffice.payouts.models import Statement, StatementStatus
+from backoffice.payouts.pdf import (
+    period_label,
+    statement_language,
+    statement_pdf,
+    statement_pdf_filename,
+    statements_for_documents,
+)
+from backoffice.payouts.services import StatementRun, month_bounds, statements_generate
+
+logger = logging.getLogger(__name__)
+PDF = "application/pdf"
+
+
+def statement_email(statement: Statement) -> tuple[str, str]:
+    """The subject and text the therapist receives (staff's template, else the built-in one)."""
+    language = statement_language(statement)
+    therapist = statement.therapist
+    with translation.override(language):
+        context = {
+            "therapist_name": f"{therapist.first_name} {therapist.last_name}",
+            "period": period_label(statement),
+            "net_amount": money(statement.net_amount),
+            "gross_amount": money(statement.gross_amount),
+            "service_fees": money(statement.service_fee_amount),
+            "held_count": statement.held_count,
+            "clinic_name": settings.LETTERHEAD["NAME"],
+        }
+    return message_template_render(purpose=Purpose.STATEMENT, language=language, context=context)
+
+
+def _pdf_path(statement: Statement) -> str:
+    return f"statements/{statement.period_start:%Y-%m}/{statement_pdf_filename(statement)}"
+
+
+@transaction.atomic
+def statement_send(*, statement: Statement, by=None) -> OutboxMessage:
+    """Email the statement with its PDF attached, once; a failed email is queued again.
+
+    A draft becomes sent (it no longer changes); its `send_status` follows the outbox.
+    """
+    statement = statements_for_documents(
+        Statement.objects.select_for_update(of=("self",)).filter(pk=statement.pk)
+    ).get()
+    therapist = statement.therapist
+    if not therapist.email:
+        raise ValidationError(_("%(therapist)s has no email address.") % {"therapist": therapist})
+    dedupe_key = f"statement:{statement.pk}"
+    message = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
+    if message is None:
+        if statement.status == StatementStatus.DRAFT:
+            statement.status = StatementStatus.SENT
+            statement.sent_on = timezone.localdate()
+            statement._history_user = by
+            statement.save(update_fields=["status", "sent_on"])
+        path = store_document(_pdf_path(statement), statement_pdf(statement=statement))
+        subject, body = statement_email(statement)
+        message = message_queue(
+            channel=Channel.EMAIL,
+            recipient=therapist.email,
+            subject=subject,
+            body_text=body,
+            purpose=Purpose.STATEMENT,
+            attachments=[
+                {"name": statement_pdf_filename(statement), "path": path, "mimetype": PDF}
+            ],
+            dedupe_key=dedupe_key,
+        )
+    elif message.status == OutboxStatus.FAILED:
+        outbox_retry(message_ids=[message.pk])
+        message.refresh_from_db()
+    record_queued(statement, message, by)
+    return message
+
+
+@dataclass
+class StatementsSent:
+    sent: int = 0
+    refused: list[str] = field(default_factory=list)
+
+
+def statements_send(*, statements, by=None) -> StatementsSent:
+    """Send each statement; one that cannot be sent is reported, the others still go."""
+    result = StatementsSent()
+    for statement in statements:
+        try:
+            statement_send(statement=statement, by=by)
+        except ValidationError as error:
+            result.refused.append(f"{statement}: {' '.join(error.messages)}")
+        else:
+            result.sent += 1
+    return result
+
+
+@dataclass
+class MonthEnd:
+    run: StatementRun
+    sent: int
+    refused: list[str]
+
+
+def statements_month_end(*, today: date | None = None, by=None) -> MonthEnd:
+    """The statement day's job: last month's drafts generated (or refreshed) and emailed.
+
+    Running it twice sends nothing twice: sent statements are neither regenerated nor sent.
+    """
+    today = today or timezone.localdate()
+    first, _last = month_bounds(today)
+    previous_month = month_bounds(first - timedelta(days=1))[0]
+    run = statements_generate(month=previous_month, by=by)
+    drafts = Statement.objects.filter(
+        period_start=previous_month, status=StatementStatus.DRAFT
+    ).select_related("therapist")
+    sent = statements_send(statements=drafts, by=by)
+    for problem in [*run.problems, *sent.refused]:
+        logger.warning("statement run %s: %s", f"{previous_month:%Y-%m}", problem)
+    return MonthEnd(run=run, sent=sent.sent, refused=sent.refused)

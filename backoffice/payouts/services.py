@@ -1,0 +1,375 @@
+"""Therapist statements: the month run, regeneration, payout.
+
+- A statement is one therapist's month. Its **paid** lines are the sessions delivered and paid
+  (by the payer or the client: `Appointment.paid_at`) by the last day of the month that no
+  other statement pays out; its **held** lines are the delivered sessions not paid by then.
+  A held session comes back on every later statement until it is paid, and is then paid out
+  once: the database allows one paid line per session (`session_paid_out_once`).
+- Sessions delivered before the first month ever run (go-live) were settled before Caseload
+  and are never considered; a month before it cannot be run.
+- Amounts use the therapist's rate in force on the session's date. A completed session pays
+  the session price less the service fee (flat, or a percent of the price). A late
+  cancellation or no-show pays only once its fee is collected, never held (nothing was
+  delivered): the therapist keeps the same share of that fee as of their session price.
+- A run creates a draft per therapist with lines, regenerates the month's drafts, and leaves
+  sent and paid statements as they are. Its query count does not depend on how many
+  therapists or sessions it covers (QUALITY P5).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, Min, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from backoffice.bulk import insert_with_history, whole_batches
+from backoffice.caseload.models import ServiceType, Therapist, TherapistRate
+from backoffice.payouts.models import (
+    Statement,
+    StatementLine,
+    StatementLineKind,
+    StatementStatus,
+)
+from backoffice.scheduling.models import Appointment, AppointmentStatus
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+MISSED_STATUSES = (AppointmentStatus.LATE_CANCELLED, AppointmentStatus.NO_SHOW)
+RUN_ATTEMPTS = 3  # a run that meets a concurrent run's rows starts over once it sees them
+LINE_COLUMNS = [
+    "statement_id",
+    "kind",
+    "appointment_id",
+    "client_id",
+    "service_type_id",
+    "rate_id",
+    "service_date",
+    "appointment_status",
+    "paid_on",
+    "price_amount",
+    "service_fee_amount",
+    "net_amount",
+]
+TOTALS = [
+    "gross_amount",
+    "service_fee_amount",
+    "net_amount",
+    "paid_count",
+    "held_count",
+    "held_amount",
+    "generated_at",
+]
+
+
+@dataclass
+class StatementRun:
+    """What a month run did, for the admin message and the periodic job's log."""
+
+    month: date
+    created: int = 0
+    regenerated: int = 0
+    removed: int = 0
+    kept: int = 0
+    paid_lines: int = 0
+    held_lines: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def month_bounds(month: date) -> tuple[date, date]:
+    first = month.replace(day=1)
+    return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def statement_amounts(
+    rate: TherapistRate, *, status: str, missed_fee: Decimal | None
+) -> tuple[Decimal, Decimal, Decimal]:
+    """Price, service fee and net of one session at a rate."""
+    if status == AppointmentStatus.COMPLETED:
+        price = rate.session_price_amount
+        fee = min(rate.service_fee_amount(), price)
+    else:
+        price = missed_fee or ZERO
+        price_of_session = rate.session_price_amount
+        net = (
+            (price * rate.net_amount() / price_of_session).quantize(CENT, ROUND_HALF_UP)
+            if price_of_session
+            else ZERO
+        )
+        fee = price - max(net, ZERO)
+    return price, fee, price - fee
+
+
+class _RatesInForce:
+    """Every therapist rate, read once; the one in force for a therapist, service and day.
+
+    The same rule as `caseload.selectors.therapist_rate_in_force`: a row for the service
+    beats the therapist's general row.
+    """
+
+    def __init__(self, therapist_ids):
+        self.by_key: dict[tuple, tuple[list, list]] = defaultdict(lambda: ([], []))
+        rates = TherapistRate.objects.filter(therapist_id__in=therapist_ids).order_by(
+            "effective_from"
+        )
+        for rate in rates:
+            days, rows = self.by_key[(rate.therapist_id, rate.service_type_id)]
+            days.append(rate.effective_from)
+            rows.append(rate)
+
+    def _latest(self, key, on: date) -> TherapistRate | None:
+        days, rows = self.by_key.get(key, ((), ()))
+        index = bisect_right(days, on)
+        return rows[index - 1] if index else None
+
+    def rate(self, *, therapist_id: int, service_type_id: int, on: date) -> TherapistRate | None:
+        return self._latest((therapist_id, service_type_id), on) or self._latest(
+            (therapist_id, None), on
+        )
+
+
+def statements_first_month() -> date | None:
+    """The first month statements were run (go-live)."""
+    return Statement.objects.aggregate(first=Min("period_start"))["first"]
+
+
+def _sessions(*, since: date, last: date, therapist, redone_ids, kept_therapist_ids) -> list:
+    """One query: the billable sessions up to `last` that no other statement pays out."""
+    paid_elsewhere = StatementLine.objects.filter(
+        appointment=OuterRef("pk"), kind=StatementLineKind.PAID
+    ).exclude(statement_id__in=redone_ids)
+    sessions = (
+        Appointment.objects.filter(
+            starts_at__gte=_local_midnight(since),
+            starts_at__lt=_local_midnight(last + timedelta(days=1)),
+        )
+        .filter(
+            Q(status=AppointmentStatus.COMPLETED)
+            | Q(
+                status__in=MISSED_STATUSES,
+                missed_session_fee_amount__isnull=False,
+                paid_at__isnull=False,
+            )
+        )
+        .exclude(therapist_id__in=kept_therapist_ids)
+        .exclude(Exists(paid_elsewhere))
+    )
+    if therapist is not None:
+        sessions = sessions.filter(therapist=therapist)
+    return list(
+        sessions.order_by("therapist_id", "starts_at", "pk").values_list(
+            "pk",
+            "therapist_id",
+            "billing_client_id",
+            "service_type_id",
+            "starts_at",
+            "status",
+            "missed_session_fee_amount",
+            "paid_at",
+        )
+    )
+
+
+@dataclass
+class _Plan:
+    lines: list[tuple] = field(default_factory=list)  # LINE_COLUMNS without statement_id
+    totals: dict = field(default_factory=dict)
+
+
+def _plan(rows, *, last: date, rates: _RatesInForce) -> tuple[dict[int, _Plan], dict[int, str]]:
+    """Lines and totals per therapist; a therapist missing a rate gets a problem instead."""
+    plans: dict[int, _Plan] = defaultdict(_Plan)
+    missing: dict[int, tuple[int, date]] = {}
+    for pk, therapist_id, client_id, service_type_id, starts_at, status, missed, paid_at in rows:
+        service_date = timezone.localdate(starts_at)
+        paid_on = timezone.localdate(paid_at) if paid_at else None
+        is_paid = paid_on is not None and paid_on <= last
+        if status != AppointmentStatus.COMPLETED and not is_paid:
+            continue
+        rate = rates.rate(
+            therapist_id=therapist_id, service_type_id=service_type_id, on=service_date
+        )
+        if rate is None:
+            missing.setdefault(therapist_id, (service_type_id, service_date))
+            continue
+        price, fee, net = statement_amounts(rate, status=status, missed_fee=missed)
+        kind = StatementLineKind.PAID if is_paid else StatementLineKind.HELD
+        plans[therapist_id].lines.append(
+            (
+                kind,
+                pk,
+                client_id,
+                service_type_id,
+                rate.pk,
+                service_date,
+                status,
+                paid_on if is_paid else None,
+                price,
+                fee,
+                net,
+            )
+        )
+    for plan in plans.values():
+        paid = [line for line in plan.lines if line[0] == StatementLineKind.PAID]
+        held = [line for line in plan.lines if line[0] == StatementLineKind.HELD]
+        gross = sum((line[8] for line in paid), ZERO)
+        fees = sum((line[9] for line in paid), ZERO)
+        plan.totals = {
+            "gross_amount": gross,
+            "service_fee_amount": fees,
+            "net_amount": gross - fees,
+            "paid_count": len(paid),
+            "held_count": len(held),
+            "held_amount": sum((line[8] for line in held), ZERO),
+        }
+    return plans, _problems(missing)
+
+
+def _problems(missing: dict[int, tuple[int, date]]) -> dict[int, str]:
+    if not missing:
+        return {}
+    therapists = Therapist.objects.in_bulk(list(missing))
+    services = ServiceType.objects.in_bulk([service_id for service_id, _day in missing.values()])
+    return {
+        therapist_id: _(
+            "%(therapist)s: no rate in force for %(service)s on %(day)s; "
+            "enter one under Therapist rates and run the month again."
+        )
+        % {
+            "therapist": therapists[therapist_id],
+            "service": services[service_id],
+            "day": f"{day:%Y-%m-%d}",
+        }
+        for therapist_id, (service_id, day) in missing.items()
+    }
+
+
+def _run_once(*, first: date, last: date, since: date, therapist, by) -> StatementRun:
+    run = StatementRun(month=first)
+    month = Statement.objects.select_for_update().filter(period_start=first)
+    if therapist is not None:
+        month = month.filter(therapist=therapist)
+    existing = {statement.therapist_id: statement for statement in month}
+    drafts = {
+        therapist_id: statement
+        for therapist_id, statement in existing.items()
+        if statement.status == StatementStatus.DRAFT
+    }
+    kept = [t for t, statement in existing.items() if statement.status != StatementStatus.DRAFT]
+    run.kept = len(kept)
+    rows = _sessions(
+        since=since,
+        last=last,
+        therapist=therapist,
+        redone_ids=[statement.pk for statement in drafts.values()],
+        kept_therapist_ids=kept,
+    )
+    therapist_ids = {row[1] for row in rows}
+    plans, problems = _plan(rows, last=last, rates=_RatesInForce(therapist_ids))
+    run.problems = list(problems.values())
+
+    redone = {t: statement for t, statement in drafts.items() if t not in problems}
+    StatementLine.objects.filter(statement_id__in=[s.pk for s in redone.values()]).delete()
+    now = timezone.now()
+    reason = _("Statement run %(month)s") % {"month": f"{first:%Y-%m}"}
+    new, updated = [], []
+    for therapist_id, plan in plans.items():
+        if therapist_id in problems:
+            continue
+        statement = redone.get(therapist_id)
+        if statement is None:
+            statement = Statement(therapist_id=therapist_id, period_start=first, period_end=last)
+            new.append(statement)
+        else:
+            updated.append(statement)
+        for name, value in plan.totals.items():
+            setattr(statement, name, value)
+        statement.generated_at = now
+    emptied = [s.pk for t, s in redone.items() if t not in plans]
+    for statement in Statement.objects.filter(pk__in=emptied):
+        statement._history_user, statement._change_reason = by, reason
+        statement.delete()
+
+    with whole_batches():
+        bulk_create_with_history(new, Statement, default_user=by, default_change_reason=reason)
+        bulk_update_with_history(
+            updated, Statement, TOTALS, default_user=by, default_change_reason=reason
+        )
+    by_therapist = {statement.therapist_id: statement.pk for statement in [*new, *updated]}
+    lines = [
+        (by_therapist[therapist_id], *line)
+        for therapist_id, plan in plans.items()
+        if therapist_id in by_therapist
+        for line in plan.lines
+    ]
+    insert_with_history(model=StatementLine, columns=LINE_COLUMNS, rows=lines, by=by, reason=reason)
+    run.created, run.regenerated, run.removed = len(new), len(updated), len(emptied)
+    run.paid_lines = sum(1 for line in lines if line[1] == StatementLineKind.PAID)
+    run.held_lines = len(lines) - run.paid_lines
+    return run
+
+
+def statements_generate(
+    *, month: date, therapist: Therapist | None = None, by=None
+) -> StatementRun:
+    """Create or regenerate the month's draft statements (one therapist's when given).
+
+    Re-running a month never duplicates: sent and paid statements stay as they are, drafts are
+    rebuilt from today's data. A run that collides with a concurrent one starts over.
+    """
+    first, last = month_bounds(month)
+    go_live = statements_first_month()
+    if go_live is not None and first < go_live:
+        raise ValidationError(
+            _("Statements start in %(first)s; %(month)s was settled before Caseload.")
+            % {"first": f"{go_live:%Y-%m}", "month": f"{first:%Y-%m}"}
+        )
+    for attempt in range(RUN_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _run_once(
+                    first=first, last=last, since=go_live or first, therapist=therapist, by=by
+                )
+        except IntegrityError:
+            if attempt == RUN_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def statement_regenerate(*, statement: Statement, by=None) -> StatementRun:
+    """Rebuild one draft statement from today's payments and rates."""
+    if statement.status != StatementStatus.DRAFT:
+        raise ValidationError(_("Only a draft statement can be regenerated."))
+    return statements_generate(month=statement.period_start, therapist=statement.therapist, by=by)
+
+
+@transaction.atomic
+def statement_payout_record(
+    *, statement: Statement, paid_on: date, reference: str, by=None
+) -> Statement:
+    """Record the payout of a sent statement (date and reference): it becomes paid."""
+    statement = Statement.objects.select_for_update().get(pk=statement.pk)
+    if statement.status != StatementStatus.SENT:
+        raise ValidationError(_("Only a sent statement can be marked paid."))
+    if paid_on > timezone.localdate():
+        raise ValidationError({"paid_on": _("The payout date cannot be in the future.")})
+    if not reference.strip():
+        raise ValidationError({"reference": _("Enter the cheque number or transfer reference.")})
+    statement.status = StatementStatus.PAID
+    statement.paid_on = paid_on
+    statement.payout_reference = reference.strip()
+    statement._history_user = by
+    statement.save(update_fields=["status", "paid_on", "payout_reference"])
+    return statement
