@@ -7,7 +7,6 @@ for that admin to add to `actions`, `actions_list` and `actions_detail`.
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterator
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,9 +26,9 @@ from backoffice.billing.exports import (
 from backoffice.billing.models import Invoice, InvoiceLine, InvoiceStatus, SendStatus
 from backoffice.billing.pdf import invoice_pdf, invoice_pdf_filename, invoices_for_documents
 from backoffice.billing.sending import invoice_send
+from backoffice.documents import pdfs_zip_stream
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ZIP_BATCH = 50
 SEND_COLOURS = {
     SendStatus.NOT_SENT.label: "info",
     SendStatus.QUEUED.label: "warning",
@@ -38,36 +37,18 @@ SEND_COLOURS = {
 }
 
 
-class _Sink:
-    """A write-only file for zipfile whose bytes are handed out as they are written."""
-
-    def __init__(self):
-        self.chunks: list[bytes] = []
-
-    def write(self, data: bytes) -> int:
-        self.chunks.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    def take(self) -> bytes:
-        data, self.chunks = b"".join(self.chunks), []
-        return data
+def _invoices_batch(invoice_ids: list[int]):
+    return invoices_for_documents(Invoice.objects.filter(pk__in=invoice_ids)).order_by("pk")
 
 
 def invoices_zip_stream(*, invoice_ids: list[int]) -> Iterator[bytes]:
     """A ZIP of the invoices' PDFs, streamed; two queries per batch of ZIP_BATCH invoices."""
-    sink = _Sink()
-    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for start in range(0, len(invoice_ids), ZIP_BATCH):
-            batch = invoices_for_documents(
-                Invoice.objects.filter(pk__in=invoice_ids[start : start + ZIP_BATCH])
-            ).order_by("pk")
-            for invoice in batch:
-                archive.writestr(invoice_pdf_filename(invoice), invoice_pdf(invoice=invoice))
-                yield sink.take()
-    yield sink.take()
+    yield from pdfs_zip_stream(
+        ids=invoice_ids,
+        batch=_invoices_batch,
+        pdf=lambda invoice: invoice_pdf(invoice=invoice),
+        filename=invoice_pdf_filename,
+    )
 
 
 def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
