@@ -71,3 +71,35 @@ def whole_batches() -> Iterator[None]:
             features.max_query_params = previous
         else:
             del features.max_query_params
+
+
+def delete_with_history(queryset, *, by, reason: str) -> int:
+    """DELETE the rows, after their "-" history rows: three queries, not one per row.
+
+    For rows nothing else points at (a draft's lines); Django's delete() would load every row
+    and let simple-history insert its history row one at a time.
+    """
+    model = queryset.model
+    ids = list(queryset.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    quote = connection.ops.quote_name
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    history = quote(model.history.model._meta.db_table)
+    names = ", ".join(
+        quote(field.column) for field in model._meta.concrete_fields if not field.primary_key
+    )
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), ROWS_PER_INSERT):
+            chunk = ids[start : start + ROWS_PER_INSERT]
+            marks = ", ".join(["%s"] * len(chunk))
+            # Identifiers come from the model's meta; every value is a parameter.
+            cursor.execute(
+                f"INSERT INTO {history} ({pk}, {names}, history_date, history_change_reason, "  # noqa: S608
+                f"history_type, history_user_id) SELECT {pk}, {names}, %s, %s, '-', %s "
+                f"FROM {table} WHERE {pk} IN ({marks})",
+                [stamp, reason, getattr(by, "pk", None), *chunk],
+            )
+            cursor.execute(f"DELETE FROM {table} WHERE {pk} IN ({marks})", chunk)  # noqa: S608
+    return len(ids)

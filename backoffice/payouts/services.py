@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from backoffice.bulk import insert_with_history, whole_batches
+from backoffice.bulk import delete_with_history, insert_with_history, whole_batches
 from backoffice.caseload.models import ServiceType, Therapist, TherapistRate
 from backoffice.payouts.models import (
     Statement,
@@ -281,9 +281,14 @@ def _run_once(*, first: date, last: date, since: date, therapist, by) -> Stateme
     run.problems = list(problems.values())
 
     redone = {t: statement for t, statement in drafts.items() if t not in problems}
-    StatementLine.objects.filter(statement_id__in=[s.pk for s in redone.values()]).delete()
     now = timezone.now()
     reason = _("Statement run %(month)s") % {"month": f"{first:%Y-%m}"}
+    with whole_batches():
+        delete_with_history(
+            StatementLine.objects.filter(statement_id__in=[s.pk for s in redone.values()]),
+            by=by,
+            reason=reason,
+        )
     new, updated = [], []
     for therapist_id, plan in plans.items():
         if therapist_id in problems:
