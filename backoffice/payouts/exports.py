@@ -138,7 +138,7 @@ def line_rows(queryset: QuerySet[StatementLine]) -> Iterator[list]:
         "statement__therapist__last_name",
         "statement__therapist__first_name",
         "statement_id",
-        "kind",
+        "-kind",  # paid out before held, as on the PDF
         "service_date",
         "pk",
     ).values_list(
