@@ -35,7 +35,8 @@ def outbox_sweep_task() -> None:
         outbox_send_task(message_id)
 
 
-@db_periodic_task(crontab(day=str(settings.STATEMENT_DAY), hour="7", minute="0"))
+# Huey's schedule is in UTC: 15:00 UTC is 07:00 or 08:00 in Vancouver, on the same day.
+@db_periodic_task(crontab(day=str(settings.STATEMENT_DAY), hour="15", minute="0"))
 @lock_task("statements-month-end")
 def statements_month_end_task() -> None:
     """On the statement day: last month's statements generated and emailed (idempotent)."""

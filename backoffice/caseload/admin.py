@@ -235,7 +235,20 @@ class TherapistAdmin(CaseloadAdmin):
     autocomplete_fields = ["user"]
     inlines = [TherapistRateInline]
     fieldsets = [
-        (None, {"fields": ["user", "first_name", "last_name", "email", "phone", "is_active"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "user",
+                    "first_name",
+                    "last_name",
+                    "email",
+                    "phone",
+                    "preferred_language",
+                    "is_active",
+                ]
+            },
+        ),
         (_("Professional"), {"fields": ["designation", "registration_number"]}),
     ]
     actions_row = ["open_caseload"]
