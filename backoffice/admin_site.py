@@ -7,8 +7,10 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.billing.models import SendStatus
 from backoffice.caseload.selectors import authorizations_expiring
 from backoffice.messaging.models import OutboxMessage, OutboxStatus
+from backoffice.payouts.models import Statement
 from backoffice.scheduling.selectors import appointments_on
 
 
@@ -99,6 +101,7 @@ def sidebar_navigation(request):
         {
             "title": _("Payouts"),
             "items": [
+                _model_item(_("Statements"), "request_quote", "payouts", "statement"),
                 _model_item(_("Therapist rates"), "payments", "caseload", "therapistrate"),
             ],
         },
@@ -106,6 +109,7 @@ def sidebar_navigation(request):
             "title": _("Settings"),
             "items": [
                 _model_item(_("Service types"), "category", "caseload", "servicetype"),
+                _model_item(_("Message templates"), "edit_note", "messaging", "messagetemplate"),
                 _model_item(_("Outbox"), "outbox", "messaging", "outboxmessage"),
                 _model_item(_("Users"), "person", "accounts", "user"),
                 _model_item(_("Roles"), "badge", "auth", "group"),
@@ -149,4 +153,16 @@ def dashboard_callback(request, context):
             "href": reverse("admin:messaging_outboxmessage_changelist") + "?status__exact=failed",
         },
     ]
+    # A therapist's statement that did not reach them: shown while there is one to deal with.
+    failed_statements = Statement.objects.filter(send_status=SendStatus.FAILED).count()
+    if failed_statements:
+        context["caseload_cards"].append(
+            {
+                "title": _("Statements whose email failed"),
+                "value": failed_statements,
+                "icon": "unsubscribe",
+                "href": reverse("admin:payouts_statement_changelist")
+                + f"?send_status__exact={SendStatus.FAILED}",
+            }
+        )
     return context

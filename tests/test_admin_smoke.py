@@ -18,6 +18,7 @@ from tests.factories import (
     PayerRateFactory,
     ReceiptFactory,
     RoomReservationFactory,
+    StatementLineFactory,
     TherapistRateFactory,
 )
 
@@ -37,6 +38,7 @@ def one_of_everything(db):
     ReceiptFactory()  # and its payment
     InvoiceLineFactory(invoice__client=appointment.billing_client)
     DocumentCounterFactory()
+    StatementLineFactory()  # and its statement
     MessageTemplate.objects.create(
         purpose="invoice", language="en", subject="Invoice {invoice_number}", body_text="{total}"
     )

@@ -6,7 +6,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.bench.measure import counts_big_table
-from tests.factories import AppointmentFactory, AuthorizationFactory, ClientFactory
+from tests.factories import (
+    AppointmentFactory,
+    AuthorizationFactory,
+    ClientFactory,
+    StatementFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -14,6 +19,7 @@ PAGES = {
     "appointments": ("admin:scheduling_appointment_changelist", AppointmentFactory),
     "clients": ("admin:caseload_client_changelist", ClientFactory),
     "authorizations": ("admin:caseload_authorization_changelist", AuthorizationFactory),
+    "statements": ("admin:payouts_statement_changelist", StatementFactory),
 }
 
 
