@@ -1,11 +1,15 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.shortcuts import redirect
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views import View
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
+from django_tables2 import SingleTableMixin, SingleTableView
 
 from backoffice.caseload.selectors import clients_of_therapist
+from backoffice.payouts.pdf import statement_pdf, statement_pdf_filename, statements_for_documents
+from backoffice.payouts.selectors import statements_of_therapist
 from portal.filters import ClientFilter
-from portal.tables import ClientTable
+from portal.tables import ClientTable, StatementTable
 
 
 def landing(request):
@@ -30,3 +34,26 @@ class ClientListView(TherapistRequiredMixin, SingleTableMixin, FilterView):
 
     def get_queryset(self):
         return clients_of_therapist(therapist=self.request.user.therapist)
+
+
+class StatementListView(TherapistRequiredMixin, SingleTableView):
+    """The therapist's monthly statements: what was paid out, what is held, the payouts."""
+
+    template_name = "portal/statements.html"
+    table_class = StatementTable
+    table_pagination = {"per_page": 24}
+
+    def get_queryset(self):
+        return statements_of_therapist(therapist=self.request.user.therapist)
+
+
+class StatementPdfView(TherapistRequiredMixin, View):
+    def get(self, request, pk):
+        statements = statements_for_documents(
+            statements_of_therapist(therapist=request.user.therapist)
+        )
+        statement = get_object_or_404(statements, pk=pk)
+        response = HttpResponse(statement_pdf(statement=statement), content_type="application/pdf")
+        filename = statement_pdf_filename(statement)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
