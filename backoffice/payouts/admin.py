@@ -281,10 +281,18 @@ class StatementLineInline(CaseloadTabularInline):
         "net_amount",
     ]
     readonly_fields = fields
+    verbose_name_plural = _("sessions")
+    hide_title = True  # each row's own title repeats its date and kind
     tab = False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("client", "service_type")
+        # Paid out first, then held: as on the PDF.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("client", "service_type")
+            .order_by("-kind", "service_date", "pk")
+        )
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -326,8 +334,9 @@ class StatementAdmin(CaseloadAdmin):
     search_help_text = _("Search by therapist name.")
     ordering = ["-period_start", "therapist__last_name", "therapist__first_name"]
     inlines = [StatementLineInline]
+    readonly_fields = ["month"]  # every field is read-only here: no change permission
     fieldsets = [
-        (None, {"fields": ["therapist", ("period_start", "period_end"), "status"]}),
+        (None, {"fields": ["therapist", ("month", "period_end"), "status"]}),
         (
             _("Amounts"),
             {
