@@ -1,6 +1,6 @@
 """factory_boy factories: synthetic people only."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import factory
@@ -174,8 +174,9 @@ class AppointmentFactory(factory.django.DjangoModelFactory):
     )
     service_type = factory.SubFactory(ServiceTypeFactory)
     room = factory.SubFactory(RoomFactory)
+    # Hours counted in UTC: wall-clock arithmetic in Vancouver gives one instant twice at DST.
     starts_at = factory.Sequence(
-        lambda n: timezone.make_aware(timezone.datetime(2026, 3, 2, 9)) + timedelta(hours=n)
+        lambda n: datetime(2026, 3, 2, 17, tzinfo=UTC) + timedelta(hours=n)
     )
     ends_at = factory.LazyAttribute(lambda a: a.starts_at + timedelta(minutes=50))
     fee_amount = Decimal("160.00")
