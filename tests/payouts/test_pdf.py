@@ -1,6 +1,8 @@
 """Statement PDFs, built by the month run: totals, held sessions, privacy, language, draft."""
 
 import io
+import re
+from collections import defaultdict
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -19,6 +21,7 @@ from tests.billing.documents import pdf_text
 from tests.factories import (
     AppointmentFactory,
     ClientFactory,
+    ServiceTypeFactory,
     TherapistFactory,
     TherapistRateFactory,
 )
@@ -75,6 +78,22 @@ def month_statement(*, paid: int, held: int, **therapist_fields) -> Statement:
 
 def page_count(content: bytes) -> int:
     return len(pypdf.PdfReader(io.BytesIO(content)).pages)
+
+
+def printed_rows(content: bytes) -> list[list[str]]:
+    """The first page's texts that share a baseline, left to right, for the rows that start
+    with a date: one per statement line when the columns line up."""
+    by_baseline = defaultdict(list)
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            y = round(tm[4] * cm[1] + tm[5] * cm[3] + cm[5], 1)
+            x = round(tm[4] * cm[0] + tm[5] * cm[2] + cm[4], 1)
+            by_baseline[y].append((x, text.strip()))
+
+    pypdf.PdfReader(io.BytesIO(content)).pages[0].extract_text(visitor_text=visit)
+    rows = [[text for _x, text in sorted(texts)] for _y, texts in sorted(by_baseline.items())]
+    return [row for row in rows if re.fullmatch(r"\d{4}-\d\d-\d\d", row[0])]
 
 
 def test_statement_prints_the_months_totals_and_the_held_sessions():
@@ -165,3 +184,45 @@ def test_a_prefetched_statement_prints_without_queries(django_assert_num_queries
     statement = month_statement(paid=20, held=5)
     with django_assert_num_queries(0):
         statement_pdf(statement=statement)
+
+
+def test_every_line_keeps_its_columns_on_one_baseline():
+    """Lines are printed ten to a table row, a column's values one under the other: long
+    labels are cut to their column, so no value wraps and pushes its column down."""
+    therapist = rated_therapist()
+    client = ClientFactory(
+        pk=123456789, first_name="Marguerite", last_name="Tremblay", primary_therapist=therapist
+    )
+    sessions(therapist, client, paid=12, held=3)
+    extended = ServiceTypeFactory(
+        code="extended", name="Couples counselling with two therapists, extended session"
+    )
+    for service_type, status, fee in (
+        (extended, "completed", None),
+        (None, "late-cancelled", Decimal("80.00")),
+    ):
+        AppointmentFactory(
+            therapist=therapist,
+            billing_client=client,
+            starts_at=aware(date(2026, 3, 5), 16),
+            status=status,
+            missed_session_fee_amount=fee,
+            attendance="online",
+            room=None,
+            paid_at=aware(date(2026, 3, 20)),
+            **({"service_type": service_type} if service_type else {}),
+        )
+    statements_generate(month=MARCH)
+    statement = statements_for_documents(Statement.objects.filter(therapist=therapist)).get()
+
+    rows = printed_rows(statement_pdf(statement=statement))
+
+    paid = [row for row in rows if len(row) == 7]  # date, client, service, paid on, 3 amounts
+    held = [row for row in rows if len(row) == 4]  # date, client, service, price
+    assert (len(paid), len(held), len(rows)) == (14, 3, 17)
+    assert {row[1] for row in rows} == {"#123456789"}  # no room for the initials too
+    services = {row[2] for row in paid}
+    assert "Late-cancelled · Individual session" in services
+    (cut,) = services - {"Individual session", "Late-cancelled · Individual session"}
+    assert cut.startswith("Couples counselling") and cut.endswith("…")
+    assert ["$80.00", "$24.00", "$56.00"] in [row[4:] for row in paid]
