@@ -8,11 +8,24 @@ from contextlib import contextmanager
 from django.db import connection
 from django.utils import timezone
 
-ROWS_PER_INSERT = 10_000
+ROWS_PER_INSERT = 100_000  # on PostgreSQL; fewer on SQLite (`_rows_per_statement`)
+
+
+def _rows_per_statement(params_per_row: int) -> int:
+    """As many rows as one statement may carry, so a month's rows are one statement whatever
+    the number of therapists or payers (QUALITY P4, P5). Django binds PostgreSQL parameters
+    client-side, any number of them; SQLite takes as many as the library Python links allows
+    (250,000 here, 32,766 in a default build), less the three a history INSERT adds."""
+    if connection.vendor != "sqlite":
+        return ROWS_PER_INSERT
+    connection.ensure_connection()
+    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - 3
+    return max(1, min(ROWS_PER_INSERT, limit // params_per_row))
 
 
 def insert_with_history(*, model, columns: list[str], rows: list[tuple], by, reason: str):
-    """INSERT the rows, then their "+" history rows: two queries a 10,000 rows; the new ids.
+    """INSERT the rows, then their "+" history rows: two queries (`_rows_per_statement`); the
+    new ids.
 
     What `bulk_create_with_history` writes, at a fraction of its cost: Django's bulk_create
     builds a model instance and compiles every value through the field machinery, ~20 times
@@ -28,9 +41,10 @@ def insert_with_history(*, model, columns: list[str], rows: list[tuple], by, rea
     history = quote(model.history.model._meta.db_table)
     stamp = connection.ops.adapt_datetimefield_value(timezone.now())
     ids = []
+    per_statement = _rows_per_statement(len(columns))
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), ROWS_PER_INSERT):
-            chunk = rows[start : start + ROWS_PER_INSERT]
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
             # Identifiers come from the model's meta; every value is a parameter.
             cursor.execute(
                 f"INSERT INTO {table} ({names}) VALUES {', '.join([row] * len(chunk))} "  # noqa: S608
@@ -90,9 +104,10 @@ def delete_with_history(queryset, *, by, reason: str) -> int:
         quote(field.column) for field in model._meta.concrete_fields if not field.primary_key
     )
     stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    per_statement = _rows_per_statement(1)
     with connection.cursor() as cursor:
-        for start in range(0, len(ids), ROWS_PER_INSERT):
-            chunk = ids[start : start + ROWS_PER_INSERT]
+        for start in range(0, len(ids), per_statement):
+            chunk = ids[start : start + per_statement]
             marks = ", ".join(["%s"] * len(chunk))
             # Identifiers come from the model's meta; every value is a parameter.
             cursor.execute(
