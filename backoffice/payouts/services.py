@@ -192,9 +192,10 @@ def _plan(rows, *, last: date, rates: _RatesInForce) -> tuple[dict[int, _Plan], 
     """Lines and totals per therapist; a therapist missing a rate gets a problem instead."""
     plans: dict[int, _Plan] = defaultdict(_Plan)
     missing: dict[int, tuple[int, date]] = {}
+    zone = timezone.get_current_timezone()  # once: each lookup costs more than the conversion
     for pk, therapist_id, client_id, service_type_id, starts_at, status, missed, paid_at in rows:
-        service_date = timezone.localdate(starts_at)
-        paid_on = timezone.localdate(paid_at) if paid_at else None
+        service_date = timezone.localdate(starts_at, zone)
+        paid_on = timezone.localdate(paid_at, zone) if paid_at else None
         is_paid = paid_on is not None and paid_on <= last
         if status != AppointmentStatus.COMPLETED and not is_paid:
             continue
