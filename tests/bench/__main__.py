@@ -5,6 +5,11 @@ the scales over several rounds (these machines are noisy), and prints one row pe
 page. Exits 1 when any figure misses its bar.
 
     make bench BENCH_ARGS="--rounds 5 --only appointments --sql"
+
+Then, each in a process and scratch database of its own: P6/P8 (documents.py), P5 and the
+statement P6 rows (statements.py), P4 (invoicing.py), P7 (finance_import.py).
+`--only P4`, `--only P5` or `--only statements` (P5 and the statement P6 rows) runs that
+one alone.
 """
 
 import argparse
@@ -156,6 +161,11 @@ def main(argv=None) -> int:
         return subprocess.run(
             [sys.executable, "-m", "tests.bench.invoicing"], cwd=BASE_DIR
         ).returncode
+    if args.only.upper() in {"P5", "STATEMENTS"}:  # therapist statements: statements.py
+        selected = ["--only", "P5"] if args.only.upper() == "P5" else []
+        return subprocess.run(
+            [sys.executable, "-m", "tests.bench.statements", *selected], cwd=BASE_DIR
+        ).returncode
     if not any(args.only.lower() in page.name.lower() for page in PAGES):
         parser.error(f"no page matches {args.only!r}")
 
@@ -201,11 +211,14 @@ def main(argv=None) -> int:
     )
     # P6 and P8 (PDFs, Excel export) run on their own scratch database: tests/bench/documents.py.
     documents = subprocess.run([sys.executable, "-m", "tests.bench.documents"], cwd=BASE_DIR)
+    # P5, the month statement run, and P6 for statements: tests/bench/statements.py.
+    statements = subprocess.run([sys.executable, "-m", "tests.bench.statements"], cwd=BASE_DIR)
     # P4, the month invoice run: its own process and scratch database (tests/bench/invoicing.py).
     p4 = subprocess.run([sys.executable, "-m", "tests.bench.invoicing"], cwd=BASE_DIR)
     # P7, the finance import: its own process and scratch database (tests/bench/finance_import.py)
     p7 = subprocess.run([sys.executable, "-m", "tests.bench.finance_import"], cwd=BASE_DIR)
-    return 1 if missed or documents.returncode or p7.returncode or p4.returncode else 0
+    failed = documents.returncode or statements.returncode or p4.returncode or p7.returncode
+    return 1 if missed or failed else 0
 
 
 if __name__ == "__main__":
