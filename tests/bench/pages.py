@@ -35,6 +35,7 @@ CLIENTS = "admin:caseload_client_changelist"
 AUTHORIZATIONS = "admin:caseload_authorization_changelist"
 THERAPIST_CASELOAD = "admin:caseload_therapist_caseload"
 BAD_FIT = "admin:scheduling_badfitentry_changelist"
+INVOICES = "admin:billing_invoice_changelist"
 
 MONTH = {"starts_at_from": "{month_first}", "starts_at_to": "{month_last}"}
 EXPIRY_MONTH = {"valid_until_from": "{expiry_month_first}", "valid_until_to": "{expiry_month_last}"}
@@ -74,4 +75,5 @@ PAGES = [
     Page("bad fit list: search last name", BAD_FIT, SEARCH),
     Page("reports: therapist week", WEEK, {"therapist": "{therapist}", "week": BENCH_MONTH_10TH}),
     Page("reports: room utilization, month", UTILIZATION, BENCH_MONTH_PERIOD),
+    Page("invoices", INVOICES, {}),
 ]
