@@ -9,7 +9,10 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
+from django.http import HttpResponseBase
+
 ZIP_BATCH = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 Document = TypeVar("Document")
 
@@ -52,3 +55,9 @@ def pdfs_zip_stream(
                 archive.writestr(filename(document), pdf(document))
                 yield sink.take()
     yield sink.take()
+
+
+def attachment(response: HttpResponseBase, filename: str) -> HttpResponseBase:
+    """The response, downloaded under `filename`."""
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -6,6 +6,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin, SingleTableView
 
 from backoffice.caseload.selectors import clients_of_therapist
+from backoffice.documents import attachment
 from backoffice.payouts.pdf import statement_pdf, statement_pdf_filename, statements_for_documents
 from backoffice.payouts.selectors import statements_of_therapist
 from portal.filters import ClientFilter
@@ -54,6 +55,4 @@ class StatementPdfView(TherapistRequiredMixin, View):
         )
         statement = get_object_or_404(statements, pk=pk)
         response = HttpResponse(statement_pdf(statement=statement), content_type="application/pdf")
-        filename = statement_pdf_filename(statement)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return attachment(response, statement_pdf_filename(statement))

@@ -26,9 +26,8 @@ from backoffice.billing.exports import (
 from backoffice.billing.models import Invoice, InvoiceLine, InvoiceStatus, SendStatus
 from backoffice.billing.pdf import invoice_pdf, invoice_pdf_filename, invoices_for_documents
 from backoffice.billing.sending import invoice_send
-from backoffice.documents import pdfs_zip_stream
+from backoffice.documents import XLSX, attachment, pdfs_zip_stream
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SEND_COLOURS = {
     SendStatus.NOT_SENT.label: "info",
     SendStatus.QUEUED.label: "warning",
@@ -49,11 +48,6 @@ def invoices_zip_stream(*, invoice_ids: list[int]) -> Iterator[bytes]:
         pdf=lambda invoice: invoice_pdf(invoice=invoice),
         filename=invoice_pdf_filename,
     )
-
-
-def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 class InvoiceDocumentsAdminMixin:
@@ -107,7 +101,7 @@ class InvoiceDocumentsAdminMixin:
     def pdf_download_view(self, request, object_id):
         invoice = self._invoice_or_404(request, object_id)
         response = HttpResponse(invoice_pdf(invoice=invoice), content_type="application/pdf")
-        return _attachment(response, invoice_pdf_filename(invoice))
+        return attachment(response, invoice_pdf_filename(invoice))
 
     # --- the list: send status follows the outbox; list actions keep the filters -----------
 
@@ -162,7 +156,7 @@ class InvoiceDocumentsAdminMixin:
         response = StreamingHttpResponse(
             invoices_zip_stream(invoice_ids=invoice_ids), content_type="application/zip"
         )
-        return _attachment(response, "invoices.zip")
+        return attachment(response, "invoices.zip")
 
     @action(description=_("Download PDFs (ZIP)"), permissions=["export"])
     def download_pdfs_zip(self, request, queryset):
@@ -171,20 +165,20 @@ class InvoiceDocumentsAdminMixin:
     @action(description=_("Export to Excel"), permissions=["export"])
     def export_invoices_xlsx(self, request, queryset):
         response = HttpResponse(invoices_xlsx(queryset=queryset), content_type=XLSX)
-        return _attachment(response, "invoices.xlsx")
+        return attachment(response, "invoices.xlsx")
 
     @action(description=_("Export to CSV"), permissions=["export"])
     def export_invoices_csv(self, request, queryset):
         response = StreamingHttpResponse(
             invoices_csv(queryset=queryset), content_type="text/csv; charset=utf-8"
         )
-        return _attachment(response, "invoices.csv")
+        return attachment(response, "invoices.csv")
 
     @action(description=_("Export lines to Excel"), permissions=["export"])
     def export_lines_xlsx(self, request, queryset):
         lines = InvoiceLine.objects.filter(invoice__in=queryset.values("pk"))
         response = HttpResponse(invoice_lines_xlsx(queryset=lines), content_type=XLSX)
-        return _attachment(response, "invoice-lines.xlsx")
+        return attachment(response, "invoice-lines.xlsx")
 
     @action(description=_("Export lines to CSV"), permissions=["export"])
     def export_lines_csv(self, request, queryset):
@@ -192,7 +186,7 @@ class InvoiceDocumentsAdminMixin:
         response = StreamingHttpResponse(
             invoice_lines_csv(queryset=lines), content_type="text/csv; charset=utf-8"
         )
-        return _attachment(response, "invoice-lines.csv")
+        return attachment(response, "invoice-lines.csv")
 
     def _send(self, request, invoices) -> None:
         sent, refused = 0, []

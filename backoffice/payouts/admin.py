@@ -41,6 +41,7 @@ from backoffice.billing.admin_documents import SEND_COLOURS
 from backoffice.billing.models import SendStatus
 from backoffice.billing.pdf import money
 from backoffice.caseload.models import Therapist
+from backoffice.documents import XLSX, attachment
 from backoffice.messaging.models import MessageTemplate, Purpose
 from backoffice.payouts.exports import statements_xlsx, statements_zip_stream
 from backoffice.payouts.models import Statement, StatementLine, StatementStatus
@@ -61,7 +62,6 @@ from backoffice.payouts.services import (
 )
 from backoffice.scheduling.models import AppointmentStatus
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_COLOURS = {
     StatementStatus.DRAFT.label: "info",
     StatementStatus.SENT.label: "warning",
@@ -69,11 +69,6 @@ STATUS_COLOURS = {
 }
 # Sending again only makes sense before the email went out, or after it failed.
 SENDABLE = (SendStatus.NOT_SENT, SendStatus.FAILED)
-
-
-def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _month_param(day: date) -> str:
@@ -481,7 +476,7 @@ class StatementAdmin(CaseloadAdmin):
         response = StreamingHttpResponse(
             statements_zip_stream(statement_ids=statement_ids), content_type="application/zip"
         )
-        return _attachment(response, "statements.zip")
+        return attachment(response, "statements.zip")
 
     @action(description=_("Send by email"), permissions=["send"])
     def send_selected(self, request, queryset):
@@ -505,7 +500,7 @@ class StatementAdmin(CaseloadAdmin):
     @action(description=_("Export to Excel"), permissions=["export"])
     def export_xlsx(self, request, queryset):
         response = HttpResponse(statements_xlsx(queryset=queryset), content_type=XLSX)
-        return _attachment(response, "statements.xlsx")
+        return attachment(response, "statements.xlsx")
 
     # --- detail actions ---------------------------------------------------------------------
 
@@ -539,7 +534,7 @@ class StatementAdmin(CaseloadAdmin):
     def download_pdf(self, request, object_id):
         statement = self._document(request, object_id)
         response = HttpResponse(statement_pdf(statement=statement), content_type="application/pdf")
-        return _attachment(response, statement_pdf_filename(statement))
+        return attachment(response, statement_pdf_filename(statement))
 
     @action(
         description=_("Preview email"), url_path="preview-email", permissions=["view"], icon="mail"

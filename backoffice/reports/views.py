@@ -9,11 +9,10 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backoffice.documents import XLSX, attachment
 from backoffice.reports.exports import utilization_xlsx
 from backoffice.reports.forms import PeriodForm, WeekForm
 from backoffice.reports.selectors import room_utilization, week_grid, week_start_of
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require(request, permission: str) -> None:
@@ -77,8 +76,7 @@ def utilization_export(request):
     report = room_utilization(date_from=period[0], date_to=period[1])
     response = HttpResponse(utilization_xlsx(report=report), content_type=XLSX)
     filename = f"room-utilization-{period[0]:%Y-%m-%d}-{period[1]:%Y-%m-%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return attachment(response, filename)
 
 
 # unfold's defaults draw 4 px overlapping bars; reserved beside held reads better per room.
