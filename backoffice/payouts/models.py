@@ -36,7 +36,7 @@ class Statement(models.Model):
     net_amount = MoneyField(_("net payable"), default=0)
     paid_count = models.PositiveIntegerField(_("sessions paid out"), default=0)
     held_count = models.PositiveIntegerField(_("sessions held"), default=0)
-    held_amount = MoneyField(_("held (at your price)"), default=0)
+    held_amount = MoneyField(_("held (at the therapist's price)"), default=0)
     send_status = models.CharField(
         _("sending"), max_length=10, choices=SendStatus.choices, default=SendStatus.NOT_SENT
     )
