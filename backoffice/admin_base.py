@@ -22,6 +22,22 @@ class CaseloadAdmin(SimpleHistoryAdmin, ModelAdmin):
     warn_unsaved_form = True
     compressed_fields = True
 
+    def permission_object(self, request: HttpRequest, obj):
+        """The object a permission is asked about: unfold passes a detail action its id.
+
+        Loaded once per request and id (only the fields `permission_fields` names).
+        """
+        if obj is None or isinstance(obj, self.model):
+            return obj
+        cache = request.__dict__.setdefault("_caseload_permission_objects", {})
+        key = (self.model, str(obj))
+        if key not in cache:
+            found = self.model.objects.filter(pk=obj) if str(obj).isdigit() else None
+            cache[key] = found.only(*self.permission_fields).first() if found is not None else None
+        return cache[key]
+
+    permission_fields: tuple[str, ...] = ("pk",)
+
     def back_after_dialog(self, request: HttpRequest) -> HttpResponse:
         """After an action dialog: back to the page it was opened on (htmx), else the list."""
         url = request.headers.get("HX-Current-URL", "")

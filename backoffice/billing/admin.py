@@ -36,6 +36,7 @@ from backoffice.billing.admin_documents import InvoiceDocumentsAdminMixin
 from backoffice.billing.models import (
     DocumentCounter,
     Invoice,
+    InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
 )
@@ -155,6 +156,7 @@ class ReasonDialogForm(BaseDialogForm):
 
 @admin.register(Invoice)
 class InvoiceAdmin(InvoiceDocumentsAdminMixin, ExportMixin, CaseloadAdmin):
+    permission_fields = ("status", "kind")
     list_display = [
         "number_or_draft",
         "bill_to",
@@ -239,6 +241,28 @@ class InvoiceAdmin(InvoiceDocumentsAdminMixin, ExportMixin, CaseloadAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        """Drafts only: an issued or void invoice opens read-only, with no Save bar."""
+        invoice = self.permission_object(request, obj)
+        return super().has_change_permission(request) and _is_draft(invoice)
+
+    # Methods, not dotted strings in @action: unfold's check would query Permission at startup.
+    def has_issue_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+    def has_void_permission(self, request, obj=None):
+        invoice = self.permission_object(request, obj)
+        return super().has_change_permission(request) and (
+            invoice is None or invoice.status != InvoiceStatus.VOID
+        )
+
+    def has_credit_permission(self, request, obj=None):
+        invoice = self.permission_object(request, obj)
+        return super().has_change_permission(request) and (
+            invoice is None
+            or (invoice.status == InvoiceStatus.ISSUED and invoice.kind == InvoiceKind.INVOICE)
+        )
+
     def has_delete_permission(self, request, obj=None):
         return False
 
@@ -296,7 +320,7 @@ class InvoiceAdmin(InvoiceDocumentsAdminMixin, ExportMixin, CaseloadAdmin):
 
     @action(
         description=_("Issue"),
-        permissions=["change"],
+        permissions=["issue"],
         icon="send",
         dialog={
             "form_submit_text": _("Issue"),
@@ -311,7 +335,7 @@ class InvoiceAdmin(InvoiceDocumentsAdminMixin, ExportMixin, CaseloadAdmin):
 
     @action(
         description=_("Void"),
-        permissions=["change"],
+        permissions=["void"],
         icon="block",
         dialog={
             "form_submit_text": _("Void"),
@@ -333,7 +357,7 @@ class InvoiceAdmin(InvoiceDocumentsAdminMixin, ExportMixin, CaseloadAdmin):
 
     @action(
         description=_("Credit note"),
-        permissions=["change"],
+        permissions=["credit"],
         icon="undo",
         dialog={
             "form_submit_text": _("Issue the credit note"),

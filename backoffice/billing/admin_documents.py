@@ -115,6 +115,10 @@ class InvoiceDocumentsAdminMixin:
                     item["path"] = f"{item['path']}?{query}"
         return response
 
+    def has_send_permission(self, request, obj=None):
+        """Issued invoices are sent; sending changes no field staff edit (only its status)."""
+        return request.user.has_perm("billing.change_invoice")
+
     def has_export_permission(self, request, obj=None):
         """QUALITY S2: exports have their own permission (finance and administrators)."""
         return request.user.has_perm("billing.export_invoice")
@@ -133,7 +137,7 @@ class InvoiceDocumentsAdminMixin:
     def download_pdf(self, request, object_id):
         return self.pdf_download_view(request, object_id)
 
-    @action(description=_("Send by email"), url_path="send", permissions=["change"])
+    @action(description=_("Send by email"), url_path="send", permissions=["send"])
     def send_invoice(self, request, object_id):
         invoice = self._invoice_or_404(request, object_id)
         self._send(request, [invoice])
@@ -206,11 +210,11 @@ class InvoiceDocumentsAdminMixin:
         for message in refused:
             self.message_user(request, message, level="warning")
 
-    @action(description=_("Send by email"), permissions=["change"])
+    @action(description=_("Send by email"), permissions=["send"])
     def send_selected(self, request, queryset):
         self._send(request, queryset.select_related("payer", "client"))
 
-    @action(description=_("Issue and send by email"), permissions=["change"])
+    @action(description=_("Issue and send by email"), permissions=["send"])
     def issue_and_send_selected(self, request, queryset):
         from backoffice.billing.services.invoicing import invoice_issue
 

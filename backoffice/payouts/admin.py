@@ -309,6 +309,7 @@ class StatementLineInline(CaseloadTabularInline):
 
 @admin.register(Statement)
 class StatementAdmin(CaseloadAdmin):
+    permission_fields = ("status", "send_status")
     list_display = [
         "therapist_name",
         "month",
@@ -379,25 +380,12 @@ class StatementAdmin(CaseloadAdmin):
             and request.user.has_perm("payouts.delete_statement")
         )
 
-    def _statement(self, request, obj) -> Statement | None:
-        """The statement an action's permission is asked about (unfold passes its id)."""
-        if obj is None or isinstance(obj, Statement):
-            return obj
-        cache = request.__dict__.setdefault("_payouts_statements", {})
-        if obj not in cache:
-            cache[obj] = (
-                Statement.objects.filter(pk=obj).only("status", "send_status").first()
-                if str(obj).isdigit()
-                else None
-            )
-        return cache[obj]
-
     def _may(self, request, obj, allowed) -> bool:
         if not request.user.has_perm("payouts.change_statement"):
             return False
         if obj is None:
             return True
-        statement = self._statement(request, obj)
+        statement = self.permission_object(request, obj)
         return statement is not None and allowed(statement)
 
     # Methods, not dotted strings in @action: unfold's check would query Permission at startup.

@@ -10,9 +10,10 @@ from django.urls import reverse
 
 from backoffice.billing.models import Invoice, InvoiceLine
 from backoffice.billing.services import invoice_issue, invoices_generate
+from backoffice.billing.services.payments import payment_allocate
 from backoffice.caseload.selectors import authorization_usage
 from tests.billing.conftest import MARCH, session_of
-from tests.factories import AuthorizationFactory, ClientFactory
+from tests.factories import AuthorizationFactory, ClientFactory, PaymentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -120,10 +121,32 @@ def test_issue_void_and_credit_actions(admin_client, direct_client):
 def test_a_refused_action_says_why(admin_client, direct_client):
     session_of(direct_client)
     [invoice] = invoices_generate(month=MARCH)
+    invoice = invoice_issue(invoice=invoice)
+    payment = PaymentFactory(payer=None, client=direct_client, amount=Decimal("10.00"))
+    payment_allocate(payment=payment, invoice=invoice, amount=Decimal("10.00"))
 
-    messages = row_action(admin_client, "credit_one", invoice, reason="no")
+    messages = row_action(admin_client, "void_one", invoice, reason="no")
 
-    assert messages == ["Only an issued invoice can be credited."]
+    assert messages == [f"Payments are allocated to {invoice.number}: issue a credit note instead."]
+
+
+def test_an_issued_invoice_opens_read_only_with_only_the_actions_it_allows(
+    admin_client, direct_client
+):
+    session_of(direct_client)
+    [invoice] = invoices_generate(month=MARCH)
+    draft_page = admin_client.get(change_url(invoice)).content.decode()
+    invoice = invoice_issue(invoice=invoice)
+
+    page = admin_client.get(change_url(invoice)).content.decode()
+
+    assert 'name="_save"' in draft_page
+    assert "/issue_one/" in draft_page and "/credit_one/" not in draft_page
+    assert 'name="_save"' not in page
+    assert "/issue_one/" not in page
+    assert "/void_one/" in page and "/credit_one/" in page and "/send/" in page
+    credit = reverse("admin:billing_invoice_credit_one", args=[invoice.pk])
+    assert admin_client.get(credit).status_code == 200
 
 
 def _change_form_data(response):
