@@ -10,9 +10,11 @@ need `payouts.export_statement`. A draft may be deleted; nothing else is edited 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -59,6 +61,7 @@ from backoffice.payouts.services import (
     statement_payout_record,
     statement_regenerate,
     statements_generate,
+    statements_payout_record,
 )
 from backoffice.scheduling.models import AppointmentStatus
 
@@ -209,7 +212,7 @@ class StatementEmailPreviewView(UnfoldModelAdminViewMixin, TemplateView):
 # --- dialogs --------------------------------------------------------------------------------
 
 
-class PayoutDialogForm(BaseDialogForm):
+class PayoutForm(forms.Form):
     paid_on = forms.DateField(
         label=_("paid on"), widget=UnfoldAdminSingleDateWidget, initial=timezone.localdate
     )
@@ -219,6 +222,10 @@ class PayoutDialogForm(BaseDialogForm):
         widget=UnfoldAdminTextInputWidget,
         help_text=_("The cheque number or transfer reference."),
     )
+
+
+class PayoutDialogForm(PayoutForm, BaseDialogForm):
+    pass
 
 
 PAYOUT_DIALOG = {
@@ -353,7 +360,7 @@ class StatementAdmin(CaseloadAdmin):
             },
         ),
     ]
-    actions = ["send_selected", "download_pdfs_zip", "export_xlsx"]
+    actions = ["send_selected", "record_payouts_selected", "download_pdfs_zip", "export_xlsx"]
     actions_list = ["run_month", "zip_filtered"]
     actions_detail = [
         "view_pdf",
@@ -480,6 +487,54 @@ class StatementAdmin(CaseloadAdmin):
             )
         for refused in result.refused:
             self.message_user(request, refused, messages.WARNING)
+
+    @action(description=_("Record payout"), permissions=["payout"])
+    def record_payouts_selected(self, request, queryset):
+        """One payout run for the selected statements: a page asks for its date and reference."""
+        form = PayoutForm(request.POST if "_record" in request.POST else None)
+        statements = list(queryset.select_related("therapist").order_by("therapist__last_name"))
+        if form.is_bound and form.is_valid():
+            try:
+                result = statements_payout_record(
+                    statements=statements,
+                    paid_on=form.cleaned_data["paid_on"],
+                    reference=form.cleaned_data["reference"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                for name, errors in error.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                if result.recorded:
+                    self.message_user(
+                        request,
+                        ngettext(
+                            "%d statement marked paid.",
+                            "%d statements marked paid.",
+                            result.recorded,
+                        )
+                        % result.recorded,
+                        messages.SUCCESS,
+                    )
+                for refused in result.refused:
+                    self.message_user(request, refused, messages.WARNING)
+                return None
+        sent = [s for s in statements if s.status == StatementStatus.SENT]
+        return render(
+            request,
+            "admin/payouts/statement/record_payouts.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Record a payout"),
+                "opts": self.model._meta,
+                "form": form,
+                "statements": statements,
+                "sent_count": len(sent),
+                "total": money(sum((s.net_amount for s in sent), Decimal("0.00"))),
+                "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+                "select_across": request.POST.get("select_across", "0"),
+            },
+        )
 
     @action(description=_("Download PDFs (ZIP)"), permissions=["export"])
     def download_pdfs_zip(self, request, queryset):

@@ -101,3 +101,30 @@ def test_run_last_month_preview_the_email_and_download_the_pdf(
     assert "168.00" in text
 
     page.screenshot(path=str(artifacts_dir / "statement.png"), full_page=True)
+
+    # Send it, then record its payout from the list, as finance does for a whole payout run.
+    page.get_by_role("link", name="Send by email").first.click()
+    dialog = page.locator("#dialog")
+    expect(dialog).to_be_visible()
+    with page.expect_navigation():
+        dialog.locator("button[type=submit]", has_text="Send").click()
+    expect(page.locator("body")).to_contain_text("queued for email")
+    statement.refresh_from_db()
+    assert statement.status == StatementStatus.SENT
+
+    page.goto(f"{live_server.url}/admin/payouts/statement/")
+    page.locator("input.action-select").first.check()
+    page.select_option("select[name=action]", "record_payouts_selected")
+    with page.expect_navigation():
+        page.locator("button[name=index]").click()
+    page.wait_for_selector("#record-payouts-form")
+    page.fill("#id_reference", "EFT 2026-11-30")
+    page.screenshot(path=str(artifacts_dir / "statements-record-payout.png"), full_page=True)
+    with page.expect_navigation():
+        page.locator("button[name=_record]").click()
+    expect(page.locator("body")).to_contain_text("1 statement marked paid.")
+    statement.refresh_from_db()
+    assert (statement.status, statement.payout_reference) == (
+        StatementStatus.PAID,
+        "EFT 2026-11-30",
+    )

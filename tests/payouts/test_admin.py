@@ -254,6 +254,51 @@ def test_record_payout_is_for_sent_statements_only(admin_client, draft):
     ).status_code == (403)
 
 
+def test_one_payout_run_records_every_sent_statement_selected(admin_client, sent, superuser):
+    other = TherapistFactory(first_name="Noor", last_name="Haddad")
+    TherapistRateFactory(therapist=other)
+    session(other, date(2026, 10, 8), paid=date(2026, 10, 9))
+    statements_generate(month=OCT)
+    still_draft = Statement.objects.get(therapist=other)
+    today = timezone.localdate()
+    selected = {
+        "action": "record_payouts_selected",
+        "_selected_action": [sent.pk, still_draft.pk],
+    }
+
+    page = admin_client.post(reverse(CHANGELIST), selected)
+    assert page.status_code == 200
+    assert "Record a payout" in page.content.decode() and "Noor Haddad" in page.content.decode()
+    future = admin_client.post(
+        reverse(CHANGELIST),
+        {
+            **selected,
+            "_record": "1",
+            "paid_on": f"{today + timedelta(days=2):%Y-%m-%d}",
+            "reference": "EFT 2026-11",
+        },
+    )
+    assert "The payout date cannot be in the future." in future.content.decode()
+    sent.refresh_from_db()
+    assert sent.status == StatementStatus.SENT, "nothing changes on a refused form"
+
+    done = admin_client.post(
+        reverse(CHANGELIST),
+        {**selected, "_record": "1", "paid_on": f"{today:%Y-%m-%d}", "reference": "EFT 2026-11"},
+        follow=True,
+    )
+
+    assert messages_of(done) == [
+        "1 statement marked paid.",
+        "Noor Haddad · 2026-10: only a sent statement can be marked paid.",
+    ]
+    sent.refresh_from_db()
+    still_draft.refresh_from_db()
+    assert (sent.status, sent.payout_reference) == (StatementStatus.PAID, "EFT 2026-11")
+    assert sent.history.first().history_user == superuser
+    assert still_draft.status == StatementStatus.DRAFT
+
+
 # --- pages ----------------------------------------------------------------------------------
 
 
