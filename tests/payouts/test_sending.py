@@ -8,6 +8,8 @@ import pytest
 from anymail.exceptions import AnymailRecipientsRefused
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from backoffice.billing.models import SendStatus
 from backoffice.messaging.models import MessageTemplate, OutboxMessage, Purpose
@@ -139,3 +141,20 @@ def test_the_statement_day_runs_last_month_and_sends_each_statement_once(
     assert len(mail.outbox) == 2
     statement.refresh_from_db()
     assert statement.status == StatementStatus.SENT
+
+
+def test_sending_costs_the_same_queries_for_a_short_or_a_long_statement(
+    django_capture_on_commit_callbacks,
+):
+    counts = []
+    for sessions in (2, 20):
+        therapist = TherapistFactory()
+        TherapistRateFactory(therapist=therapist)
+        for day in range(1, sessions + 1):
+            session(therapist, date(2026, 10, day), paid=date(2026, 10, 28) if day % 2 else None)
+        statements_generate(month=OCT)
+        statement = Statement.objects.get(therapist=therapist)
+        with CaptureQueriesContext(connection) as queries:
+            statement_send(statement=statement)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

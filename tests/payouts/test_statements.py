@@ -14,6 +14,7 @@ from backoffice.payouts.services import (
     statement_payout_record,
     statement_regenerate,
     statements_generate,
+    statements_payout_record,
 )
 from tests.factories import (
     AppointmentFactory,
@@ -362,3 +363,27 @@ def test_a_payout_is_recorded_on_a_sent_statement_with_date_and_reference(therap
         "EFT-1",
     )
     assert paid.history.first().history_user == superuser
+
+
+def _sent_statements(count: int) -> list[Statement]:
+    for _n in range(count):
+        therapist = TherapistFactory()
+        TherapistRateFactory(therapist=therapist)
+        session(therapist, date(2026, 10, 6), paid=date(2026, 10, 9))
+    statements_generate(month=OCT)
+    Statement.objects.update(status=StatementStatus.SENT)
+    return list(Statement.objects.all())
+
+
+@pytest.mark.django_db
+def test_a_payout_run_costs_the_same_queries_for_2_or_8_statements():
+    statements = _sent_statements(8)
+    counts = []
+    for batch in (statements[:2], statements[2:]):
+        with CaptureQueriesContext(connection) as queries:
+            result = statements_payout_record(
+                statements=batch, paid_on=date(2026, 11, 6), reference="EFT 42"
+            )
+        assert result.recorded == len(batch)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
