@@ -1,12 +1,31 @@
-"""Set-wise writes with their history rows, for month runs whose query count must not grow
-with the rows they write (QUALITY P4, P5)."""
+"""Month runs: set-wise writes with their history rows, so the query count does not grow with
+the rows written (QUALITY P4, P5), and the retry that makes concurrent runs end as one (R1)."""
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+RUN_ATTEMPTS = 3
+Result = TypeVar("Result")
+
+
+def run_retrying(run: Callable[[], Result]) -> Result:
+    """`run()` in a transaction; when it meets a concurrent run's rows (a unique constraint), it
+    starts over and then sees them. Past RUN_ATTEMPTS, staff are asked to run it again."""
+    for _attempt in range(RUN_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return run()
+        except IntegrityError:
+            continue
+    raise ValidationError(_("Another run of this month was saving at the same time; run it again."))
+
 
 ROWS_PER_INSERT = 100_000  # on PostgreSQL; fewer on SQLite (`_rows_per_statement`)
 

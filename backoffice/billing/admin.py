@@ -126,9 +126,13 @@ class GenerateInvoicesView(UnfoldModelAdminViewMixin, FormView):
 
     def form_valid(self, form):
         month = form.cleaned_data["month"]
-        result = invoices_generate(
-            month=month, bill_to=form.cleaned_data.get("payer"), by=self.request.user
-        )
+        try:
+            result = invoices_generate(
+                month=month, bill_to=form.cleaned_data.get("payer"), by=self.request.user
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+            return self.form_invalid(form)
         messages.success(
             self.request,
             _(

@@ -16,7 +16,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -139,11 +138,6 @@ class RunStatementsView(UnfoldModelAdminViewMixin, FormView):
             )
         except ValidationError as error:
             form.add_error("month", error.messages)
-            return self.form_invalid(form)
-        except IntegrityError:  # another run kept colliding with this one
-            form.add_error(
-                None, _("Another run of this month was saving at the same time; run it again.")
-            )
             return self.form_invalid(form)
         _report_run(self.request, run)
         changelist = reverse("admin:payouts_statement_changelist")
@@ -643,13 +637,6 @@ class StatementAdmin(CaseloadAdmin):
             run = statement_regenerate(statement=statement, by=request.user)
         except ValidationError as error:
             self.message_user(request, " ".join(error.messages), messages.ERROR)
-            return self.back_after_dialog(request)
-        except IntegrityError:
-            self.message_user(
-                request,
-                _("Another run of this month was saving at the same time; try again."),
-                messages.ERROR,
-            )
             return self.back_after_dialog(request)
         _report_run(request, run)
         if run.removed:  # its page is gone: back to the month's list

@@ -25,13 +25,18 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, Min, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from backoffice.bulk import delete_with_history, insert_with_history, whole_batches
+from backoffice.bulk import (
+    delete_with_history,
+    insert_with_history,
+    run_retrying,
+    whole_batches,
+)
 from backoffice.caseload.models import ServiceType, Therapist, TherapistRate
 from backoffice.payouts.models import (
     Statement,
@@ -44,7 +49,6 @@ from backoffice.scheduling.models import Appointment, AppointmentStatus
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 MISSED_STATUSES = (AppointmentStatus.LATE_CANCELLED, AppointmentStatus.NO_SHOW)
-RUN_ATTEMPTS = 3  # a run that meets a concurrent run's rows starts over once it sees them
 LINE_COLUMNS = [
     "statement_id",
     "kind",
@@ -342,16 +346,11 @@ def statements_generate(
             _("Statements start in %(first)s; %(month)s was settled before Caseload.")
             % {"first": f"{go_live:%Y-%m}", "month": f"{first:%Y-%m}"}
         )
-    for attempt in range(RUN_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                return _run_once(
-                    first=first, last=last, since=go_live or first, therapist=therapist, by=by
-                )
-        except IntegrityError:
-            if attempt == RUN_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+    return run_retrying(
+        lambda: _run_once(
+            first=first, last=last, since=go_live or first, therapist=therapist, by=by
+        )
+    )
 
 
 def statement_regenerate(*, statement: Statement, by=None) -> StatementRun:

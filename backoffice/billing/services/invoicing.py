@@ -32,7 +32,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -47,7 +47,7 @@ from backoffice.billing.models import (
     PaymentAllocation,
 )
 from backoffice.billing.services.numbering import document_number_next
-from backoffice.bulk import insert_with_history, whole_batches
+from backoffice.bulk import insert_with_history, run_retrying, whole_batches
 from backoffice.caseload.models import (
     Client,
     ClientKind,
@@ -64,7 +64,6 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 MISSED_STATUSES = (AppointmentStatus.LATE_CANCELLED, AppointmentStatus.NO_SHOW)
 CLIENT_TERMS_DAYS = 30
-RUN_ATTEMPTS = 3  # a run that meets a concurrent run's rows starts over once it sees them
 
 
 class GeneratedInvoices(list):
@@ -451,14 +450,7 @@ def invoices_generate(
     """
     first = month.replace(day=1)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    for attempt in range(RUN_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                return _generate_once(first=first, last=last, bill_to=bill_to, by=by)
-        except IntegrityError:
-            if attempt == RUN_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+    return run_retrying(lambda: _generate_once(first=first, last=last, bill_to=bill_to, by=by))
 
 
 # --- one invoice's life ----------------------------------------------------------------------
