@@ -38,6 +38,21 @@ class CaseloadAdmin(SimpleHistoryAdmin, ModelAdmin):
 
     permission_fields: tuple[str, ...] = ("pk",)
 
+    # List actions (their url_path) that act on the rows the list shows: they keep its
+    # filters and search, e.g. "PDFs of this list (ZIP)".
+    list_actions_on_shown_rows: tuple[str, ...] = ()
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None)
+        query = request.GET.urlencode()
+        if context and query and self.list_actions_on_shown_rows:
+            ends = tuple(f"/{url_path}/" for url_path in self.list_actions_on_shown_rows)
+            for item in context.get("actions_list") or []:
+                if isinstance(item, dict) and item.get("path", "").endswith(ends):
+                    item["path"] = f"{item['path']}?{query}"
+        return response
+
     def back_after_dialog(self, request: HttpRequest) -> HttpResponse:
         """After an action dialog: back to the page it was opened on (htmx), else the list."""
         url = request.headers.get("HX-Current-URL", "")

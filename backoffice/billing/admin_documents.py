@@ -63,6 +63,7 @@ class InvoiceDocumentsAdminMixin:
         "issue_and_send_selected",
     ]
     document_actions_list = ["zip_filtered"]
+    list_actions_on_shown_rows = ("documents-zip",)
     document_actions_detail = ["view_pdf", "download_pdf", "send_invoice"]
 
     # --- URLs -----------------------------------------------------------------------------
@@ -103,17 +104,7 @@ class InvoiceDocumentsAdminMixin:
         response = HttpResponse(invoice_pdf(invoice=invoice), content_type="application/pdf")
         return attachment(response, invoice_pdf_filename(invoice))
 
-    # --- the list: send status follows the outbox; list actions keep the filters -----------
-
-    def changelist_view(self, request, extra_context=None):
-        response = super().changelist_view(request, extra_context)
-        context = getattr(response, "context_data", None)
-        query = request.GET.urlencode()
-        if context and query:
-            for item in context.get("actions_list") or []:
-                if isinstance(item, dict) and item.get("path", "").endswith("/documents-zip/"):
-                    item["path"] = f"{item['path']}?{query}"
-        return response
+    # --- permissions ----------------------------------------------------------------------
 
     def has_send_permission(self, request, obj=None):
         """Issued invoices are sent; sending changes no field staff edit (only its status)."""

@@ -356,6 +356,7 @@ class StatementAdmin(CaseloadAdmin):
     ]
     actions = ["send_selected", "record_payouts_selected", "download_pdfs_zip", "export_xlsx"]
     actions_list = ["run_month", "zip_filtered"]
+    list_actions_on_shown_rows = ("documents-zip",)
     actions_detail = [
         "view_pdf",
         "download_pdf",
@@ -427,17 +428,6 @@ class StatementAdmin(CaseloadAdmin):
         return statement.get_send_status_display()
 
     # --- list actions -----------------------------------------------------------------------
-
-    def changelist_view(self, request, extra_context=None):
-        """The ZIP of this list keeps the list's filters and search."""
-        response = super().changelist_view(request, extra_context)
-        context = getattr(response, "context_data", None)
-        query = request.GET.urlencode()
-        if context and query:
-            for item in context.get("actions_list") or []:
-                if isinstance(item, dict) and item.get("path", "").endswith("/documents-zip/"):
-                    item["path"] = f"{item['path']}?{query}"
-        return response
 
     @action(
         description=_("Run statements for a month"),

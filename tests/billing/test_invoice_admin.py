@@ -211,3 +211,12 @@ def test_billed_sessions_count_on_the_authorization(authorization):
 
     invoice_void(invoice=invoice, reason="Wrong payer")
     assert authorization_usage(authorization=authorization).sessions_billed_count == 0
+
+
+def test_the_zip_of_this_list_keeps_the_lists_filters(admin_client, direct_client):
+    session_of(direct_client)
+    invoices_generate(month=MARCH)
+
+    page = admin_client.get(reverse(CHANGELIST), {"status__exact": "draft"}).content.decode()
+
+    assert "/documents-zip/?status__exact=draft" in page
