@@ -62,7 +62,6 @@ from backoffice.payouts.services import (
     statements_generate,
     statements_payout_record,
 )
-from backoffice.scheduling.models import AppointmentStatus
 
 STATUS_COLOURS = {
     StatementStatus.DRAFT.label: "info",
@@ -270,7 +269,7 @@ class StatementLineInline(CaseloadTabularInline):
         "kind",
         "client_initials",
         "service_type",
-        "outcome",
+        "appointment_status",
         "paid_on",
         "price_amount",
         "service_fee_amount",
@@ -302,10 +301,6 @@ class StatementLineInline(CaseloadTabularInline):
     @display(description=_("client"))
     def client_initials(self, line):
         return client_label(line.client)
-
-    @display(description=_("outcome"))
-    def outcome(self, line):
-        return dict(AppointmentStatus.choices).get(line.appointment_status, line.appointment_status)
 
 
 @admin.register(Statement)

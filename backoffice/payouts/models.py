@@ -8,7 +8,7 @@ from simple_history.models import HistoricalRecords
 from backoffice.billing.models import SendStatus
 from backoffice.caseload.models import Client, ServiceType, Therapist, TherapistRate
 from backoffice.fields import MoneyField
-from backoffice.scheduling.models import Appointment
+from backoffice.scheduling.models import Appointment, AppointmentStatus
 
 
 class StatementStatus(models.TextChoices):
@@ -106,7 +106,9 @@ class StatementLine(models.Model):
         verbose_name=_("rate in force"),
     )
     service_date = models.DateField(_("service date"))
-    appointment_status = models.CharField(_("outcome"), max_length=20)
+    appointment_status = models.CharField(
+        _("outcome"), max_length=20, choices=AppointmentStatus.choices
+    )
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
     price_amount = MoneyField(_("price"))
     service_fee_amount = MoneyField(_("service fee"))
