@@ -98,15 +98,6 @@ def letterhead() -> dict:
     }
 
 
-def _is_french(language: str) -> bool:
-    return language == Language.FRENCH
-
-
-def _service_name(line: InvoiceLine, language: str) -> str:
-    service = line.service_type
-    return (service.name_fr if _is_french(language) else service.name) or service.name
-
-
 @dataclass
 class _Line:
     service_date: str
@@ -143,7 +134,7 @@ def _groups(lines: Iterable[InvoiceLine], language: str) -> list[_ClientGroup]:
                 name=f"{client.first_name} {client.last_name}",
                 date_of_birth=day(client.date_of_birth),
             )
-        service = _service_name(line, language)
+        service = line.service_type.name_in(language)
         therapist = line.therapist
         group.lines.append(
             _Line(

@@ -57,6 +57,10 @@ class ServiceType(models.Model):
     def __str__(self):
         return self.name
 
+    def name_in(self, language: str) -> str:
+        """The name clients, payers and therapists read, in their language."""
+        return (self.name_fr if language == Language.FRENCH else self.name) or self.name
+
 
 class Designation(models.TextChoices):
     PSYCHOLOGIST = "psychologist", _("Registered Psychologist")

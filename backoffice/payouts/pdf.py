@@ -115,16 +115,14 @@ def statement_language(statement: Statement) -> str:
 
 def statement_context(statement: Statement) -> dict:
     """What the statement template prints, formatted in the active language."""
-    french = statement_language(statement) == Language.FRENCH
-    outcomes = dict(AppointmentStatus.choices)
+    language = statement_language(statement)
     paid, held = [], []
     for line in _lines(statement):
-        service_type = line.service_type
-        service = (service_type.name_fr if french else service_type.name) or service_type.name
+        service = line.service_type.name_in(language)
         outcome = (
             ""
             if line.appointment_status == AppointmentStatus.COMPLETED
-            else str(outcomes.get(line.appointment_status, ""))
+            else line.get_appointment_status_display()
         )
         is_paid = line.kind == StatementLineKind.PAID
         row = _Line(

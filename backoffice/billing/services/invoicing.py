@@ -309,7 +309,7 @@ def _plan(rows, *, payers, service_types, rates, missed_billed, bill_to) -> tupl
         if isinstance(bill_to, Payer) and group_payer != bill_to.pk:
             continue
         service_type = service_types[service_type_id]
-        description = service_type.name_fr if language == Language.FRENCH else service_type.name
+        description = service_type.name_in(language)
         if missed:
             description = f"{description} · {labels[language][status]}"
         tax_amount, total_amount = line_amounts(
