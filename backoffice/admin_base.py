@@ -53,9 +53,10 @@ class CaseloadAdmin(SimpleHistoryAdmin, ModelAdmin):
                     item["path"] = f"{item['path']}?{query}"
         return response
 
-    def back_after_dialog(self, request: HttpRequest) -> HttpResponse:
-        """After an action dialog: back to the page it was opened on (htmx), else the list."""
-        url = request.headers.get("HX-Current-URL", "")
+    def back_after_dialog(self, request: HttpRequest, to: str = "") -> HttpResponse:
+        """After an action dialog: to `to` when given, else back to the page it was opened on
+        (htmx), else the list."""
+        url = to or request.headers.get("HX-Current-URL", "")
         if not url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
             opts = self.model._meta
             url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")

@@ -626,10 +626,9 @@ class StatementAdmin(CaseloadAdmin):
         _report_run(request, run)
         if run.removed:  # its page is gone: back to the month's list
             changelist = reverse("admin:payouts_statement_changelist")
-            url = f"{changelist}?month={_month_param(run.month)}"
-            if request.headers.get("HX-Request"):
-                return HttpResponse(headers={"HX-Redirect": url})
-            return redirect(url)
+            return self.back_after_dialog(
+                request, to=f"{changelist}?month={_month_param(run.month)}"
+            )
         return self.back_after_dialog(request)
 
     @action(

@@ -210,6 +210,17 @@ def test_regenerate_rebuilds_a_draft_from_todays_payments(admin_client, draft, j
     assert next_messages(admin_client)[0].startswith("2026-10: 0 new draft(s), 1 draft(s) regen")
 
 
+def test_regenerating_a_draft_left_without_sessions_removes_it_and_opens_the_month(
+    admin_client, draft, jordan
+):
+    jordan.appointments.update(status="cancelled")
+
+    response = dialog(admin_client, "regenerate_one", draft)
+
+    assert response.headers["HX-Redirect"] == f"{reverse(CHANGELIST)}?month=2026-10"
+    assert not Statement.objects.filter(pk=draft.pk).exists()
+
+
 def test_regenerate_is_for_drafts_only(admin_client, sent):
     assert dialog(admin_client, "regenerate_one", sent).status_code == 403
 
