@@ -6,11 +6,12 @@ from django.conf import settings
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
+from backoffice.accounts.models import User
 from backoffice.billing.models import Invoice, Receipt
 from backoffice.billing.sending import send_status_follow
 from backoffice.messaging import services as messaging
 from backoffice.payouts.models import Statement
-from backoffice.payouts.sending import statements_month_end
+from backoffice.payouts.sending import statements_month_end, statements_send
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,17 @@ def outbox_send_task(message_id: int) -> None:
         send_status_follow(message_id=message_id, models=SENT_DOCUMENTS)
     if result.retry_at:
         outbox_send_task.schedule((message_id,), eta=result.retry_at)
+
+
+@db_task()
+def statements_send_task(statement_ids: list[int], by_id: int | None) -> None:
+    """Statements staff chose to send: PDFs rendered and emails queued here, not in the page."""
+    statements = Statement.objects.filter(pk__in=statement_ids).select_related("therapist")
+    result = statements_send(
+        statements=statements, by=User.objects.filter(pk=by_id).first() if by_id else None
+    )
+    for problem in result.refused:
+        logger.warning("statement not sent: %s", problem)
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -54,7 +54,7 @@ from backoffice.payouts.pdf import (
     statement_pdf_filename,
     statements_for_documents,
 )
-from backoffice.payouts.sending import statement_email, statement_send, statements_send
+from backoffice.payouts.sending import statement_email, statement_send, statements_send_later
 from backoffice.payouts.services import (
     StatementRun,
     statement_payout_record,
@@ -454,7 +454,9 @@ class StatementAdmin(CaseloadAdmin):
 
     @action(description=_("Send by email"), permissions=["send"])
     def send_selected(self, request, queryset):
-        result = statements_send(statements=queryset.select_related("therapist"), by=request.user)
+        result = statements_send_later(
+            statements=queryset.select_related("therapist"), by=request.user
+        )
         if result.sent:
             self.message_user(
                 request,

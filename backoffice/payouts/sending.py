@@ -52,6 +52,14 @@ def _pdf_path(statement: Statement) -> str:
     return f"statements/{statement.period_start:%Y-%m}/{statement_pdf_filename(statement)}"
 
 
+def _unsendable(statement: Statement) -> str:
+    """Why the statement cannot be emailed ("" when it can)."""
+    therapist = statement.therapist
+    if not therapist.email:
+        return _("%(therapist)s has no email address.") % {"therapist": therapist}
+    return ""
+
+
 @transaction.atomic
 def statement_send(*, statement: Statement, by=None) -> OutboxMessage:
     """Email the statement with its PDF attached, once; a failed email is queued again.
@@ -62,8 +70,9 @@ def statement_send(*, statement: Statement, by=None) -> OutboxMessage:
         Statement.objects.select_for_update(of=("self",)).filter(pk=statement.pk)
     ).get()
     therapist = statement.therapist
-    if not therapist.email:
-        raise ValidationError(_("%(therapist)s has no email address.") % {"therapist": therapist})
+    refusal = _unsendable(statement)
+    if refusal:
+        raise ValidationError(refusal)
     dedupe_key = f"statement:{statement.pk}"
     message = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
     if message is None:
@@ -109,6 +118,29 @@ def statements_send(*, statements, by=None) -> StatementsSent:
         else:
             result.sent += 1
     return result
+
+
+def statements_send_later(*, statements, by=None) -> StatementsSent:
+    """Staff's "send selected": what cannot be sent is reported at once; the worker renders
+    and emails the rest (a PDF takes a tenth of a second: 200 would hold the page for 20)."""
+    result, ready = StatementsSent(), []
+    for statement in statements:
+        refusal = _unsendable(statement)
+        if refusal:
+            result.refused.append(f"{statement}: {refusal}")
+        else:
+            ready.append(statement.pk)
+    result.sent = len(ready)
+    if ready:
+        by_id = getattr(by, "pk", None)
+        transaction.on_commit(lambda: _enqueue_sending(ready, by_id))
+    return result
+
+
+def _enqueue_sending(statement_ids: list[int], by_id: int | None) -> None:
+    from jobs.tasks import statements_send_task
+
+    statements_send_task(statement_ids, by_id)
 
 
 @dataclass

@@ -14,7 +14,12 @@ from django.test.utils import CaptureQueriesContext
 from backoffice.billing.models import SendStatus
 from backoffice.messaging.models import MessageTemplate, OutboxMessage, Purpose
 from backoffice.payouts.models import Statement, StatementStatus
-from backoffice.payouts.sending import statement_email, statement_send, statements_month_end
+from backoffice.payouts.sending import (
+    statement_email,
+    statement_send,
+    statements_month_end,
+    statements_send_later,
+)
 from backoffice.payouts.services import statements_generate
 from tests.billing.documents import pdf_text
 from tests.factories import TherapistFactory, TherapistRateFactory
@@ -158,3 +163,29 @@ def test_sending_costs_the_same_queries_for_a_short_or_a_long_statement(
             statement_send(statement=statement)
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_staff_sending_many_leaves_the_pdfs_and_emails_to_the_worker(
+    django_capture_on_commit_callbacks,
+):
+    october_statement()
+    no_email = TherapistFactory(email="")
+    TherapistRateFactory(therapist=no_email)
+    session(no_email, date(2026, 10, 8), paid=date(2026, 10, 9))
+    statements_generate(month=OCT)
+    statements = Statement.objects.select_related("therapist")
+
+    with (
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+        CaptureQueriesContext(connection) as queries,
+    ):
+        result = statements_send_later(statements=statements)
+    assert (result.sent, len(result.refused)) == (1, 1)
+    assert len(queries) == 1, "the page only reads the statements"
+    assert not OutboxMessage.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:
+            callback()  # the commit: the worker renders the PDF and queues the email
+    assert len(mail.outbox) == 1
+    assert Statement.objects.filter(status=StatementStatus.SENT).count() == 1
