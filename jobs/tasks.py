@@ -8,7 +8,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from backoffice.accounts.models import User
 from backoffice.billing.models import Invoice, Receipt
-from backoffice.billing.sending import send_status_follow
+from backoffice.billing.sending import invoices_send, send_status_follow
 from backoffice.messaging import services as messaging
 from backoffice.payouts.models import Statement
 from backoffice.payouts.sending import statements_month_end, statements_send
@@ -17,6 +17,11 @@ logger = logging.getLogger(__name__)
 
 # Documents whose `send_status` follows the outbox message that carries them.
 SENT_DOCUMENTS = (Invoice, Receipt, Statement)
+
+
+def _user(user_id: int | None) -> User | None:
+    """The staff member a task acts for (history rows name them)."""
+    return User.objects.filter(pk=user_id).first() if user_id else None
 
 
 @db_task()
@@ -29,12 +34,19 @@ def outbox_send_task(message_id: int) -> None:
 
 
 @db_task()
+def invoices_send_task(invoice_ids: list[int], by_id: int | None) -> None:
+    """Invoices staff chose to send: PDFs rendered and emails queued here, not in the page."""
+    invoices = Invoice.objects.filter(pk__in=invoice_ids).select_related("payer", "client")
+    result = invoices_send(invoices=invoices, by=_user(by_id))
+    for problem in result.refused:
+        logger.warning("invoice not sent: %s", problem)
+
+
+@db_task()
 def statements_send_task(statement_ids: list[int], by_id: int | None) -> None:
     """Statements staff chose to send: PDFs rendered and emails queued here, not in the page."""
     statements = Statement.objects.filter(pk__in=statement_ids).select_related("therapist")
-    result = statements_send(
-        statements=statements, by=User.objects.filter(pk=by_id).first() if by_id else None
-    )
+    result = statements_send(statements=statements, by=_user(by_id))
     for problem in result.refused:
         logger.warning("statement not sent: %s", problem)
 

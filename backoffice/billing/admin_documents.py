@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -23,9 +23,9 @@ from backoffice.billing.exports import (
     invoices_csv,
     invoices_xlsx,
 )
-from backoffice.billing.models import Invoice, InvoiceLine, InvoiceStatus, SendStatus
+from backoffice.billing.models import Invoice, InvoiceLine, SendStatus
 from backoffice.billing.pdf import invoice_pdf, invoice_pdf_filename, invoices_for_documents
-from backoffice.billing.sending import invoice_send
+from backoffice.billing.sending import SendBatch, invoices_send_later
 from backoffice.documents import XLSX, attachment, pdfs_zip_stream
 
 SEND_COLOURS = {
@@ -183,41 +183,25 @@ class InvoiceDocumentsAdminMixin:
         )
         return attachment(response, "invoice-lines.csv")
 
-    def _send(self, request, invoices) -> None:
-        sent, refused = 0, []
-        for invoice in invoices:
-            try:
-                invoice_send(invoice=invoice, by=request.user)
-            except ValidationError as error:
-                refused.append(f"{invoice}: {' '.join(error.messages)}")
-            else:
-                sent += 1
-        if sent:
+    def _report_sending(self, request, result: SendBatch) -> None:
+        if result.sent:
             self.message_user(
                 request,
-                ngettext("%d invoice queued for email.", "%d invoices queued for email.", sent)
-                % sent,
+                ngettext(
+                    "%d invoice queued for email.", "%d invoices queued for email.", result.sent
+                )
+                % result.sent,
             )
-        for message in refused:
+        for message in result.refused:
             self.message_user(request, message, level="warning")
 
     @action(description=_("Send by email"), permissions=["send"])
     def send_selected(self, request, queryset):
-        self._send(request, queryset.select_related("payer", "client"))
+        invoices = queryset.select_related("payer", "client")
+        self._report_sending(request, invoices_send_later(invoices=invoices, by=request.user))
 
     @action(description=_("Issue and send by email"), permissions=["send"])
     def issue_and_send_selected(self, request, queryset):
-        from backoffice.billing.services.invoicing import invoice_issue
-
-        ready = []
-        for invoice in queryset.select_related("payer", "client"):
-            if invoice.status == InvoiceStatus.DRAFT:
-                try:
-                    invoice = invoice_issue(invoice=invoice, by=request.user)
-                except ValidationError as error:
-                    self.message_user(
-                        request, f"{invoice}: {' '.join(error.messages)}", level="warning"
-                    )
-                    continue
-            ready.append(invoice)
-        self._send(request, ready)
+        invoices = queryset.select_related("payer", "client")
+        result = invoices_send_later(invoices=invoices, issue_drafts=True, by=request.user)
+        self._report_sending(request, result)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -13,7 +13,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from backoffice.billing.pdf import money
-from backoffice.billing.sending import record_queued, store_document
+from backoffice.billing.sending import (
+    SendBatch,
+    record_queued,
+    send_each,
+    send_later,
+    store_document,
+)
 from backoffice.messaging.models import Channel, OutboxMessage, OutboxStatus, Purpose
 from backoffice.messaging.services import message_queue, outbox_retry
 from backoffice.messaging.templates_service import message_template_render
@@ -101,40 +107,17 @@ def statement_send(*, statement: Statement, by=None) -> OutboxMessage:
     return message
 
 
-@dataclass
-class StatementsSent:
-    sent: int = 0
-    refused: list[str] = field(default_factory=list)
+def statements_send(*, statements, by=None) -> SendBatch:
+    return send_each(
+        documents=statements,
+        send=lambda statement, by: statement_send(statement=statement, by=by),
+        by=by,
+    )
 
 
-def statements_send(*, statements, by=None) -> StatementsSent:
-    """Send each statement; one that cannot be sent is reported, the others still go."""
-    result = StatementsSent()
-    for statement in statements:
-        try:
-            statement_send(statement=statement, by=by)
-        except ValidationError as error:
-            result.refused.append(f"{statement}: {' '.join(error.messages)}")
-        else:
-            result.sent += 1
-    return result
-
-
-def statements_send_later(*, statements, by=None) -> StatementsSent:
-    """Staff's "send selected": what cannot be sent is reported at once; the worker renders
-    and emails the rest (a PDF takes a tenth of a second: 200 would hold the page for 20)."""
-    result, ready = StatementsSent(), []
-    for statement in statements:
-        refusal = _unsendable(statement)
-        if refusal:
-            result.refused.append(f"{statement}: {refusal}")
-        else:
-            ready.append(statement.pk)
-    result.sent = len(ready)
-    if ready:
-        by_id = getattr(by, "pk", None)
-        transaction.on_commit(lambda: _enqueue_sending(ready, by_id))
-    return result
+def statements_send_later(*, statements, by=None) -> SendBatch:
+    """Send selected statements through the worker (`billing.sending.send_later`)."""
+    return send_later(documents=statements, unsendable=_unsendable, enqueue=_enqueue_sending, by=by)
 
 
 def _enqueue_sending(statement_ids: list[int], by_id: int | None) -> None:

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -220,3 +221,34 @@ def test_the_zip_of_this_list_keeps_the_lists_filters(admin_client, direct_clien
     page = admin_client.get(reverse(CHANGELIST), {"status__exact": "draft"}).content.decode()
 
     assert "/documents-zip/?status__exact=draft" in page
+
+
+def test_issue_and_send_selected_issues_drafts_and_leaves_the_pdfs_to_the_worker(
+    admin_client, direct_client, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    unreachable = ClientFactory(kind="direct", email="")
+    session_of(direct_client)
+    session_of(unreachable, day=4)
+    invoices = invoices_generate(month=MARCH)
+    selected = {
+        "action": "issue_and_send_selected",
+        "_selected_action": [invoice.pk for invoice in invoices],
+    }
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = admin_client.post(reverse(CHANGELIST), selected, follow=True)
+    assert not mail.outbox, "the page issues and checks; the worker renders and sends"
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:
+            callback()
+
+    unreachable_invoice = Invoice.objects.get(client=unreachable)
+    assert [str(message) for message in response.context["messages"]] == [
+        "1 invoice queued for email.",
+        f"{unreachable_invoice.number}: No email address to send invoice "
+        f"{unreachable_invoice.number} to.",
+    ]
+    assert set(Invoice.objects.values_list("status", flat=True)) == {"issued"}
+    [email] = mail.outbox
+    assert email.to == [direct_client.email]
