@@ -20,6 +20,8 @@ DJANGO_ENV = env.str("DJANGO_ENV", default="development")
 PRODUCTION = DJANGO_ENV == "production"
 TESTING = DJANGO_ENV == "test"
 VAR_DIR = Path(env.str("CASELOAD_VAR_DIR", default=str(BASE_DIR / "var")))
+if not PRODUCTION:  # the embedded database, queue, mail and media live here
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DEBUG", default=not PRODUCTION and not TESTING)
 SECRET_KEY = (
@@ -31,6 +33,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    "backoffice",  # first: its templates override unfold's and the admin's
     "unfold",
     "unfold.contrib.filters",
     "unfold.contrib.forms",
@@ -81,7 +84,7 @@ WSGI_APPLICATION = "backoffice.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "backoffice" / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -181,7 +184,6 @@ CURRENCY = "CAD"
 # Static and media files: local under var/ by default, S3-compatible storage by env.
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "backoffice" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")

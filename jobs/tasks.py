@@ -3,7 +3,6 @@
 import logging
 
 from django.conf import settings
-from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from backoffice.accounts.models import User
@@ -12,6 +11,7 @@ from backoffice.billing.sending import invoices_send, send_status_follow
 from backoffice.messaging import services as messaging
 from backoffice.payouts.models import Statement
 from backoffice.payouts.sending import statements_month_end, statements_send
+from jobs.schedule import clinic_crontab
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def statements_send_task(statement_ids: list[int], by_id: int | None) -> None:
         logger.warning("statement not sent: %s", problem)
 
 
-@db_periodic_task(crontab(minute="*"))
+@db_periodic_task(clinic_crontab(minute="*"))
 @lock_task("outbox-sweep")
 def outbox_sweep_task() -> None:
     """Recovers messages whose task was lost (crash, restart) and sends them."""
@@ -59,8 +59,7 @@ def outbox_sweep_task() -> None:
         outbox_send_task(message_id)
 
 
-# Huey's schedule is in UTC: 15:00 UTC is 07:00 or 08:00 in Vancouver, on the same day.
-@db_periodic_task(crontab(day=str(settings.STATEMENT_DAY), hour="15", minute="0"))
+@db_periodic_task(clinic_crontab(day=str(settings.STATEMENT_DAY), hour="7", minute="0"))
 @lock_task("statements-month-end")
 def statements_month_end_task() -> None:
     """On the statement day: last month's statements generated and emailed (idempotent)."""

@@ -17,16 +17,18 @@ from tests.factories import TherapistFactory, TherapistRateFactory
 from tests.payouts.test_statements import session
 
 
-def test_it_runs_on_the_statement_day_in_the_morning_in_vancouver(settings):
+def test_it_runs_on_the_statement_day_at_seven_in_the_morning_in_vancouver(settings):
     assert settings.STATEMENT_DAY == 5
     task = statements_month_end_task.s()
 
-    def runs_at(moment):
+    def runs_at(moment):  # Huey checks its schedules on naive UTC times
         return task.validate_datetime(moment)
 
-    assert runs_at(datetime(2026, 12, 5, 15, 0))  # UTC: 07:00 in Vancouver
+    assert runs_at(datetime(2026, 12, 5, 14, 0))  # 07:00 in Vancouver, UTC-7 all year now
+    assert not runs_at(datetime(2026, 12, 5, 15, 0))  # 08:00: the old winter offset's hour
+    assert runs_at(datetime(2026, 2, 5, 15, 0))  # 07:00 PST, before the March 2026 change
     assert not runs_at(datetime(2026, 12, 5, 7, 0))
-    assert not runs_at(datetime(2026, 12, 6, 15, 0))
+    assert not runs_at(datetime(2026, 12, 6, 14, 0))
 
 
 @pytest.mark.django_db

@@ -28,25 +28,38 @@ def local_starts(appointments):
     return [f"{timezone.localtime(a.starts_at):%Y-%m-%d %H:%M}" for a in appointments]
 
 
-def test_a_weekly_series_keeps_its_local_time_across_the_end_of_dst(clinic):
+def test_a_weekly_series_keeps_its_local_time_across_the_march_2026_change(clinic):
     RoomReservationFactory(therapist=clinic.therapist, room=clinic.room, weekday=1)  # Tuesdays
     result = appointment_series_book(
         frequency="weekly",
         occurrence_count=4,
-        **clinic.booking(starts_at=local(2026, 10, 20, 10)),
+        **clinic.booking(starts_at=local(2026, 2, 24, 10)),
     )
     assert local_starts(result.appointments) == [
-        "2026-10-20 10:00",
-        "2026-10-27 10:00",
-        "2026-11-03 10:00",  # Pacific Standard Time from 1 November
-        "2026-11-10 10:00",
+        "2026-02-24 10:00",
+        "2026-03-03 10:00",
+        "2026-03-10 10:00",  # clocks went forward on 8 March: UTC-7 since
+        "2026-03-17 10:00",
     ]
     utc_hours = [a.starts_at.astimezone(UTC).hour for a in result.appointments]
-    assert utc_hours == [17, 17, 18, 18]
+    assert utc_hours == [18, 18, 17, 17]
     series = AppointmentSeries.objects.get()
-    assert series.first_starts_at == local(2026, 10, 20, 10)
+    assert series.first_starts_at == local(2026, 2, 24, 10)
     assert set(series.appointments.all()) == set(result.appointments)
     assert all(a.clients.filter(pk=clinic.client.pk).exists() for a in result.appointments)
+
+
+def test_a_weekly_series_stays_at_utc_minus_7_through_the_winter(clinic):
+    # British Columbia stopped changing its clocks: no change on 1 November 2026, nor in March.
+    RoomReservationFactory(therapist=clinic.therapist, room=clinic.room, weekday=1)
+    result = appointment_series_book(
+        frequency="weekly",
+        occurrence_count=20,
+        **clinic.booking(starts_at=local(2026, 10, 20, 10)),
+    )
+    assert local_starts(result.appointments)[2] == "2026-11-03 10:00"
+    assert local_starts(result.appointments)[-1] == "2027-03-02 10:00"
+    assert {a.starts_at.astimezone(UTC).hour for a in result.appointments} == {17}
 
 
 def test_a_fortnightly_series_stops_on_its_last_day(clinic):

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.conf import settings
+
+from backoffice.zone_data import c_library_from_tzdata
+
+
+class CaseloadConfig(AppConfig):
+    """The project itself: its templates, static files and process-wide set-up."""
+
+    name = "backoffice"
+    verbose_name = "Caseload"
+
+    def ready(self):
+        c_library_from_tzdata(settings.TIME_ZONE)
