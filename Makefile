@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: install run test test-postgres bench lint format migrate clean
+.PHONY: install run test test-dates bench lint format migrate clean
 
 $(STAMP): setup.cfg requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,17 @@ run: migrate
 
 test: install
 	DJANGO_ENV=test $(PY) -m pytest $(PYTEST_ARGS)
+
+# The suite on the days that break date code, each near local midnight where the UTC date is
+# already (or still) another one: New Year's Day, 31 December, a month's last day and its 1st,
+# and a mid-month day. Every date is run; the target fails if any failed.
+TEST_DATES ?= 2027-01-01T00:30 2026-12-31T23:30 2027-02-28T23:45 2027-03-01T00:15 2026-12-15T12:00
+test-dates: install
+	@failed=""; for now in $(TEST_DATES); do \
+		echo "========== the suite at $$now, Vancouver time =========="; \
+		DJANGO_ENV=test $(PY) -m pytest -q --now=$$now $(PYTEST_ARGS) || failed="$$failed $$now"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "FAILED at:$$failed"; exit 1; fi
 
 bench: install
 	$(PY) -m tests.bench $(BENCH_ARGS)

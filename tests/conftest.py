@@ -1,7 +1,48 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
+from django.conf import settings
+from django.db.backends.signals import connection_created
 
 from backoffice.accounts.services import roles_sync
 from tests.factories import UserFactory
+
+VANCOUVER = ZoneInfo("America/Vancouver")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--now",
+        metavar="YYYY-MM-DDTHH:MM",
+        help="run the whole suite as if the clinic's clock (Vancouver) showed this date and time",
+    )
+
+
+def _refuse_local_time_in_sql(execute, sql, params, many, context):
+    # PostgreSQL converts with the host's zone files, which may be stale (docs/architecture.md).
+    assert many or settings.TIME_ZONE not in (params or ()), f"local time in SQL: {sql}"
+    return execute(sql, params, many, context)
+
+
+def _guard_connection(sender, connection, **kwargs):
+    connection.execute_wrappers.append(_refuse_local_time_in_sql)
+
+
+def pytest_configure(config):
+    connection_created.connect(_guard_connection)
+    now = config.getoption("--now")
+    if now:
+        when = datetime.fromisoformat(now)
+        travel = time_machine.travel(when if when.tzinfo else when.replace(tzinfo=VANCOUVER))
+        travel.start()
+        config.add_cleanup(travel.stop)
+
+
+def pytest_report_header(config):
+    now = config.getoption("--now")
+    return f"clock: {now} in Vancouver (--now)" if now else None
 
 
 @pytest.fixture

@@ -72,13 +72,14 @@ def test_production_uses_postgres_redis_s3_and_the_esp():
     ], result.stderr
 
 
-def test_embedded_defaults_need_no_variables():
+def test_embedded_defaults_need_no_variables(tmp_path):
     code = (
         "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], "
         "s.HUEY['huey_class'], s.EMAIL_BACKEND, s.SMS_TRANSPORT, s.TIME_ZONE, s.USE_TZ, "
         "*[code for code, _ in s.LANGUAGES])"
     )
-    result = run_manage("shell", "--no-imports", "-c", code, env={})
+    var = tmp_path / "a-fresh-clone" / "var"  # var/ does not exist before `make run`
+    result = run_manage("shell", "--no-imports", "-c", code, env={"CASELOAD_VAR_DIR": str(var)})
     assert result.stdout.split() == [
         "django.db.backends.sqlite3",
         "huey.SqliteHuey",
