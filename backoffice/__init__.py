@@ -1,4 +1,4 @@
-from backoffice.zone_data import zoneinfo_from_tzdata
+from backoffice.zone_data import use_tzdata_package
 
 # Before any zone is looked up: settings, Django and Huey all import this package first.
-zoneinfo_from_tzdata()
+use_tzdata_package()

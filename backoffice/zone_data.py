@@ -7,7 +7,6 @@ arithmetic to the database (docs/architecture.md, "Time").
 """
 
 import os
-import time
 import zoneinfo
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -18,16 +17,9 @@ def zone_file(name: str) -> Traversable:
     return resources.files("tzdata.zoneinfo").joinpath(*name.split("/"))
 
 
-def zoneinfo_from_tzdata() -> None:
-    """zoneinfo searches the host's directories before the package: search the package only."""
+def use_tzdata_package() -> None:
+    """Point zoneinfo (which searches the host's directories first) and the C library at the
+    package. The C library reads TZDIR when TZ is set to a zone name, as Django does."""
     zoneinfo.reset_tzpath(to=())
     zoneinfo.ZoneInfo.clear_cache()
-
-
-def c_library_from_tzdata(name: str) -> None:
-    """Local time in C (`time.localtime`, logging) from the package's file for `name`.
-
-    Django points TZ at the host's file of the same name when settings load; this runs after.
-    """
-    os.environ["TZ"] = f":{zone_file(name)}"
-    time.tzset()
+    os.environ["TZDIR"] = str(resources.files("tzdata.zoneinfo"))

@@ -35,7 +35,8 @@ def pytest_configure(config):
     now = config.getoption("--now")
     if now:
         when = datetime.fromisoformat(now)
-        travel = time_machine.travel(when if when.tzinfo else when.replace(tzinfo=VANCOUVER))
+        when = when if when.tzinfo else when.replace(tzinfo=VANCOUVER)
+        travel = time_machine.travel(when)
         travel.start()
         config.add_cleanup(travel.stop)
 

@@ -18,6 +18,12 @@ from tests.factories import (
 MARCH = date(2026, 3, 1)
 
 
+@pytest.fixture(autouse=True)
+def may_2026(time_machine):
+    """The billing tests' clock: March 2026's sessions are invoiced, April's payments are in."""
+    time_machine.move_to(at(4, 9, month=5))
+
+
 def at(day: int, hour: int = 10, month: int = 3) -> datetime:
     """A Vancouver time in 2026."""
     return timezone.make_aware(datetime(2026, month, day, hour))

@@ -1,6 +1,6 @@
 """The month run: rates in force, paid and held sessions, idempotence, payout."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -347,7 +347,8 @@ def test_a_payout_is_recorded_on_a_sent_statement_with_date_and_reference(therap
 
     Statement.objects.update(status=StatementStatus.SENT)
     with pytest.raises(ValidationError) as future:
-        statement_payout_record(statement=statement, paid_on=date(2027, 1, 6), reference="EFT-1")
+        tomorrow = timezone.localdate() + timedelta(days=1)
+        statement_payout_record(statement=statement, paid_on=tomorrow, reference="EFT-1")
     assert "paid_on" in future.value.message_dict
     with pytest.raises(ValidationError) as blank:
         statement_payout_record(statement=statement, paid_on=date(2026, 11, 6), reference=" ")
