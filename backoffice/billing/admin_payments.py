@@ -17,6 +17,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView
@@ -27,10 +28,13 @@ from unfold.widgets import UnfoldAdminFileFieldWidget
 
 from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
 from backoffice.billing.aging import BUCKETS, invoices_with_open_amount, receivables_aging
-from backoffice.billing.models import Invoice, Payment, PaymentAllocation, Receipt
+from backoffice.billing.models import Invoice, Payment, PaymentAllocation, PaymentMethod, Receipt
 from backoffice.billing.services.imports import (
     FILE_TYPES_HELP,
+    MAX_CELL_CHARS,
+    MAX_EMPTY_ROWS,
     MAX_FILE_BYTES,
+    MAX_ROWS,
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
     payments_import,
@@ -351,6 +355,12 @@ class PaymentsImportView(UnfoldModelAdminViewMixin, FormView):
                 "opts": Payment._meta,
                 "required_columns": REQUIRED_COLUMNS,
                 "optional_columns": OPTIONAL_COLUMNS,
+                "methods": PaymentMethod.values,
+                "limits": {
+                    "rows": number_format(MAX_ROWS, force_grouping=True),
+                    "empty_rows": number_format(MAX_EMPTY_ROWS, force_grouping=True),
+                    "cell_chars": MAX_CELL_CHARS,
+                },
             }
         )
         return context
@@ -360,6 +370,8 @@ class PaymentsImportView(UnfoldModelAdminViewMixin, FormView):
             self.get_context_data(
                 form=self.get_form_class()(),
                 result=result,
+                shown_problems=result.problems[:PREVIEW_ROWS],
+                hidden_problems=max(len(result.problems) - PREVIEW_ROWS, 0),
                 shown_lines=result.lines[:PREVIEW_ROWS],
                 hidden_count=max(len(result.lines) - PREVIEW_ROWS, 0),
                 token=token,

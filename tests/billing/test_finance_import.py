@@ -1,16 +1,24 @@
 """Finance import (QUALITY R4): good files saved whole, bad files change nothing and say which
-line is wrong and why, CSV and XLSX alike; a dry run saves nothing."""
+line (and column) is wrong and why, CSV and XLSX alike; a dry run saves nothing; money already
+in the books is never recorded twice; the file waits in storage between preview and confirm.
+Hostile files (zip bombs, giant cells and lines, millions of rows): test_import_limits.py."""
 
 import io
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from openpyxl import Workbook
 
 from backoffice.billing.models import Invoice, Payment, PaymentAllocation
-from backoffice.billing.services.imports import payments_import
+from backoffice.billing.services.imports import (
+    MAX_EMPTY_ROWS,
+    MAX_ROWS,
+    payments_file_read,
+    payments_import,
+)
+from tests.billing import workbooks
 from tests.factories import IssuedInvoiceFactory, PayerFactory, SessionLineFactory
 
 pytestmark = pytest.mark.django_db
@@ -259,6 +267,138 @@ def test_query_count_does_not_grow_with_rows(books, django_assert_max_num_querie
     assert Payment.objects.get().allocations.count() == 60
 
 
+# --- Strict formats: what is not written the documented way is refused, by line and column --
+
+
+def read_one(value, column=AMOUNT, kind="csv"):
+    """The file of BASE_ROW with `value` in `column`, read without the books."""
+    row = [value if i == column else cell for i, cell in enumerate(BASE_ROW)]
+    content = (csv_file if kind == "csv" else xlsx_file)([row])
+    return payments_file_read(name=f"remittance.{kind}", content=content)
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+@pytest.mark.parametrize(
+    "written",
+    ["1e1", "1E2", "1,000.00.0", "NaN", "Infinity", "-inf", "1.2.3", "12,3456", "1,2345.00",
+     "150 00", "1 5 0", ".5", "5.", "+5", "0x1F", "1_000", "\u0661\u0665\u0660", "150 CAD"],
+)  # fmt: skip
+def test_an_amount_in_another_format_is_refused_with_its_line_and_column(kind, written):
+    result = read_one(written, AMOUNT, kind)
+    assert [(p.line, p.column) for p in result.problems] == [(2, "C (Amount)")]
+    assert "is not an amount (write it as 1234.56 or 1,234.56)" in result.problems[0].reason
+    assert result.lines == []
+
+
+@pytest.mark.parametrize(
+    "written, amount",
+    [
+        ("1234.56", "1234.56"),
+        ("1,234.56", "1234.56"),
+        ("1,234,567", "1234567.00"),
+        ("150", "150.00"),
+        ("150.5", "150.50"),
+        ("1234,56", "1234.56"),
+        ("1 234,56", "1234.56"),
+        ("1\u00a0234,56", "1234.56"),
+        ("12,50", "12.50"),
+        ("$1,234.56", "1234.56"),
+        ("1 234,56 $", "1234.56"),
+        (" 150.00 ", "150.00"),
+    ],
+)
+def test_the_documented_amount_formats_are_read(written, amount):
+    result = read_one(written)
+    assert result.problems == []
+    assert result.lines[0].amount == Decimal(amount)
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+@pytest.mark.parametrize(
+    "written",
+    ["20261115", "2026-11-5", "15/11/2026", "11/15/2026", "2026/11/15", "2026-02-30",
+     "2026-11-15T00:00", "2026-11-15 00:00:00", "2026-W46-7", "2026-319", "46341",
+     "\uff12\uff10\uff12\uff16-\uff11\uff11-\uff11\uff15"],
+)  # fmt: skip
+def test_a_date_in_another_format_is_refused_with_its_line_and_column(kind, written):
+    result = read_one(written, DATE, kind)
+    assert [(p.line, p.column) for p in result.problems] == [(2, "D (Date)")]
+    assert "is not a date (write it as YYYY-MM-DD" in result.problems[0].reason
+
+
+@pytest.mark.parametrize("written", ["9" * 40, "100,000,000.00", 1e15])
+def test_an_amount_too_large_is_refused(written):
+    result = read_one(written, AMOUNT, "xlsx")
+    assert [(p.line, p.column, p.reason) for p in result.problems] == [
+        (2, "C (Amount)", "The amount is too large.")
+    ]
+
+
+def test_excel_cells_are_read_by_their_type():
+    """Dates: a date cell (a time of day is dropped), never a bare serial number; amounts: a
+    number cell, its binary float read to Excel's 15 digits."""
+    rows = [
+        ["ICBC", "INV-2026-00001", 0.1 + 0.2, datetime(2026, 4, 10, 14, 30), "cheque", ""],
+        ["ICBC", "INV-2026-00001", 150, 46122, "cheque", ""],
+        ["ICBC", "INV-2026-00001", float("nan"), date(2026, 4, 10), "cheque", ""],
+    ]
+    result = payments_file_read(name="remittance.xlsx", content=xlsx_file(rows))
+    assert [(line.amount, line.received_on) for line in result.lines] == [
+        (Decimal("0.30"), date(2026, 4, 10))
+    ]
+    assert [(p.line, p.column) for p in result.problems] == [(3, "D (Date)"), (4, "C (Amount)")]
+
+
+def test_a_column_named_twice_is_refused(books):
+    header = ["Invoice number", "Amount", "Date", "Method", "amount"]
+    result = run([["INV-2026-00001", "150", "2026-04-10", "cheque", "150"]], header=header)
+    assert [(p.line, "column amount appears twice" in p.reason) for p in result.problems] == [
+        (0, True)
+    ]
+
+
+def test_the_page_shows_the_accepted_formats(client, finance_user):
+    client.force_login(finance_user)
+    page = client.get(reverse("admin:billing_payment_import")).content.decode()
+    formats = page[page.index('id="import-formats"') :]
+    assert "1234.56 or 1,234.56" in formats
+    assert "YYYY-MM-DD (2026-11-15) or an Excel date cell" in formats
+    assert "20261115" in formats  # and what is refused
+    assert "At most 10,000 rows and 1,000 empty rows, columns A to Z" in formats
+
+
+# --- Row limits (the cost of hostile files is measured in test_import_limits.py) ------------
+
+
+def test_more_rows_than_the_limit_are_refused_before_anything_is_checked():
+    rows = [BASE_ROW] * MAX_ROWS
+    assert payments_file_read(name="r.csv", content=csv_file(rows)).problems == []
+    result = payments_file_read(name="r.csv", content=csv_file([*rows, BASE_ROW]))
+    assert [(p.line, "more than 10,000 rows" in p.reason) for p in result.problems] == [(0, True)]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_empty_rows_are_skipped_up_to_their_limit(kind):
+    build = csv_file if kind == "csv" else xlsx_file
+    rows = [BASE_ROW, *[[""] * 6] * MAX_EMPTY_ROWS, BASE_ROW]
+    result = payments_file_read(name=f"r.{kind}", content=build(rows))
+    assert [line.line for line in result.lines] == [2, 3 + MAX_EMPTY_ROWS]
+    rows.insert(1, [""] * 6)
+    result = payments_file_read(name=f"r.{kind}", content=build(rows))
+    assert [(p.line, "more than 1,000 empty rows" in p.reason) for p in result.problems] == [
+        (0, True)
+    ]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_cells_beyond_column_z_are_refused(kind):
+    rows = [[*BASE_ROW, *[""] * 20, "x"]]  # column AA
+    content = (csv_file if kind == "csv" else xlsx_file)(rows)
+    result = payments_file_read(name=f"r.{kind}", content=content)
+    assert len(result.problems) == 1
+    assert "beyond column Z" in result.problems[0].reason
+
+
 # --- The admin page: upload, preview, confirm; behind the finance/admin roles --------------
 
 
@@ -285,6 +425,13 @@ def upload(http, content, name="remittance.csv"):
     )
 
 
+IMPORT_URL = reverse_lazy("admin:billing_payment_import")
+
+
+def confirm(http, token, **data):
+    return http.post(IMPORT_URL, {"token": token, "_confirm": "1", **data})
+
+
 def test_preview_saves_nothing_then_confirm_records_it(
     client, finance_user, books, tmp_path, settings
 ):
@@ -297,14 +444,52 @@ def test_preview_saves_nothing_then_confirm_records_it(
     assert nothing_saved()
 
     token = preview.context["token"]
-    confirmed = client.post(
-        reverse("admin:billing_payment_import"), {"token": token, "_confirm": "1"}
-    )
+    confirmed = confirm(client, token)
     assert confirmed.status_code == 302
     assert Payment.objects.count() == 2
-    again = client.post(reverse("admin:billing_payment_import"), {"token": token, "_confirm": "1"})
+    again = confirm(client, token)
     assert again.status_code == 302  # the token is spent: nothing recorded twice
     assert Payment.objects.count() == 2
+
+
+def test_problems_name_the_column_as_the_file_does(client, finance_user, books):
+    client.force_login(finance_user)
+    page = upload(client, csv_file([bad_row("bad date")[0]])).content.decode()
+    problems = page[page.index('id="import-problems"') :]
+    assert "D (Date)" in problems and "10/04/2026 is not a date" in problems
+
+
+BIG_STRINGS = workbooks.Part.repeated(
+    "xl/sharedStrings.xml",
+    workbooks.STRINGS_START + "<si><t>",
+    b"x" * 65536,
+    32,
+    "</t></si>" + workbooks.STRINGS_END,
+)
+
+
+@pytest.mark.parametrize(
+    "name, content, reason",
+    [
+        (
+            "remittance.xlsx",
+            workbooks.workbook(workbooks.sheet_of(""), BIG_STRINGS),
+            "unpacks to 2.0 MB, more than the 1 MB",
+        ),
+        (
+            "remittance.csv",
+            b"invoice_number,amount,received_on,method\n" + b"x" * 20_000,
+            "longer than 10,000",
+        ),
+    ],
+)
+def test_files_past_the_limits_are_a_message_on_the_page(
+    client, finance_user, books, name, content, reason
+):
+    client.force_login(finance_user)
+    response = upload(client, content, name)
+    assert response.status_code == 200
+    assert reason in response.content.decode()
 
 
 def test_a_bad_file_shows_every_problem_and_no_confirm_button(client, finance_user, books):
