@@ -47,6 +47,7 @@ from backoffice.billing.services.payments import (
 )
 
 PREVIEW_ROWS = 500
+PREVIEW_REPEATED = 50
 
 
 def payments_import_allowed(user) -> bool:
@@ -372,6 +373,8 @@ class PaymentsImportView(UnfoldModelAdminViewMixin, FormView):
                 result=result,
                 shown_problems=result.problems[:PREVIEW_ROWS],
                 hidden_problems=max(len(result.problems) - PREVIEW_ROWS, 0),
+                shown_repeated=result.repeated[:PREVIEW_REPEATED],
+                hidden_repeated=max(len(result.repeated) - PREVIEW_REPEATED, 0),
                 shown_lines=result.lines[:PREVIEW_ROWS],
                 hidden_count=max(len(result.lines) - PREVIEW_ROWS, 0),
                 token=token,
@@ -405,7 +408,12 @@ class PaymentsImportView(UnfoldModelAdminViewMixin, FormView):
             return redirect("admin:billing_payment_import")
         content = stored.read_bytes()
         stored.unlink(missing_ok=True)
-        result = payments_import(name=name, content=content, by=request.user)
+        result = payments_import(
+            name=name,
+            content=content,
+            by=request.user,
+            repeated_rows_confirmed=request.POST.get("repeated_rows_confirmed") == "1",
+        )
         if not result.saved:
             return self._preview(result, token=None, name=name)
         messages.success(

@@ -18,6 +18,7 @@ from backoffice.billing.services.imports import (
     payments_file_read,
     payments_import,
 )
+from backoffice.billing.services.payments import payment_record
 from tests.billing import workbooks
 from tests.factories import IssuedInvoiceFactory, PayerFactory, SessionLineFactory
 
@@ -70,7 +71,9 @@ def xlsx_file(rows, header=HEADER) -> bytes:
 
 
 def run(rows, kind="csv", header=HEADER, **kwargs):
+    """Imports `rows`; identical rows confirmed (GOOD has two, one per session) unless told."""
     content = (csv_file if kind == "csv" else xlsx_file)(rows, header)
+    kwargs.setdefault("repeated_rows_confirmed", True)
     return payments_import(name=f"remittance.{kind}", content=content, **kwargs)
 
 
@@ -399,6 +402,87 @@ def test_cells_beyond_column_z_are_refused(kind):
     assert "beyond column Z" in result.problems[0].reason
 
 
+# --- Money already in the books is never recorded twice ---------------------------------------
+
+
+def test_the_same_remittance_imported_twice_is_refused_row_by_row(books):
+    assert run(GOOD).saved
+    again = run(GOOD, "xlsx")
+    assert not again.saved
+    assert [p.line for p in again.problems] == [2, 3, 4, 5]
+    assert all(
+        p.reason.startswith("Already recorded: the payment of 2026-04-") for p in again.problems
+    )
+    assert "reference CHQ 881, 400.00 $" in again.problems[0].reason
+    assert Payment.objects.count() == 2
+    books["first"].refresh_from_db()
+    assert books["first"].paid_amount == Decimal("300.00")
+
+
+def test_a_part_of_a_remittance_already_imported_is_refused_too(books):
+    assert run([GOOD[0], GOOD[1]]).saved  # the cheque's first invoice
+    again = run(GOOD)  # then the whole remittance: the cheque is already in the books
+    assert [p.line for p in again.problems] == [2, 3, 4]
+    assert Payment.objects.count() == 1
+
+
+def test_a_payment_entered_by_hand_is_not_imported_again(books):
+    payment_record(
+        payer=books["icbc"],
+        amount=Decimal("400.00"),
+        received_on=date(2026, 4, 10),
+        method="cheque",
+        reference="CHQ 881",
+    )
+    result = run([["ICBC", "INV-2026-00002", "100", "2026-04-10", "cheque", "chq-881"]])
+    assert [(p.line, "Already recorded" in p.reason) for p in result.problems] == [(2, True)]
+    assert Payment.objects.count() == 1
+
+
+def test_a_row_without_reference_is_recorded_when_invoice_date_and_amount_match(books):
+    assert run([GOOD[3]]).saved  # 50.00 on INV-2026-00002 on 2026-04-11, no reference
+    again = run([GOOD[3]])
+    assert [(p.line, "Already recorded" in p.reason) for p in again.problems] == [(2, True)]
+    assert Payment.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{DATE: "2026-04-12"}, {REFERENCE: "CHQ 882"}, {AMOUNT: "60.00", REFERENCE: ""}],
+    ids=["another day", "another cheque", "another amount without reference"],
+)
+def test_another_payment_of_the_same_payer_is_recorded(books, change):
+    first = ["ICBC", "INV-2026-00002", "50.00", "2026-04-11", "cheque", "CHQ 881"]
+    assert run([[*first[:5], ""] if REFERENCE in change else first]).saved
+    assert run([[change.get(i, value) for i, value in enumerate(first)]]).saved
+    assert Payment.objects.count() == 2
+
+
+def test_the_preview_shows_rows_already_recorded(books):
+    assert run(GOOD).saved
+    preview = run(GOOD, dry_run=True)
+    assert [p.line for p in preview.problems] == [2, 3, 4, 5]
+    assert Payment.objects.count() == 2
+
+
+def test_identical_rows_in_a_file_are_reported_and_recorded_only_once_confirmed(books):
+    rows = [GOOD[0], GOOD[3], ["ICBC", "INV-2026-00001", "150", "2026-04-10", "Cheque", "chq881"]]
+
+    preview = run(rows, dry_run=True)
+    assert preview.problems == []
+    assert preview.repeated == [[2, 4]]  # the third row is the first, written another way
+
+    unconfirmed = run(rows, repeated_rows_confirmed=False)
+    assert not unconfirmed.saved
+    assert [(p.line, p.reason.startswith("Identical to line 2")) for p in unconfirmed.problems] == [
+        (4, True)
+    ]
+    assert nothing_saved()
+
+    assert run(rows, repeated_rows_confirmed=True).saved
+    assert Payment.objects.get(reference="CHQ 881").amount == Decimal("300.00")
+
+
 # --- The admin page: upload, preview, confirm; behind the finance/admin roles --------------
 
 
@@ -444,12 +528,38 @@ def test_preview_saves_nothing_then_confirm_records_it(
     assert nothing_saved()
 
     token = preview.context["token"]
-    confirmed = confirm(client, token)
+    confirmed = confirm(client, token, repeated_rows_confirmed="1")
     assert confirmed.status_code == 302
     assert Payment.objects.count() == 2
-    again = confirm(client, token)
+    again = confirm(client, token, repeated_rows_confirmed="1")
     assert again.status_code == 302  # the token is spent: nothing recorded twice
     assert Payment.objects.count() == 2
+
+
+def test_identical_rows_must_be_ticked_on_the_preview(
+    client, finance_user, books, tmp_path, settings
+):
+    settings.VAR_DIR = tmp_path
+    client.force_login(finance_user)
+    preview = upload(client, csv_file(GOOD))
+    page = preview.content.decode()
+    repeated = page[page.index('id="import-repeated"') :]
+    assert "1 group of identical rows" in repeated and "lines 2, 3" in repeated
+    assert 'name="repeated_rows_confirmed" value="1" required' in repeated
+
+    unticked = confirm(client, preview.context["token"])
+    assert unticked.status_code == 200
+    assert "Identical to line 2" in unticked.content.decode()
+    assert nothing_saved()
+
+
+def test_a_file_already_imported_shows_its_rows_and_no_confirm_button(client, finance_user, books):
+    assert run(GOOD).saved
+    client.force_login(finance_user)
+    page = upload(client, csv_file(GOOD)).content.decode()
+    assert "4 problems: nothing was saved." in page
+    assert page.count("Already recorded: the payment of 2026-04-") == 4
+    assert "Confirm and record" not in page
 
 
 def test_problems_name_the_column_as_the_file_does(client, finance_user, books):

@@ -4,7 +4,7 @@ One row is money received for one invoice. Rows with the same bill-to, date, met
 reference (a cheque or an EFT remittance) make one payment; rows without a reference are one
 payment each. All rows or none: every problem is reported with its line (and
 column) and nothing is saved while any remains. A dry run checks everything and saves nothing.
-Formats and limits: docs/architecture.md, "Finance import".
+Formats, limits and what counts as the same payment: docs/architecture.md, "Finance import".
 """
 
 import codecs
@@ -19,6 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -35,6 +36,7 @@ from backoffice.billing.services.payments import (
     invoices_paid_amount_save,
     receipt_issue,
 )
+from backoffice.caseload.models import Client, Payer
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 10_000
@@ -77,6 +79,7 @@ FORMULA = re.compile(r"^\s*[=]")
 AMOUNT_EN = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
 AMOUNT_FR = re.compile(r"-?(?:[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+|[0-9]+)(?:,[0-9]{1,2})?")
 DOLLAR = re.compile(r"^\$\s*|\s*\$$")
+NOT_ALPHANUMERIC = re.compile(r"[\W_]+")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 METHODS = {
     **{value.casefold(): value for value in PaymentMethod.values},
@@ -88,6 +91,11 @@ METHODS = {
     "credit card": PaymentMethod.CARD,
     "debit": PaymentMethod.CARD,
 }
+
+
+def reference_key(reference: str) -> str:
+    """A reference however it is written: "CHQ 881", "chq-881" and "CHQ881" are one cheque."""
+    return NOT_ALPHANUMERIC.sub("", reference.casefold())
 
 
 @dataclass(frozen=True)
@@ -105,15 +113,29 @@ class ImportLine:
     received_on: date
     method: str
     reference: str = ""
+    reference_key: str = ""  # reference_key(reference)
     payer_name: str = ""
     client_id: int | None = None
     invoice: Invoice | None = None
+
+    @property
+    def identity(self) -> tuple:
+        """Two rows with the same identity say the same thing (the payer's name only checks)."""
+        return (
+            self.invoice_number,
+            self.amount,
+            self.received_on,
+            self.method,
+            self.reference_key,
+        )
 
 
 @dataclass
 class ImportResult:
     lines: list[ImportLine] = field(default_factory=list)
     problems: list[ImportProblem] = field(default_factory=list)
+    # Groups of line numbers holding identical rows; saved only once staff confirm them.
+    repeated: list[list[int]] = field(default_factory=list)
     columns: dict[str, str] = field(default_factory=dict)  # column key: its label in the file
     payments_count: int = 0
     allocations_count: int = 0
@@ -399,6 +421,7 @@ def _parse(line: int, cells: dict, today: date) -> tuple[ImportLine | None, list
             received_on=parsed["received_on"],
             method=method,
             reference=reference,
+            reference_key=reference_key(reference),
             payer_name=texts.get("payer", ""),
             client_id=client_id,
         ),
@@ -447,6 +470,7 @@ def _lines(*, name: str, content: bytes, result: ImportResult) -> list[ImportLin
     named: set[int] = set()  # the header's columns that have a name
     lines = []
     rows = empty_rows = 0
+    seen: dict[tuple, list[int]] = defaultdict(list)
     for line, row in file_rows(name=name, content=content):
         if _blank(row):
             empty_rows += 1
@@ -482,10 +506,12 @@ def _lines(*, name: str, content: bytes, result: ImportResult) -> list[ImportLin
         )
         if parsed:
             lines.append(parsed)
+            seen[parsed.identity].append(line)
     if header is None:
         raise ImportFileError(_("The file is empty."))
     if not lines and not result.problems:
         raise ImportFileError(_("The file has a header but no rows."))
+    result.repeated = [numbers for numbers in seen.values() if len(numbers) > 1]
     return lines
 
 
@@ -502,10 +528,24 @@ def _invoices_by_number(numbers: set[str], *, lock: bool) -> dict[str, Invoice]:
     return found
 
 
+def _bill_tos_lock(invoices) -> None:
+    """Row locks on the payers and clients paid, after the invoices' (the same order for every
+    import): a second import of the same payment waits, then finds it recorded. NO KEY, so
+    new rows that point at them are not held up."""
+    payer_ids = sorted({invoice.payer_id for invoice in invoices if invoice.payer_id})
+    client_ids = sorted({invoice.client_id for invoice in invoices if not invoice.payer_id})
+    for model, ids in ((Payer, payer_ids), (Client, client_ids)):
+        for chunk in chunked(ids):
+            locked = model.objects.select_for_update(no_key=True).filter(pk__in=chunk)
+            list(locked.order_by("pk").values_list("pk", flat=True))
+
+
 def _check(lines: list[ImportLine], result: ImportResult, *, lock: bool) -> None:
     invoices = _invoices_by_number({line.invoice_number for line in lines}, lock=lock)
+    if lock:
+        _bill_tos_lock(invoices.values())
     column = result.columns.get
-    taken: dict[int, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    billed = []
     for line in lines:
         invoice = invoices.get(line.invoice_number)
         if invoice is None:
@@ -516,8 +556,7 @@ def _check(lines: list[ImportLine], result: ImportResult, *, lock: bool) -> None
                     column("invoice_number", ""),
                 )
             )
-            continue
-        if line.payer_name and (
+        elif line.payer_name and (
             invoice.payer is None or invoice.payer.name.casefold() != line.payer_name.casefold()
         ):
             result.problems.append(
@@ -528,14 +567,35 @@ def _check(lines: list[ImportLine], result: ImportResult, *, lock: bool) -> None
                     column("payer", ""),
                 )
             )
-            continue
-        if line.client_id is not None and invoice.client_id != line.client_id:
+        elif line.client_id is not None and invoice.client_id != line.client_id:
             result.problems.append(
                 ImportProblem(
                     line.line,
                     _("Invoice %(number)s is not for client %(client)s.")
                     % {"number": invoice, "client": line.client_id},
                     column("client", ""),
+                )
+            )
+        else:
+            billed.append((line, invoice))
+    recorded = _recorded_payments(billed)
+    taken: dict[int, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    for line, invoice in billed:
+        payment = recorded.get(line.line)
+        if payment is not None:
+            result.problems.append(
+                ImportProblem(
+                    line.line,
+                    _(
+                        "Already recorded: the payment of %(day)s, reference %(reference)s, "
+                        "%(amount)s $ (entered %(entered)s). A payment is never recorded twice."
+                    )
+                    % {
+                        "day": payment.received_on,
+                        "reference": payment.reference or "—",
+                        "amount": payment.amount,
+                        "entered": timezone.localdate(payment.created_at),
+                    },
                 )
             )
             continue
@@ -556,12 +616,63 @@ def _check(lines: list[ImportLine], result: ImportResult, *, lock: bool) -> None
         line.invoice = invoice
 
 
+def _bill_to(invoice: Invoice) -> tuple[str, int]:
+    return ("payer", invoice.payer_id) if invoice.payer_id else ("client", invoice.client_id)
+
+
+def _recorded_payments(billed: list[tuple[ImportLine, Invoice]]) -> dict[int, Payment]:
+    """The payment already in the books for each row that has one, by line number.
+
+    A row with a reference is its bill-to's payment of that reference on that date, however
+    it was entered (an import or by hand); a row without one is a payment without a
+    reference, on that date, of that amount to that invoice.
+    """
+    if not billed:
+        return {}
+    days = (
+        min(line.received_on for line, _invoice in billed),
+        max(line.received_on for line, _invoice in billed),
+    )
+    bill_tos = defaultdict(set)
+    for _line, invoice in billed:
+        kind, pk = _bill_to(invoice)
+        bill_tos[kind].add(pk)
+    by_reference = {}
+    for kind, ids in bill_tos.items():
+        for chunk in chunked(sorted(ids)):
+            payments = Payment.objects.filter(
+                Q(**{f"{kind}_id__in": chunk}), received_on__range=days
+            ).exclude(reference="")
+            for payment in payments:
+                bill_to = (kind, getattr(payment, f"{kind}_id"))
+                by_reference[(*bill_to, payment.received_on, reference_key(payment.reference))] = (
+                    payment
+                )
+    unreferenced = {}
+    invoice_ids = sorted({invoice.pk for line, invoice in billed if not line.reference_key})
+    for chunk in chunked(invoice_ids):
+        allocations = PaymentAllocation.objects.filter(
+            invoice_id__in=chunk, payment__reference="", payment__received_on__range=days
+        ).select_related("payment")
+        for allocation in allocations:
+            key = (allocation.invoice_id, allocation.payment.received_on, allocation.amount)
+            unreferenced[key] = allocation.payment
+    recorded = {}
+    for line, invoice in billed:
+        if line.reference_key:
+            key = (*_bill_to(invoice), line.received_on, line.reference_key)
+            payment = by_reference.get(key)
+        else:
+            payment = unreferenced.get((invoice.pk, line.received_on, line.amount))
+        if payment is not None:
+            recorded[line.line] = payment
+    return recorded
+
+
 def _payment_key(line: ImportLine):
-    invoice = line.invoice
-    bill_to = ("payer", invoice.payer_id) if invoice.payer_id else ("client", invoice.client_id)
-    if not line.reference:
-        return (*bill_to, line.line)  # no reference: a payment of its own
-    return (*bill_to, line.received_on, line.method, line.reference)
+    if not line.reference_key:
+        return (*_bill_to(line.invoice), line.line)  # no reference: a payment of its own
+    return (*_bill_to(line.invoice), line.received_on, line.method, line.reference_key)
 
 
 def _save(lines: list[ImportLine], result: ImportResult, by) -> None:
@@ -612,6 +723,18 @@ def _save(lines: list[ImportLine], result: ImportResult, by) -> None:
     result.allocations_count = len(allocations)
 
 
+def _repeated_problems(result: ImportResult) -> list[ImportProblem]:
+    return [
+        ImportProblem(
+            number,
+            _("Identical to line %(first)s: confirm identical rows on the preview to record them.")
+            % {"first": numbers[0]},
+        )
+        for numbers in result.repeated
+        for number in numbers[1:]
+    ]
+
+
 def payments_file_read(*, name: str, content: bytes) -> ImportResult:
     """The file's rows parsed, each on its own (no database): lines, problems, repeated rows."""
     result = ImportResult()
@@ -628,16 +751,21 @@ def payments_import(
     content: bytes,
     by=None,
     dry_run: bool = False,
+    repeated_rows_confirmed: bool = False,
 ) -> ImportResult:
     """Check a payments file and, unless `dry_run` or any row has a problem, record it all.
 
     Never raises for a bad file: problems come back in `result.problems` with line numbers
-    (line 0 = the file as a whole). Constant queries per 2,000 rows.
+    (line 0 = the file as a whole). Rows already in the books are problems; identical rows
+    within the file are listed in `result.repeated` and recorded only when
+    `repeated_rows_confirmed`. Constant queries per 2,000 rows.
     """
     result = payments_file_read(name=name, content=content)
     if any(problem.line == 0 for problem in result.problems):
         return result
     lines = result.lines
+    if not dry_run and not repeated_rows_confirmed:
+        result.problems += _repeated_problems(result)
     if dry_run:
         _check(lines, result, lock=False)
     else:
