@@ -8,18 +8,27 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from django.core.files.storage import default_storage
 from django.urls import reverse, reverse_lazy
+from huey.contrib.djhuey import HUEY
+from huey.exceptions import TaskLockedException
 from openpyxl import Workbook
 
 from backoffice.billing.models import Invoice, Payment, PaymentAllocation
 from backoffice.billing.services.imports import (
     MAX_EMPTY_ROWS,
     MAX_ROWS,
+    STAGED_DIR,
     payments_file_read,
     payments_import,
+    staged_import_save,
+    staged_import_take,
+    staged_imports_sweep,
 )
 from backoffice.billing.services.payments import payment_record
+from jobs.tasks import staged_imports_sweep_task
 from tests.billing import workbooks
+from tests.conftest import VANCOUVER
 from tests.factories import IssuedInvoiceFactory, PayerFactory, SessionLineFactory
 
 pytestmark = pytest.mark.django_db
@@ -512,34 +521,49 @@ def upload(http, content, name="remittance.csv"):
 IMPORT_URL = reverse_lazy("admin:billing_payment_import")
 
 
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def staged_files() -> list[str]:
+    try:
+        return default_storage.listdir(STAGED_DIR)[1]
+    except FileNotFoundError:
+        return []
+
+
 def confirm(http, token, **data):
     return http.post(IMPORT_URL, {"token": token, "_confirm": "1", **data})
 
 
-def test_preview_saves_nothing_then_confirm_records_it(
-    client, finance_user, books, tmp_path, settings
-):
-    settings.VAR_DIR = tmp_path
+def test_preview_saves_nothing_then_confirm_records_it(client, finance_user, books, media):
+    """The previewed file waits in the configured storage under a name nobody can guess (not
+    on the web server's disk, not in the session), and goes once recorded."""
     client.force_login(finance_user)
 
     preview = upload(client, csv_file(GOOD))
     assert preview.status_code == 200
     assert "Confirm and record" in preview.content.decode()
     assert nothing_saved()
+    (staged,) = staged_files()
+    assert len(staged.split("-", 1)[1].removesuffix(".csv")) >= 43  # 256 random bits
+    assert default_storage.open(f"{STAGED_DIR}/{staged}").read() == csv_file(GOOD)
+    session = client.session[f"payments-import:{preview.context['token']}"]
+    assert session == {"path": f"{STAGED_DIR}/{staged}", "name": "remittance.csv"}
 
     token = preview.context["token"]
     confirmed = confirm(client, token, repeated_rows_confirmed="1")
     assert confirmed.status_code == 302
     assert Payment.objects.count() == 2
+    assert staged_files() == []
     again = confirm(client, token, repeated_rows_confirmed="1")
     assert again.status_code == 302  # the token is spent: nothing recorded twice
     assert Payment.objects.count() == 2
 
 
-def test_identical_rows_must_be_ticked_on_the_preview(
-    client, finance_user, books, tmp_path, settings
-):
-    settings.VAR_DIR = tmp_path
+def test_identical_rows_must_be_ticked_on_the_preview(client, finance_user, books, media):
     client.force_login(finance_user)
     preview = upload(client, csv_file(GOOD))
     page = preview.content.decode()
@@ -551,15 +575,31 @@ def test_identical_rows_must_be_ticked_on_the_preview(
     assert unticked.status_code == 200
     assert "Identical to line 2" in unticked.content.decode()
     assert nothing_saved()
+    assert staged_files() == []  # upload it again, and tick the box
 
 
-def test_a_file_already_imported_shows_its_rows_and_no_confirm_button(client, finance_user, books):
+def test_cancel_deletes_the_staged_file(client, finance_user, books, media):
+    client.force_login(finance_user)
+    token = upload(client, csv_file(GOOD)).context["token"]
+    assert len(staged_files()) == 1
+
+    cancelled = client.post(IMPORT_URL, {"token": token, "_cancel": "1"})
+    assert cancelled.status_code == 302
+    assert staged_files() == []
+    assert confirm(client, token, repeated_rows_confirmed="1").status_code == 302
+    assert nothing_saved()
+
+
+def test_a_file_already_imported_shows_its_rows_and_no_confirm_button(
+    client, finance_user, books, media
+):
     assert run(GOOD).saved
     client.force_login(finance_user)
     page = upload(client, csv_file(GOOD)).content.decode()
     assert "4 problems: nothing was saved." in page
     assert page.count("Already recorded: the payment of 2026-04-") == 4
     assert "Confirm and record" not in page
+    assert staged_files() == []
 
 
 def test_problems_name_the_column_as_the_file_does(client, finance_user, books):
@@ -600,6 +640,40 @@ def test_files_past_the_limits_are_a_message_on_the_page(
     response = upload(client, content, name)
     assert response.status_code == 200
     assert reason in response.content.decode()
+
+
+# --- Staged files nobody confirmed or cancelled: swept after a day ---------------------------
+
+
+def test_the_sweep_deletes_staged_files_older_than_a_day(media, time_machine):
+    time_machine.move_to(datetime(2026, 11, 14, 9, 0, tzinfo=VANCOUVER), tick=False)
+    old = staged_import_save(name="old.csv", content=b"old")
+    time_machine.move_to(datetime(2026, 11, 14, 23, 0, tzinfo=VANCOUVER), tick=False)
+    recent = staged_import_save(name="recent.xlsx", content=b"recent")
+
+    time_machine.move_to(datetime(2026, 11, 15, 8, 59, tzinfo=VANCOUVER), tick=False)
+    assert staged_imports_sweep() == 0
+    time_machine.move_to(datetime(2026, 11, 15, 9, 1, tzinfo=VANCOUVER), tick=False)
+    assert staged_imports_sweep() == 1
+    assert not default_storage.exists(old)
+    assert default_storage.exists(recent)
+    assert staged_import_take(path=old) is None  # its preview has expired
+
+
+def test_the_worker_sweeps_every_hour_one_at_a_time(media, time_machine):
+    task = staged_imports_sweep_task.s()
+    assert task.validate_datetime(datetime(2026, 11, 15, 17, 20))  # Huey: naive UTC
+    assert task.validate_datetime(datetime(2026, 11, 15, 18, 20))
+    assert not task.validate_datetime(datetime(2026, 11, 15, 18, 21))
+
+    time_machine.move_to(datetime(2026, 11, 14, 9, 0, tzinfo=VANCOUVER), tick=False)
+    old = staged_import_save(name="old.csv", content=b"old")
+    time_machine.move_to(datetime(2026, 11, 15, 10, 0, tzinfo=VANCOUVER), tick=False)
+    with HUEY.lock_task("staged-imports-sweep"), pytest.raises(TaskLockedException):
+        staged_imports_sweep_task.call_local()
+    assert default_storage.exists(old)
+    staged_imports_sweep_task.call_local()
+    assert not default_storage.exists(old)
 
 
 def test_a_bad_file_shows_every_problem_and_no_confirm_button(client, finance_user, books):

@@ -11,13 +11,16 @@ import codecs
 import csv
 import io
 import re
+import secrets
 import unicodedata
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -91,6 +94,9 @@ METHODS = {
     "credit card": PaymentMethod.CARD,
     "debit": PaymentMethod.CARD,
 }
+STAGED_DIR = "imports/staged"
+STAGED_FOR = timedelta(days=1)
+STAGED_STAMP = "%Y%m%dT%H%M%SZ"
 
 
 def reference_key(reference: str) -> str:
@@ -780,3 +786,53 @@ def payments_import(
         result.payments_count = len(groups)
     result.problems.sort(key=lambda problem: problem.line)
     return result
+
+
+# --- The file between preview and confirm ---------------------------------------------------
+
+
+def staged_import_save(*, name: str, content: bytes) -> str:
+    """Keeps a previewed file in the configured storage (S3 in production) until staff confirm
+    or cancel; returns its path: the upload time (for the sweep) and an unguessable token."""
+    extension = name.rsplit(".", 1)[-1].casefold()
+    stamp = timezone.now().astimezone(UTC).strftime(STAGED_STAMP)
+    path = f"{STAGED_DIR}/{stamp}-{secrets.token_urlsafe(32)}.{extension}"
+    return default_storage.save(path, ContentFile(content))
+
+
+def staged_import_take(*, path: str) -> bytes | None:
+    """The staged file's bytes, deleted from storage; None when it is gone (taken or swept)."""
+    try:
+        with default_storage.open(path) as staged:
+            content = staged.read()
+    except FileNotFoundError:
+        return None
+    default_storage.delete(path)
+    return content
+
+
+def staged_import_delete(*, path: str) -> None:
+    """Staff cancelled the import: the file goes."""
+    default_storage.delete(path)
+
+
+def staged_imports_sweep(*, now: datetime | None = None) -> int:
+    """Deletes staged files older than a day (previews nobody confirmed or cancelled).
+
+    The upload time is read from the file's name, so one listing is enough on S3.
+    """
+    cutoff = (now or timezone.now()) - STAGED_FOR
+    try:
+        _folders, names = default_storage.listdir(STAGED_DIR)
+    except FileNotFoundError:
+        return 0
+    deleted = 0
+    for name in names:
+        try:
+            staged_at = datetime.strptime(name[:16], STAGED_STAMP).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+        if staged_at < cutoff:
+            default_storage.delete(f"{STAGED_DIR}/{name}")
+            deleted += 1
+    return deleted
