@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse, reverse_lazy
+from django.utils import translation
 from huey.contrib.djhuey import HUEY
 from huey.exceptions import TaskLockedException
 from openpyxl import Workbook
@@ -377,6 +378,11 @@ def test_the_page_shows_the_accepted_formats(client, finance_user):
     assert "YYYY-MM-DD (2026-11-15) or an Excel date cell" in formats
     assert "20261115" in formats  # and what is refused
     assert "At most 10,000 rows and 1,000 empty rows, columns A to Z" in formats
+    with translation.override("en"):  # the request leaves its language active: not after
+        french = client.get(reverse("admin:billing_payment_import"), HTTP_ACCEPT_LANGUAGE="fr-CA")
+    formats = french.content.decode()
+    assert "Dates : AAAA-MM-JJ (2026-11-15) ou une cellule de date Excel" in formats
+    assert "Au plus 10\u00a0000 lignes et 1\u00a0000 lignes vides" in formats
 
 
 # --- Row limits (the cost of hostile files is measured in test_import_limits.py) ------------
