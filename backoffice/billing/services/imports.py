@@ -589,21 +589,7 @@ def _check(lines: list[ImportLine], result: ImportResult, *, lock: bool) -> None
     for line, invoice in billed:
         payment = recorded.get(line.line)
         if payment is not None:
-            result.problems.append(
-                ImportProblem(
-                    line.line,
-                    _(
-                        "Already recorded: the payment of %(day)s, reference %(reference)s, "
-                        "%(amount)s $ (entered %(entered)s). A payment is never recorded twice."
-                    )
-                    % {
-                        "day": payment.received_on,
-                        "reference": payment.reference or "—",
-                        "amount": payment.amount,
-                        "entered": timezone.localdate(payment.created_at),
-                    },
-                )
-            )
+            result.problems.append(ImportProblem(line.line, _already_recorded(payment)))
             continue
         # Rows earlier in the file have already taken their part of the open balance.
         open_amount = invoice.open_amount
@@ -620,6 +606,30 @@ def _check(lines: list[ImportLine], result: ImportResult, *, lock: bool) -> None
             continue
         taken[invoice.pk] += line.amount
         line.invoice = invoice
+
+
+def _already_recorded(payment: Payment) -> str:
+    known = {
+        "day": payment.received_on,
+        "reference": payment.reference,
+        "amount": payment.amount,
+        "entered": timezone.localdate(payment.created_at),
+    }
+    if payment.reference:
+        return (
+            _(
+                "Already recorded: the payment of %(day)s, reference %(reference)s, "
+                "%(amount)s $ (entered %(entered)s). A payment is never recorded twice."
+            )
+            % known
+        )
+    return (
+        _(
+            "Already recorded: the payment of %(day)s without a reference, %(amount)s $ "
+            "(entered %(entered)s). A payment is never recorded twice."
+        )
+        % known
+    )
 
 
 def _bill_to(invoice: Invoice) -> tuple[str, int]:
