@@ -8,6 +8,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 from backoffice.accounts.models import User
 from backoffice.billing.models import Invoice, Receipt
 from backoffice.billing.sending import invoices_send, send_status_follow
+from backoffice.billing.services.imports import staged_imports_sweep
 from backoffice.messaging import services as messaging
 from backoffice.payouts.models import Statement
 from backoffice.payouts.sending import statements_month_end, statements_send
@@ -70,3 +71,10 @@ def statements_month_end_task() -> None:
         result.sent,
         len(result.run.problems) + len(result.refused),
     )
+
+
+@db_periodic_task(clinic_crontab(minute="20"))
+@lock_task("staged-imports-sweep")
+def staged_imports_sweep_task() -> None:
+    """Every hour: payment files previewed a day ago and never confirmed or cancelled go."""
+    logger.info("staged imports: %d deleted", staged_imports_sweep())

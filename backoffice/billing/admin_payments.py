@@ -6,10 +6,8 @@ billing.services.imports.
 
 import secrets
 from datetime import date
-from pathlib import Path
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,6 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView
@@ -27,13 +26,19 @@ from unfold.widgets import UnfoldAdminFileFieldWidget
 
 from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
 from backoffice.billing.aging import BUCKETS, invoices_with_open_amount, receivables_aging
-from backoffice.billing.models import Invoice, Payment, PaymentAllocation, Receipt
+from backoffice.billing.models import Invoice, Payment, PaymentAllocation, PaymentMethod, Receipt
 from backoffice.billing.services.imports import (
     FILE_TYPES_HELP,
+    MAX_CELL_CHARS,
+    MAX_EMPTY_ROWS,
     MAX_FILE_BYTES,
+    MAX_ROWS,
     OPTIONAL_COLUMNS,
     REQUIRED_COLUMNS,
     payments_import,
+    staged_import_delete,
+    staged_import_save,
+    staged_import_take,
 )
 from backoffice.billing.services.payments import (
     allocation_refusal,
@@ -43,6 +48,7 @@ from backoffice.billing.services.payments import (
 )
 
 PREVIEW_ROWS = 500
+PREVIEW_REPEATED = 50
 
 
 def payments_import_allowed(user) -> bool:
@@ -325,15 +331,13 @@ class PaymentsImportForm(forms.Form):
     )
 
 
-def _upload_dir() -> Path:
-    return Path(settings.VAR_DIR) / "imports"
-
-
 class PaymentsImportView(UnfoldModelAdminViewMixin, FormView):
     """Upload → preview (a dry run: what would be recorded, every problem by line) → confirm.
 
-    The uploaded file waits under var/imports/ by a random token kept in the session, so the
-    confirmed import records exactly the file previewed (checked again under lock).
+    The previewed file waits in the configured storage (services.imports.staged_import_save);
+    the session maps the page's random token to it, so the confirmed import records exactly
+    the file previewed (checked again under lock). Confirm or cancel deletes it; the worker
+    sweeps what is left after a day.
     """
 
     title = _("Import payments")
@@ -351,6 +355,12 @@ class PaymentsImportView(UnfoldModelAdminViewMixin, FormView):
                 "opts": Payment._meta,
                 "required_columns": REQUIRED_COLUMNS,
                 "optional_columns": OPTIONAL_COLUMNS,
+                "methods": PaymentMethod.values,
+                "limits": {
+                    "rows": number_format(MAX_ROWS, force_grouping=True),
+                    "empty_rows": number_format(MAX_EMPTY_ROWS, force_grouping=True),
+                    "cell_chars": MAX_CELL_CHARS,
+                },
             }
         )
         return context
@@ -360,6 +370,10 @@ class PaymentsImportView(UnfoldModelAdminViewMixin, FormView):
             self.get_context_data(
                 form=self.get_form_class()(),
                 result=result,
+                shown_problems=result.problems[:PREVIEW_ROWS],
+                hidden_problems=max(len(result.problems) - PREVIEW_ROWS, 0),
+                shown_repeated=result.repeated[:PREVIEW_REPEATED],
+                hidden_repeated=max(len(result.repeated) - PREVIEW_REPEATED, 0),
                 shown_lines=result.lines[:PREVIEW_ROWS],
                 hidden_count=max(len(result.lines) - PREVIEW_ROWS, 0),
                 token=token,
@@ -377,25 +391,31 @@ class PaymentsImportView(UnfoldModelAdminViewMixin, FormView):
         token = None
         if result.ok:
             token = secrets.token_urlsafe(16)
-            _upload_dir().mkdir(parents=True, exist_ok=True)
-            (_upload_dir() / token).write_bytes(content)
-            self.request.session[f"payments-import:{token}"] = name
+            path = staged_import_save(name=name, content=content)
+            self.request.session[f"payments-import:{token}"] = {"path": path, "name": name}
         return self._preview(result, token=token, name=name)
 
     def post(self, request, *args, **kwargs):
-        if "_confirm" not in request.POST:
+        if "_confirm" not in request.POST and "_cancel" not in request.POST:
             return super().post(request, *args, **kwargs)
-        token = request.POST.get("token", "")
-        name = request.session.pop(f"payments-import:{token}", None)
-        stored = _upload_dir() / token
-        if not name or not token.replace("-", "").replace("_", "").isalnum() or not stored.exists():
+        staged = request.session.pop(f"payments-import:{request.POST.get('token', '')}", None)
+        if "_cancel" in request.POST:
+            if staged:
+                staged_import_delete(path=staged["path"])
+            messages.info(request, _("Import cancelled: nothing was recorded."))
+            return redirect("admin:billing_payment_import")
+        content = staged_import_take(path=staged["path"]) if staged else None
+        if content is None:
             messages.error(request, _("That preview has expired: upload the file again."))
             return redirect("admin:billing_payment_import")
-        content = stored.read_bytes()
-        stored.unlink(missing_ok=True)
-        result = payments_import(name=name, content=content, by=request.user)
+        result = payments_import(
+            name=staged["name"],
+            content=content,
+            by=request.user,
+            repeated_rows_confirmed=request.POST.get("repeated_rows_confirmed") == "1",
+        )
         if not result.saved:
-            return self._preview(result, token=None, name=name)
+            return self._preview(result, token=None, name=staged["name"])
         messages.success(
             request,
             _("%(payments)s payment(s) recorded from %(rows)s row(s), %(total)s $ in all.")

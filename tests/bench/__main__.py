@@ -8,8 +8,8 @@ page. Exits 1 when any figure misses its bar.
 
 Then, each in a process and scratch database of its own: P6/P8 (documents.py), P5 and the
 statement P6 rows (statements.py), P4 (invoicing.py), P7 (finance_import.py).
-`--only P4`, `--only P5` or `--only statements` (P5 and the statement P6 rows) runs that
-one alone.
+`--only P4`, `--only P5`, `--only P7` or `--only statements` (P5 and the statement P6 rows)
+runs that one alone.
 """
 
 import argparse
@@ -160,6 +160,10 @@ def main(argv=None) -> int:
     if args.only.upper() == "P4":  # the month invoice run alone: tests/bench/invoicing.py
         return subprocess.run(
             [sys.executable, "-m", "tests.bench.invoicing"], cwd=BASE_DIR
+        ).returncode
+    if args.only.upper() == "P7":  # the finance import alone: tests/bench/finance_import.py
+        return subprocess.run(
+            [sys.executable, "-m", "tests.bench.finance_import"], cwd=BASE_DIR
         ).returncode
     if args.only.upper() in {"P5", "STATEMENTS"}:  # therapist statements: statements.py
         selected = ["--only", "P5"] if args.only.upper() == "P5" else []
