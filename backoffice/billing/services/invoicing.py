@@ -29,11 +29,11 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -47,12 +47,19 @@ from backoffice.billing.models import (
     PaymentAllocation,
 )
 from backoffice.billing.services.numbering import document_number_next
+from backoffice.billing.sessions import (
+    BILLABLE_STATUSES,
+    MISSED_STATUSES,
+    BillTo,
+    client_unit_amount,
+    line_amounts,
+    session_bill_to,
+)
 from backoffice.bulk import insert_with_history, run_retrying, whole_batches
 from backoffice.caseload.models import (
     Client,
     ClientKind,
     InvoiceGrouping,
-    MissedSessionBilling,
     Payer,
     PayerRate,
     ServiceType,
@@ -60,9 +67,7 @@ from backoffice.caseload.models import (
 from backoffice.fields import Language
 from backoffice.scheduling.models import Appointment, AppointmentStatus
 
-CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-MISSED_STATUSES = (AppointmentStatus.LATE_CANCELLED, AppointmentStatus.NO_SHOW)
 CLIENT_TERMS_DAYS = 30
 
 
@@ -77,12 +82,6 @@ class GeneratedInvoices(list):
 
 
 # --- amounts -------------------------------------------------------------------------------
-
-
-def line_amounts(*, unit_amount: Decimal, tax_rate: Decimal) -> tuple[Decimal, Decimal]:
-    """(tax, total) of a line: tax rounded to the cent, half up."""
-    tax_amount = (unit_amount * tax_rate).quantize(CENT, rounding=ROUND_HALF_UP)
-    return tax_amount, unit_amount + tax_amount
 
 
 def _live_totals(invoice: Invoice) -> dict:
@@ -145,12 +144,12 @@ def _insert_invoices(invoices: list[Invoice], *, by, reason: str) -> None:
 
 
 def _billable_sessions(*, first: date, next_first: date, bill_to) -> list[tuple]:
-    """One query: the month's completed and charged missed sessions not on a live line."""
+    """One query: the month's completed and missed sessions not on a live line, each with who
+    the payer rules bill it to (`billing.sessions.session_bill_to`)."""
     sessions = Appointment.objects.filter(
-        starts_at__gte=_local_midnight(first), starts_at__lt=_local_midnight(next_first)
-    ).filter(
-        Q(status=AppointmentStatus.COMPLETED)
-        | Q(status__in=MISSED_STATUSES, missed_session_fee_amount__isnull=False)
+        starts_at__gte=_local_midnight(first),
+        starts_at__lt=_local_midnight(next_first),
+        status__in=BILLABLE_STATUSES,
     )
     if isinstance(bill_to, Payer):
         sessions = sessions.filter(authorization__payer=bill_to)
@@ -160,6 +159,7 @@ def _billable_sessions(*, first: date, next_first: date, bill_to) -> list[tuple]
         sessions.exclude(
             Exists(InvoiceLine.objects.filter(appointment=OuterRef("pk"), is_void=False))
         )
+        .annotate(bill_to=session_bill_to())
         .order_by("starts_at", "pk")
         .values_list(
             "pk",
@@ -174,6 +174,7 @@ def _billable_sessions(*, first: date, next_first: date, bill_to) -> list[tuple]
             "authorization_id",
             "authorization__payer_id",
             "service_type_id",
+            "bill_to",
         )
     )
 
@@ -256,53 +257,41 @@ def _plan(rows, *, payers, service_types, rates, missed_billed, bill_to) -> tupl
         authorization_id,
         payer_id,
         service_type_id,
+        billed_to,
     ) in rows:
         service_day = starts_at.astimezone(local).date()
         missed = status in MISSED_STATUSES
-        payer = payers.get(payer_id)
-        if payer is not None:
-            rule = MissedSessionBilling.PAYER
+        if billed_to == BillTo.CLIENT:
+            key, group_payer, group_client = f"client:{client_id}", None, client_id
+            language, authorization_id = client_language, None
+            unit_amount = client_unit_amount(
+                status=status, fee_amount=fee_amount, missed_session_fee_amount=missed_fee_amount
+            )
+        elif billed_to == BillTo.PAYER:
+            payer = payers[payer_id]
+            if missed and payer.missed_sessions_billable_count is not None:
+                billed = missed_billed.get(authorization_id, 0)
+                if billed >= payer.missed_sessions_billable_count:
+                    over_cap[payer.name] += 1
+                    continue
+                missed_billed[authorization_id] = billed + 1
             if missed:
-                rule = (
-                    payer.late_cancel_billing
-                    if status == AppointmentStatus.LATE_CANCELLED
-                    else payer.no_show_billing
-                )
-            if rule == MissedSessionBilling.NOT_BILLED:
-                continue
-            if rule == MissedSessionBilling.CLIENT:
-                key, group_payer, group_client = f"client:{client_id}", None, client_id
-                language, unit_amount, authorization_id = client_language, missed_fee_amount, None
+                unit_amount = missed_fee_amount
             else:
-                if missed and payer.missed_sessions_billable_count is not None:
-                    billed = missed_billed.get(authorization_id, 0)
-                    if billed >= payer.missed_sessions_billable_count:
-                        over_cap[payer.name] += 1
-                        continue
-                    missed_billed[authorization_id] = billed + 1
-                rate_amount = None
-                if not missed:
-                    rate_amount = rates.amount(
-                        payer_id=payer_id, service_type_id=service_type_id, on=service_day
-                    )
-                if missed:
-                    unit_amount = missed_fee_amount
-                elif rate_amount is not None:
-                    unit_amount = rate_amount
-                else:
+                unit_amount = rates.amount(
+                    payer_id=payer_id, service_type_id=service_type_id, on=service_day
+                )
+                if unit_amount is None:
                     unit_amount = fee_amount
                     no_rate[(payer.name, service_types[service_type_id].name)] += 1
-                language, group_payer = payer.language, payer_id
-                if payer.invoice_grouping == InvoiceGrouping.PER_CLIENT:
-                    key, group_client = f"payer:{payer_id}:client:{client_id}", client_id
-                else:
-                    key, group_client = f"payer:{payer_id}", None
-        elif client_kind == ClientKind.DIRECT:
-            key, group_payer, group_client = f"client:{client_id}", None, client_id
-            language = client_language
-            unit_amount = missed_fee_amount if missed else fee_amount
+            language, group_payer = payer.language, payer_id
+            if payer.invoice_grouping == InvoiceGrouping.PER_CLIENT:
+                key, group_client = f"payer:{payer_id}:client:{client_id}", client_id
+            else:
+                key, group_client = f"payer:{payer_id}", None
         else:
-            no_authorization += 1
+            if not missed and authorization_id is None and client_kind == ClientKind.INDIRECT:
+                no_authorization += 1
             continue
         if isinstance(bill_to, Client) and key != f"client:{bill_to.pk}":
             continue
@@ -434,10 +423,10 @@ def invoices_generate(
 ) -> GeneratedInvoices:
     """Put a month's billable sessions on draft invoices; returns the invoices touched.
 
-    Billable: completed sessions; late cancellations and no-shows with a missed-session fee,
-    billed to the payer when its rule says so (at most `missed_sessions_billable_count` per
-    authorization, counting those already billed), to the client when the rule says
-    "client", or not at all; every session of a self-paying client. Amounts: the payer's
+    Billable: completed sessions, and late cancellations and no-shows with a missed-session
+    fee, to whom `billing.sessions.session_bill_to` says (the payer rules, the one rule
+    authorization usage counts by); a payer is billed at most `missed_sessions_billable_count`
+    missed sessions per authorization, counting those already billed. Amounts: the payer's
     rate in force on the session's date (the appointment fee when there is none, with a
     warning), the appointment fee for self-paying clients, the missed-session fee for missed
     sessions; tax at the service type's rate.
