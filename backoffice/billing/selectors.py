@@ -1,9 +1,11 @@
-"""Billing reads: which sessions are billed, invoice search."""
+"""Billing reads: which sessions are billed, what a session payment needs, invoice search."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
 
-from backoffice.billing.models import Invoice, InvoiceLine
+from backoffice.billing.models import Invoice, InvoiceLine, InvoiceStatus
+from backoffice.billing.sessions import session_bill_to, session_paid
 from backoffice.caseload.models import Payer
+from backoffice.scheduling.models import Appointment
 from backoffice.scheduling.selectors import COMMON_NAME_CLIENTS, clients_matching
 
 
@@ -16,6 +18,23 @@ def invoice_billed_appointment_ids(*, appointment_ids=None) -> QuerySet:
     if appointment_ids is not None:
         lines = lines.filter(appointment_id__in=appointment_ids)
     return lines.values_list("appointment_id", flat=True)
+
+
+def sessions_with_payment_facts(
+    queryset: QuerySet[Appointment] | None = None,
+) -> QuerySet[Appointment]:
+    """Appointments with what a payment taken at the session must know: `bill_to` (who the
+    payer rules bill it to), `is_paid` (a payment covers it) and `issued_invoice` (the number
+    of the issued invoice billing it, or None)."""
+    queryset = Appointment.objects.all() if queryset is None else queryset
+    issued_line = InvoiceLine.objects.filter(
+        appointment=OuterRef("pk"), is_void=False, invoice__status=InvoiceStatus.ISSUED
+    )
+    return queryset.annotate(
+        bill_to=session_bill_to(),
+        is_paid=ExpressionWrapper(session_paid(), output_field=BooleanField()),
+        issued_invoice=Subquery(issued_line.values("invoice__number")[:1]),
+    )
 
 
 def invoices_matching(*, invoices: QuerySet[Invoice], term: str) -> QuerySet[Invoice]:

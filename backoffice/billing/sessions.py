@@ -11,6 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Case, CharField, F, Q, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from backoffice.billing.models import SetAsideOutcome
 from backoffice.caseload.models import ClientKind, MissedSessionBilling
@@ -18,6 +19,11 @@ from backoffice.scheduling.models import AppointmentStatus
 
 CENT = Decimal("0.01")
 MISSED_STATUSES = (AppointmentStatus.LATE_CANCELLED, AppointmentStatus.NO_SHOW)
+# What a missed session's line says after the service's name.
+MISSED_LABELS = {
+    AppointmentStatus.LATE_CANCELLED: _("late cancellation"),
+    AppointmentStatus.NO_SHOW: _("no-show"),
+}
 # Outcomes that can be billed; a scheduled session may be paid ahead, never invoiced.
 BILLABLE_STATUSES = (AppointmentStatus.COMPLETED, *MISSED_STATUSES)
 
@@ -87,3 +93,14 @@ def session_paid(*, by: date | None = None) -> Q:
     if by is None:
         return Q(paid_at__isnull=False)
     return Q(paid_at__lt=_local_midnight(by + timedelta(days=1)))
+
+
+def session_client_total(appointment) -> Decimal:
+    """What a session billed to its client costs, tax included: the total of the line its
+    invoice will carry, and what a payment taken at the session pays for it."""
+    unit_amount = client_unit_amount(
+        status=appointment.status,
+        fee_amount=appointment.fee_amount,
+        missed_session_fee_amount=appointment.missed_session_fee_amount,
+    )
+    return line_amounts(unit_amount=unit_amount, tax_rate=appointment.service_type.tax_rate)[1]

@@ -47,8 +47,13 @@ from backoffice.billing.models import (
     PaymentAllocation,
 )
 from backoffice.billing.services.numbering import document_number_next
+from backoffice.billing.services.payments import (
+    session_allocations_attach,
+    session_allocations_detach,
+)
 from backoffice.billing.sessions import (
     BILLABLE_STATUSES,
+    MISSED_LABELS,
     MISSED_STATUSES,
     BillTo,
     client_unit_amount,
@@ -65,7 +70,7 @@ from backoffice.caseload.models import (
     ServiceType,
 )
 from backoffice.fields import Language
-from backoffice.scheduling.models import Appointment, AppointmentStatus
+from backoffice.scheduling.models import Appointment
 
 ZERO = Decimal("0.00")
 CLIENT_TERMS_DAYS = 30
@@ -229,10 +234,7 @@ def _labels() -> dict[str, dict[str, str]]:
     labels = {}
     for language in Language.values:
         with translation.override(language):
-            labels[language] = {
-                AppointmentStatus.LATE_CANCELLED: _("late cancellation"),
-                AppointmentStatus.NO_SHOW: _("no-show"),
-            }
+            labels[language] = {status: str(label) for status, label in MISSED_LABELS.items()}
     return labels
 
 
@@ -353,6 +355,7 @@ def _generate_once(*, first: date, last: date, bill_to, by) -> GeneratedInvoices
         Invoice.objects.select_for_update()
         .filter(kind=InvoiceKind.INVOICE, period_start=first)
         .exclude(status=InvoiceStatus.VOID)
+        .order_by("pk")
     )
     rows = _billable_sessions(first=first, next_first=next_first, bill_to=bill_to)
     payers = {payer.pk: payer for payer in Payer.objects.all()}
@@ -409,6 +412,16 @@ def _generate_once(*, first: date, last: date, bill_to, by) -> GeneratedInvoices
             default_user=by,
             default_change_reason=reason,
         )
+    # Sessions their clients paid at the session: the money goes on the new lines, under the
+    # clients' locks (the lock order of billing.services.payments).
+    client_ids = sorted({group.client_id for group in groups.values() if group.payer_id is None})
+    list(Client.objects.select_for_update().filter(pk__in=client_ids).values_list("pk"))
+    session_allocations_attach(
+        appointment_ids=[
+            line[0] for group in groups.values() if group.payer_id is None for line in group.lines
+        ],
+        by=by,
+    )
     return GeneratedInvoices(
         [*new_invoices, *extended],
         warnings=warnings,
@@ -459,6 +472,16 @@ def invoice_totals_refresh(*, invoice: Invoice, by=None) -> Invoice:
     invoice = _locked(invoice)
     if invoice.status != InvoiceStatus.DRAFT:
         raise ValidationError(_("Only a draft invoice can change."))
+    # Money paid at a session whose line was removed waits on the session again.
+    session_allocations_detach(
+        invoice=invoice,
+        appointment_ids=PaymentAllocation.objects.filter(invoice=invoice)
+        .exclude(
+            appointment__invoice_lines__invoice=invoice, appointment__invoice_lines__is_void=False
+        )
+        .values_list("appointment_id", flat=True),
+        by=by,
+    )
     totals = _live_totals(invoice)
     invoice.subtotal_amount = totals["subtotal"]
     invoice.tax_amount = totals["tax"]
@@ -513,6 +536,9 @@ def invoice_void(*, invoice: Invoice, reason: str, by=None) -> Invoice:
         raise ValidationError(_("A credit note cannot be voided."))
     if invoice.status == InvoiceStatus.VOID:
         raise ValidationError(_("This invoice is already void."))
+    if invoice.status == InvoiceStatus.DRAFT:
+        # Sessions paid at the session keep their money for the draft that bills them next.
+        session_allocations_detach(invoice=invoice, by=by)
     if invoice.paid_amount or PaymentAllocation.objects.filter(invoice=invoice).exists():
         raise ValidationError(
             _("Payments are allocated to %(invoice)s: issue a credit note instead.")
@@ -618,5 +644,9 @@ def invoice_credit(
         line.is_void = True
     bulk_update_with_history(
         credited, InvoiceLine, ["is_void"], default_user=by, default_change_reason=reason
+    )
+    # Money paid at a credited session waits on it for the supplementary invoice.
+    session_allocations_detach(
+        invoice=invoice, appointment_ids=[line.appointment_id for line in credited], by=by
     )
     return credit_note

@@ -11,7 +11,9 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -29,9 +31,17 @@ from backoffice.billing.models import (
     PaymentMethod,
     Receipt,
 )
+from backoffice.billing.selectors import sessions_with_payment_facts
 from backoffice.billing.services.numbering import document_number_next
+from backoffice.billing.sessions import (
+    BILLABLE_STATUSES,
+    BillTo,
+    session_client_total,
+    session_paid,
+)
+from backoffice.bulk import rows_per_statement
 from backoffice.caseload.models import Client, Payer
-from backoffice.scheduling.models import Appointment
+from backoffice.scheduling.models import Appointment, AppointmentStatus
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +74,7 @@ def history_snapshot(*, model, ids: Sequence[int], by=None) -> None:
     when = connection.ops.adapt_datetimefield_value(timezone.now())
     user_id = getattr(by, "pk", None)
     with connection.cursor() as cursor:
-        for chunk in chunked(list(ids)):
+        for chunk in chunked(list(ids), size=rows_per_statement(1)):
             cursor.execute(
                 f"INSERT INTO {quote(history._meta.db_table)} ({names}, history_date, "  # noqa: S608
                 f"history_change_reason, history_type, history_user_id) "
@@ -136,11 +146,18 @@ def _sessions_mark_paid(*, invoices: Iterable[Invoice], paid_on: dict[int, date]
     for chunk in chunked(list(covered)):
         lines = (
             InvoiceLine.objects.filter(invoice_id__in=chunk, is_void=False)
+            .annotate(paid_at_session=Subquery(_session_allocation_of_line().values("amount")))
             .order_by("invoice_id", "service_date", "pk")
-            .values_list("invoice_id", "appointment_id", "total_amount")
+            .values_list("invoice_id", "appointment_id", "total_amount", "paid_at_session")
         )
         running: dict[int, Decimal] = defaultdict(lambda: ZERO)
-        for invoice_id, appointment_id, total_amount in lines:
+        rest = []
+        for invoice_id, appointment_id, total_amount, paid_at_session in lines:
+            if paid_at_session is None:
+                rest.append((invoice_id, appointment_id, total_amount))
+            else:  # its own money is on the invoice: not the money being walked here
+                covered[invoice_id] -= paid_at_session
+        for invoice_id, appointment_id, total_amount in rest:
             running[invoice_id] += total_amount
             if running[invoice_id] <= covered[invoice_id] and appointment_id:
                 to_mark[appointment_id] = timezone.make_aware(
@@ -153,14 +170,20 @@ def _sessions_mark_paid(*, invoices: Iterable[Invoice], paid_on: dict[int, date]
     for paid_at, ids in by_day.items():
         for chunk in chunked(sorted(ids)):
             unpaid = list(
-                Appointment.objects.filter(pk__in=chunk, paid_at__isnull=True).values_list(
-                    "pk", flat=True
-                )
+                Appointment.objects.filter(pk__in=chunk)
+                .exclude(session_paid())
+                .values_list("pk", flat=True)
             )
             Appointment.objects.filter(pk__in=unpaid).update(paid_at=paid_at)
             marked += unpaid
     history_snapshot(model=Appointment, ids=marked, by=by)
     return len(marked)
+
+
+def _session_allocation_of_line():
+    return PaymentAllocation.objects.filter(
+        appointment_id=OuterRef("appointment_id"), invoice_id=OuterRef("invoice_id")
+    )
 
 
 def _allocate_locked(
@@ -256,6 +279,232 @@ def payment_allocate_oldest(*, payment: Payment, by=None) -> list[PaymentAllocat
     return allocations
 
 
+# --- Sessions paid at the session ---------------------------------------------------------
+#
+# Lock order, shared with the month run (invoicing._generate_once): the bill-to's live
+# invoices, then the client row. Whichever of a payment and a month run locks the client
+# second sees the other's rows once it has the lock, so a session paid while its invoice is
+# being generated is still allocated to its line.
+
+
+def _sessions_lock(*, client_id: int, appointment_ids: Sequence[int]) -> None:
+    months = {
+        timezone.localdate(starts_at).replace(day=1)
+        for starts_at in Appointment.objects.filter(pk__in=appointment_ids).values_list(
+            "starts_at", flat=True
+        )
+    }
+    list(
+        Invoice.objects.select_for_update()
+        .filter(client_id=client_id, payer__isnull=True, period_start__in=months)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    list(Client.objects.select_for_update().filter(pk=client_id).values_list("pk", flat=True))
+
+
+def session_payment_refusal(*, appointment: Appointment, client_id: int) -> str | None:
+    """Why this client cannot pay this session now (None: they can).
+
+    `appointment` comes from `billing.selectors.sessions_with_payment_facts`.
+    """
+    if appointment.billing_client_id != client_id:
+        return _("Session #%(pk)s is not billed to this client.") % {"pk": appointment.pk}
+    if appointment.status not in (AppointmentStatus.SCHEDULED, *BILLABLE_STATUSES):
+        return _("Session #%(pk)s was cancelled: there is nothing to pay.") % {"pk": appointment.pk}
+    if appointment.bill_to != BillTo.CLIENT:
+        return _("Session #%(pk)s is not billed to the client (%(bill_to)s).") % {
+            "pk": appointment.pk,
+            "bill_to": BillTo(appointment.bill_to).label.lower(),
+        }
+    if appointment.is_paid:
+        return _("Session #%(pk)s is already paid.") % {"pk": appointment.pk}
+    if appointment.issued_invoice:
+        return _(
+            "Session #%(pk)s is on invoice %(number)s: record the payment against that invoice."
+        ) % {"pk": appointment.pk, "number": appointment.issued_invoice}
+    return None
+
+
+def _sessions_pay(*, payment: Payment, sessions: Sequence[Appointment], by=None) -> Decimal:
+    """Allocate `payment` to sessions its client pays at the session; returns the total."""
+    if payment.client_id is None:
+        raise ValidationError(_("Only a client pays sessions at the session."))
+    ids = sorted({session.pk for session in sessions})
+    _sessions_lock(client_id=payment.client_id, appointment_ids=ids)
+    locked = list(
+        sessions_with_payment_facts(Appointment.objects.filter(pk__in=ids))
+        .select_related("service_type")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    errors = [
+        refusal
+        for appointment in locked
+        if (
+            refusal := session_payment_refusal(appointment=appointment, client_id=payment.client_id)
+        )
+    ]
+    if len(locked) != len(ids):
+        errors.append(_("Some sessions no longer exist."))
+    dues = {appointment.pk: session_client_total(appointment) for appointment in locked}
+    total = sum(dues.values(), ZERO)
+    unallocated = payment.amount - payment.allocated_amount
+    if not errors and total > unallocated:
+        errors.append(
+            _("The sessions cost %(total)s but only %(unallocated)s of the payment is left.")
+            % {"total": total, "unallocated": unallocated}
+        )
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            bulk_create_with_history(
+                [
+                    PaymentAllocation(payment=payment, appointment_id=pk, amount=amount)
+                    for pk, amount in dues.items()
+                    if amount > 0
+                ],
+                PaymentAllocation,
+                default_user=by,
+            )
+    except IntegrityError as error:  # paid meanwhile by another payment (one per session)
+        raise ValidationError(_("One of these sessions was paid meanwhile.")) from error
+    payment.allocated_amount += total
+    payment._history_user = by
+    payment.save(update_fields=["allocated_amount"])
+    Appointment.objects.filter(pk__in=ids).update(
+        paid_at=timezone.make_aware(datetime.combine(payment.received_on, time.min))
+    )
+    history_snapshot(model=Appointment, ids=ids, by=by)
+    session_allocations_attach(appointment_ids=ids, by=by)
+    return total
+
+
+def session_allocations_attach(*, appointment_ids: Sequence[int], by=None) -> int:
+    """Put the money paid at these sessions on the live invoice lines that now bill them, so
+    the invoice is born paid (or partly paid); never more than a line's total, the rest back
+    to the payment's credit. A constant number of queries; returns how many were attached.
+
+    The caller holds the lock of the clients concerned (see the lock order above)."""
+    line = InvoiceLine.objects.filter(
+        appointment_id=OuterRef("appointment_id"), is_void=False, total_amount__gt=0
+    )
+    pending = PaymentAllocation.objects.filter(
+        invoice__isnull=True, appointment_id__in=appointment_ids
+    ).filter(Exists(line))
+    rows = list(
+        pending.annotate(line_total=Subquery(line.values("total_amount")[:1])).values_list(
+            "pk", "payment_id", "amount", "line_total"
+        )
+    )
+    if not rows:
+        return 0
+    allocation_ids = [pk for pk, *_rest in rows]
+    trimmed = sorted({payment_id for _pk, payment_id, amount, total in rows if amount > total})
+    PaymentAllocation.objects.filter(pk__in=allocation_ids).update(
+        invoice_id=Subquery(line.values("invoice_id")[:1]),
+        amount=Least(F("amount"), Subquery(line.values("total_amount")[:1])),
+    )
+    attached = PaymentAllocation.objects.filter(pk__in=allocation_ids, invoice=OuterRef("pk"))
+    invoice_ids = list(
+        Invoice.objects.filter(Exists(attached)).order_by("pk").values_list("pk", flat=True)
+    )
+    Invoice.objects.filter(pk__in=invoice_ids).update(
+        paid_amount=F("paid_amount") + _sum_of(attached, per="invoice")
+    )
+    if trimmed:
+        allocations = PaymentAllocation.objects.filter(payment=OuterRef("pk"))
+        Payment.objects.filter(pk__in=trimmed).update(
+            allocated_amount=_sum_of(allocations, per="payment")
+        )
+        history_snapshot(model=Payment, ids=trimmed, by=by)
+    history_snapshot(model=PaymentAllocation, ids=allocation_ids, by=by)
+    history_snapshot(model=Invoice, ids=invoice_ids, by=by)
+    return len(allocation_ids)
+
+
+def _sum_of(allocations, *, per: str) -> Coalesce:
+    """The amounts of `allocations` (filtered on OuterRef) summed per `per`, as a subquery."""
+    total = allocations.order_by().values(per).annotate(total=Sum("amount")).values("total")
+    return Coalesce(Subquery(total), ZERO)
+
+
+def session_allocations_detach(
+    *, invoice: Invoice, appointment_ids: Sequence[int] | None = None, by=None
+) -> Decimal:
+    """Take the money paid at the session off `invoice` (its `appointment_ids` sessions, else
+    all): it waits on the sessions again for the invoice that bills them next (a rerun after a
+    draft is discarded, a supplementary invoice after a credit note). The caller holds the
+    invoice's lock; `invoice.paid_amount` is lowered and saved. Returns the amount detached."""
+    allocations = PaymentAllocation.objects.filter(invoice=invoice, appointment__isnull=False)
+    if appointment_ids is not None:
+        allocations = allocations.filter(appointment_id__in=appointment_ids)
+    rows = list(allocations.values_list("pk", "amount"))
+    if not rows:
+        return ZERO
+    ids = [pk for pk, _amount in rows]
+    detached = sum((amount for _pk, amount in rows), ZERO)
+    PaymentAllocation.objects.filter(pk__in=ids).update(invoice=None)
+    history_snapshot(model=PaymentAllocation, ids=ids, by=by)
+    invoice.paid_amount -= detached
+    Invoice.objects.filter(pk=invoice.pk).update(paid_amount=invoice.paid_amount)
+    history_snapshot(model=Invoice, ids=[invoice.pk], by=by)
+    return detached
+
+
+@transaction.atomic
+def session_payment_follow_outcome(*, appointment: Appointment, by=None) -> None:
+    """After a session paid ahead is cancelled or missed, its money follows what it now owes:
+    nothing billed (cancelled in time, no fee) → the payment keeps it as credit and the
+    session is unpaid again; a missed-session fee smaller than what was paid → the session
+    keeps the fee, the rest is credit."""
+    allocation = (
+        PaymentAllocation.objects.select_for_update()
+        .filter(appointment_id=appointment.pk, invoice__isnull=True)
+        .first()
+    )
+    if allocation is None:
+        return
+    session = (
+        sessions_with_payment_facts(Appointment.objects.filter(pk=appointment.pk))
+        .select_related("service_type")
+        .get()
+    )
+    owes = (
+        session_client_total(session)
+        if session.bill_to == BillTo.CLIENT and session.status in BILLABLE_STATUSES
+        else ZERO
+    )
+    if owes >= allocation.amount:
+        return
+    payment = Payment.objects.select_for_update().get(pk=allocation.payment_id)
+    payment.allocated_amount -= allocation.amount - max(owes, ZERO)
+    payment._history_user = by
+    payment.save(update_fields=["allocated_amount"])
+    allocation._history_user = by
+    if owes > 0:
+        allocation.amount = owes
+        allocation.save(update_fields=["amount"])
+        return
+    allocation.delete()
+    Appointment.objects.filter(pk=appointment.pk).update(paid_at=None)
+    history_snapshot(model=Appointment, ids=[appointment.pk], by=by)
+
+
+@transaction.atomic
+def payment_sessions_pay(*, payment: Payment, sessions: Sequence[Appointment], by=None) -> Decimal:
+    """Pay sessions of the payment's client from what is left of the payment (its credit):
+    they are paid at once (`Appointment.paid_at` = the received date) and their money goes on
+    their invoice lines when the month's invoice is generated. Refused (ValidationError, with
+    each session named) for sessions not billed to the client, already paid, cancelled, or on
+    an issued invoice, and beyond the payment's credit."""
+    locked = Payment.objects.select_for_update().get(pk=payment.pk)
+    total = _sessions_pay(payment=locked, sessions=sessions, by=by)
+    payment.allocated_amount = locked.allocated_amount
+    return total
+
+
 @transaction.atomic
 def payment_record(
     *,
@@ -266,11 +515,13 @@ def payment_record(
     method: str,
     reference: str = "",
     allocations: Sequence[tuple[Invoice, Decimal]] = (),
+    sessions: Sequence[Appointment] = (),
     notes: str = "",
     send_receipt: bool = True,
     by=None,
 ) -> Payment:
-    """Record money received from a payer or a client and allocate it to invoices.
+    """Record money received from a payer or a client and allocate it to invoices, and (a
+    client's payment) to `sessions` paid at the session (see `payment_sessions_pay`).
 
     What is not allocated stays on the payment as credit. A client's payment gets a numbered
     receipt, emailed once the transaction commits unless `send_receipt` is False (the demo
@@ -296,6 +547,8 @@ def payment_record(
     payment.save()
     if allocations:
         _allocate_locked(payment=payment, allocations=allocations, by=by)
+    if sessions:
+        _sessions_pay(payment=payment, sessions=sessions, by=by)
     if client is not None:
         receipt_issue(payment=payment, send=send_receipt, by=by)
     return payment
