@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.generic import TemplateView
@@ -440,7 +440,7 @@ class ClientAdmin(CaseloadAdmin):
     list_before_template = "caseload/admin/client_status_legend.html"
     actions = ["activate_clients", "deactivate_clients"]
     actions_row = ["activate", "deactivate"]
-    actions_detail = ["activate", "deactivate"]
+    actions_detail = ["take_payment", "activate", "deactivate"]
     readonly_fields = ["colour"]
     search_fields = ["last_name", "first_name", "preferred_name", "email"]
     autocomplete_fields = ["primary_therapist"]
@@ -511,6 +511,14 @@ class ClientAdmin(CaseloadAdmin):
             % {"count": len(changed)},
             messages.SUCCESS,
         )
+
+    @action(description=_("Take payment"), icon="point_of_sale", permissions=["take_payment"])
+    def take_payment(self, request, object_id):
+        take = reverse("admin:billing_payment_take")
+        return redirect(f"{take}?{urlencode({'client': object_id})}")
+
+    def has_take_payment_permission(self, request, obj=None):
+        return request.user.has_perm("billing.add_payment")
 
     @action(description=_("Activate"), icon="person_check", permissions=["change"])
     def activate(self, request, object_id):

@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.generic import FormView
@@ -233,7 +234,7 @@ class AppointmentAdmin(CaseloadAdmin):
         "no_show_selected",
         "cancel_rest_selected",
     ]
-    actions_row = ["complete_one", "cancel_one", "no_show_one", "cancel_rest_one"]
+    actions_row = ["complete_one", "cancel_one", "no_show_one", "cancel_rest_one", "take_payment"]
     actions_detail = ["complete_one", "cancel_one", "no_show_one", "cancel_rest_one"]
     actions_list = ["book_series"]
 
@@ -403,6 +404,14 @@ class AppointmentAdmin(CaseloadAdmin):
         return self._apply_to_one(
             request, object_id, appointment_series_cancel_rest, _("Rest of the series cancelled.")
         )
+
+    @action(description=_("Take payment"), icon="point_of_sale", permissions=["take_payment"])
+    def take_payment(self, request, object_id):
+        take = reverse("admin:billing_payment_take")
+        return redirect(f"{take}?{urlencode({'appointment': object_id})}")
+
+    def has_take_payment_permission(self, request, obj=None):
+        return request.user.has_perm("billing.add_payment")
 
     @action(
         description=_("Book a series"),

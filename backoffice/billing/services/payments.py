@@ -186,31 +186,53 @@ def _session_allocation_of_line():
     )
 
 
-def _allocate_locked(
-    *, payment: Payment, allocations: Sequence[tuple[Invoice, Decimal]], by=None
-) -> list[PaymentAllocation]:
-    """Allocate with `payment` already locked: lock the invoices, check, write, pay sessions."""
-    amounts: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for invoice, amount in allocations:
-        amounts[invoice.pk] += _money(amount)
-    invoices = invoices_lock(invoice_ids=amounts)
-    errors = []
-    for invoice_pk, amount in amounts.items():
-        refusal = allocation_refusal(
-            payer_id=payment.payer_id,
-            client_id=payment.client_id,
-            invoice=invoices[invoice_pk],
-            amount=amount,
+def _allocation_errors(
+    *,
+    payer_id: int | None,
+    client_id: int | None,
+    unallocated: Decimal,
+    invoices: dict[int, Invoice],
+    amounts: dict[int, Decimal],
+) -> list[str]:
+    """Every reason these amounts cannot go on these invoices (`open_amount` annotated) from
+    a payment with `unallocated` left; empty when they can."""
+    refusals = (
+        allocation_refusal(
+            payer_id=payer_id, client_id=client_id, invoice=invoices[pk], amount=amount
         )
-        if refusal:
-            errors.append(refusal)
+        for pk, amount in amounts.items()
+    )
+    errors = [refusal for refusal in refusals if refusal]
     total = sum(amounts.values(), ZERO)
-    unallocated = payment.amount - payment.allocated_amount
     if total > unallocated:
         errors.append(
             _("The allocations total %(total)s but only %(unallocated)s of the payment is left.")
             % {"total": total, "unallocated": unallocated}
         )
+    return errors
+
+
+def _amounts_per_invoice(allocations: Sequence[tuple[Invoice, Decimal]]) -> dict[int, Decimal]:
+    amounts: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for invoice, amount in allocations:
+        amounts[invoice.pk] += _money(amount)
+    return dict(amounts)
+
+
+def _allocate_locked(
+    *, payment: Payment, allocations: Sequence[tuple[Invoice, Decimal]], by=None
+) -> list[PaymentAllocation]:
+    """Allocate with `payment` already locked: lock the invoices, check, write, pay sessions."""
+    amounts = _amounts_per_invoice(allocations)
+    invoices = invoices_lock(invoice_ids=amounts)
+    total = sum(amounts.values(), ZERO)
+    errors = _allocation_errors(
+        payer_id=payment.payer_id,
+        client_id=payment.client_id,
+        unallocated=payment.amount - payment.allocated_amount,
+        invoices=invoices,
+        amounts=amounts,
+    )
     if errors:
         raise ValidationError(errors)
 
@@ -326,6 +348,64 @@ def session_payment_refusal(*, appointment: Appointment, client_id: int) -> str 
     return None
 
 
+def _session_errors(*, client_id: int, sessions: Sequence[Appointment], expected_count: int):
+    refusals = (
+        session_payment_refusal(appointment=appointment, client_id=client_id)
+        for appointment in sessions
+    )
+    errors = [refusal for refusal in refusals if refusal]
+    if len(sessions) != expected_count:
+        errors.append(_("Some sessions no longer exist."))
+    return errors
+
+
+def _sessions_over_payment(*, total: Decimal, unallocated: Decimal) -> str:
+    return _("The sessions cost %(total)s but only %(unallocated)s of the payment is left.") % {
+        "total": total,
+        "unallocated": unallocated,
+    }
+
+
+def payment_allocations_check(
+    *,
+    payment: Payment,
+    allocations: Sequence[tuple[Invoice, Decimal]] = (),
+    sessions: Sequence[Appointment] = (),
+) -> None:
+    """Check what staff are about to put on a payment (new or recorded) before anything is
+    saved: each invoice allocation, each session paid at the session, and their total against
+    what is left of the payment. Raises one ValidationError listing every problem; the writes
+    check again under lock (something may change in between)."""
+    amounts = _amounts_per_invoice(allocations)
+    invoices = invoices_with_open_amount(Invoice.objects.filter(pk__in=amounts)).in_bulk()
+    unallocated = (payment.amount or ZERO) - payment.allocated_amount
+    errors = _allocation_errors(
+        payer_id=payment.payer_id,
+        client_id=payment.client_id,
+        unallocated=unallocated,
+        invoices=invoices,
+        amounts=amounts,
+    )
+    if sessions and payment.client_id is None:
+        errors.append(_("Only a client pays sessions at the session."))
+    elif sessions:
+        ids = {session.pk for session in sessions}
+        facts = list(
+            sessions_with_payment_facts(Appointment.objects.filter(pk__in=ids)).select_related(
+                "service_type"
+            )
+        )
+        errors += _session_errors(
+            client_id=payment.client_id, sessions=facts, expected_count=len(ids)
+        )
+        total = sum((session_client_total(session) for session in facts), ZERO)
+        left = max(unallocated - sum(amounts.values(), ZERO), ZERO)
+        if total > left:
+            errors.append(_sessions_over_payment(total=total, unallocated=left))
+    if errors:
+        raise ValidationError(errors)
+
+
 def _sessions_pay(*, payment: Payment, sessions: Sequence[Appointment], by=None) -> Decimal:
     """Allocate `payment` to sessions its client pays at the session; returns the total."""
     if payment.client_id is None:
@@ -338,23 +418,12 @@ def _sessions_pay(*, payment: Payment, sessions: Sequence[Appointment], by=None)
         .select_for_update(of=("self",))
         .order_by("pk")
     )
-    errors = [
-        refusal
-        for appointment in locked
-        if (
-            refusal := session_payment_refusal(appointment=appointment, client_id=payment.client_id)
-        )
-    ]
-    if len(locked) != len(ids):
-        errors.append(_("Some sessions no longer exist."))
     dues = {appointment.pk: session_client_total(appointment) for appointment in locked}
     total = sum(dues.values(), ZERO)
+    errors = _session_errors(client_id=payment.client_id, sessions=locked, expected_count=len(ids))
     unallocated = payment.amount - payment.allocated_amount
     if not errors and total > unallocated:
-        errors.append(
-            _("The sessions cost %(total)s but only %(unallocated)s of the payment is left.")
-            % {"total": total, "unallocated": unallocated}
-        )
+        errors.append(_sessions_over_payment(total=total, unallocated=unallocated))
     if errors:
         raise ValidationError(errors)
     try:
