@@ -33,6 +33,7 @@ from unfold.widgets import (
 
 from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
 from backoffice.billing.admin_documents import InvoiceDocumentsAdminMixin
+from backoffice.billing.admin_payer_limits import PayerLimitsAdminMixin
 from backoffice.billing.aging import PaymentState, invoices_with_payment_state
 from backoffice.billing.models import (
     DocumentCounter,
@@ -180,7 +181,7 @@ class ReasonDialogForm(BaseDialogForm):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(InvoiceDocumentsAdminMixin, ExportMixin, CaseloadAdmin):
+class InvoiceAdmin(PayerLimitsAdminMixin, InvoiceDocumentsAdminMixin, ExportMixin, CaseloadAdmin):
     permission_fields = ("status", "kind")
     list_display = [
         "number_or_draft",
@@ -241,7 +242,11 @@ class InvoiceAdmin(InvoiceDocumentsAdminMixin, ExportMixin, CaseloadAdmin):
     resource_classes = [InvoiceResource]
     export_form_class = SelectableFieldsExportForm
     actions = InvoiceDocumentsAdminMixin.document_actions
-    actions_list = ["generate_month", *InvoiceDocumentsAdminMixin.document_actions_list]
+    actions_list = [
+        "generate_month",
+        *InvoiceDocumentsAdminMixin.document_actions_list,
+        *PayerLimitsAdminMixin.payer_limits_actions_list,
+    ]
     actions_row = ["issue_one", "void_one", "credit_one"]
     actions_detail = [
         "issue_one",

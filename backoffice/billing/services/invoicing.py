@@ -33,7 +33,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Sum
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -46,6 +46,7 @@ from backoffice.billing.models import (
     InvoiceStatus,
     PaymentAllocation,
 )
+from backoffice.billing.payer_limits import BILLABLE, OVER_MISSED_CAP, payer_limits_for_month
 from backoffice.billing.services.numbering import document_number_next
 from backoffice.billing.services.payments import (
     session_allocations_attach,
@@ -203,22 +204,6 @@ class _RatesInForce:
         return amounts[index - 1] if index else None
 
 
-def _missed_billed_to_payers() -> dict[int, int]:
-    """Missed sessions already on live payer lines, per authorization (for the caps)."""
-    rows = (
-        InvoiceLine.objects.filter(
-            is_void=False,
-            authorization__isnull=False,
-            authorization__payer__missed_sessions_billable_count__isnull=False,
-            appointment__status__in=MISSED_STATUSES,
-        )
-        .values_list("authorization_id")
-        .order_by()
-        .annotate(n=Count("pk"))
-    )
-    return dict(rows)
-
-
 @dataclass
 class _Group:
     payer_id: int | None
@@ -238,12 +223,13 @@ def _labels() -> dict[str, dict[str, str]]:
     return labels
 
 
-def _plan(rows, *, payers, service_types, rates, missed_billed, bill_to) -> tuple[dict, list]:
-    """Apply the payer rules to each session: {bill_to_key: _Group}, warnings."""
+def _plan(rows, *, payers, service_types, rates, limits, bill_to) -> tuple[dict, list]:
+    """Apply the payer rules and limits to each session: {bill_to_key: _Group}, warnings."""
     groups: dict[str, _Group] = {}
     labels = _labels()
     no_rate = defaultdict(int)
     over_cap = defaultdict(int)
+    set_aside = 0
     no_authorization = 0
     local = timezone.get_current_timezone()
     for (
@@ -271,12 +257,13 @@ def _plan(rows, *, payers, service_types, rates, missed_billed, bill_to) -> tupl
             )
         elif billed_to == BillTo.PAYER:
             payer = payers[payer_id]
-            if missed and payer.missed_sessions_billable_count is not None:
-                billed = missed_billed.get(authorization_id, 0)
-                if billed >= payer.missed_sessions_billable_count:
-                    over_cap[payer.name] += 1
-                    continue
-                missed_billed[authorization_id] = billed + 1
+            outcome = limits[appointment_id].outcome
+            if outcome == OVER_MISSED_CAP:
+                over_cap[payer.name] += 1
+                continue
+            if outcome != BILLABLE:
+                set_aside += 1
+                continue
             if missed:
                 unit_amount = missed_fee_amount
             else:
@@ -340,6 +327,14 @@ def _plan(rows, *, payers, service_types, rates, missed_billed, bill_to) -> tupl
         % {"payer": payer_name, "count": count}
         for payer_name, count in sorted(over_cap.items())
     ]
+    if set_aside:
+        warnings.append(
+            _(
+                "%(count)d session(s) past their authorization's approved sessions or expiry "
+                "were set aside, not billed: decide for each under Sessions set aside."
+            )
+            % {"count": set_aside}
+        )
     if no_authorization:
         warnings.append(
             _("%(count)d session(s) of indirect clients have no authorization: not billed.")
@@ -360,12 +355,16 @@ def _generate_once(*, first: date, last: date, bill_to, by) -> GeneratedInvoices
     rows = _billable_sessions(first=first, next_first=next_first, bill_to=bill_to)
     payers = {payer.pk: payer for payer in Payer.objects.all()}
     service_types = {service_type.pk: service_type for service_type in ServiceType.objects.all()}
+    limits = payer_limits_for_month(
+        rows=[(row[0], row[9], row[2], row[1]) for row in rows if row[12] == BillTo.PAYER],
+        first=first,
+    )
     groups, warnings = _plan(
         rows,
         payers=payers,
         service_types=service_types,
         rates=_RatesInForce(),
-        missed_billed=_missed_billed_to_payers(),
+        limits=limits,
         bill_to=bill_to,
     )
 
@@ -438,8 +437,10 @@ def invoices_generate(
 
     Billable: completed sessions, and late cancellations and no-shows with a missed-session
     fee, to whom `billing.sessions.session_bill_to` says (the payer rules, the one rule
-    authorization usage counts by); a payer is billed at most `missed_sessions_billable_count`
-    missed sessions per authorization, counting those already billed. Amounts: the payer's
+    authorization usage counts by). A payer's sessions also meet its limits
+    (`billing.payer_limits`): missed ones past `missed_sessions_billable_count` per
+    authorization are not billed; those past the approved sessions or the expiry are set
+    aside (reported) for staff to decide. Amounts: the payer's
     rate in force on the session's date (the appointment fee when there is none, with a
     warning), the appointment fee for self-paying clients, the missed-session fee for missed
     sessions; tax at the service type's rate.
