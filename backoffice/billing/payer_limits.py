@@ -165,7 +165,7 @@ def payer_sessions(rows: Iterable[tuple]) -> list[PayerSession]:
     """(appointment id, authorization id, starts_at, status) rows as PayerSessions."""
     zone = timezone.get_current_timezone()
     return [
-        PayerSession(pk, authorization_id, timezone.localdate(starts_at, zone), status in MISSED)
+        PayerSession(pk, authorization_id, starts_at.astimezone(zone).date(), status in MISSED)
         for pk, authorization_id, starts_at, status in rows
     ]
 
@@ -174,11 +174,12 @@ MISSED = frozenset(MISSED_STATUSES)
 SESSION_COLUMNS = ("pk", "authorization_id", "starts_at", "status")
 
 
-def payer_limits_for_month(*, rows: list[tuple], first: date) -> dict[int, LimitOutcome]:
+def payer_limits_for_month(
+    *, rows: list[tuple], first: date, authorization_ids
+) -> dict[int, LimitOutcome]:
     """The rule for a month run: `rows` are the month's sessions billed to payers
-    (SESSION_COLUMNS, in date order); earlier unbilled sessions of their authorizations come
-    first. Two queries, whatever the month holds."""
-    authorization_ids = sorted({row[1] for row in rows})
+    (SESSION_COLUMNS, in date order), `authorization_ids` their authorizations (a subquery);
+    earlier unbilled sessions of those come first. Two queries, whatever the month holds."""
     limits = authorization_limits(authorization_ids)
     earlier = payer_sessions_unbilled(
         Appointment.objects.filter(

@@ -33,7 +33,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Exists, OuterRef, QuerySet, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -49,8 +49,9 @@ from backoffice.billing.models import (
 from backoffice.billing.payer_limits import BILLABLE, OVER_MISSED_CAP, payer_limits_for_month
 from backoffice.billing.services.numbering import document_number_next
 from backoffice.billing.services.payments import (
-    session_allocations_attach,
     session_allocations_detach,
+    session_money_attach,
+    session_money_waiting,
 )
 from backoffice.billing.sessions import (
     BILLABLE_STATUSES,
@@ -149,9 +150,9 @@ def _insert_invoices(invoices: list[Invoice], *, by, reason: str) -> None:
         invoice._state.adding, invoice._state.db = False, connection.alias
 
 
-def _billable_sessions(*, first: date, next_first: date, bill_to) -> list[tuple]:
-    """One query: the month's completed and missed sessions not on a live line, each with who
-    the payer rules bill it to (`billing.sessions.session_bill_to`)."""
+def _month_sessions(*, first: date, next_first: date, bill_to) -> QuerySet[Appointment]:
+    """The month's completed and missed sessions not on a live line, each with who the payer
+    rules bill it to (`bill_to`, billing.sessions.session_bill_to)."""
     sessions = Appointment.objects.filter(
         starts_at__gte=_local_midnight(first),
         starts_at__lt=_local_midnight(next_first),
@@ -161,13 +162,15 @@ def _billable_sessions(*, first: date, next_first: date, bill_to) -> list[tuple]
         sessions = sessions.filter(authorization__payer=bill_to)
     elif isinstance(bill_to, Client):
         sessions = sessions.filter(billing_client=bill_to)
+    return sessions.exclude(
+        Exists(InvoiceLine.objects.filter(appointment=OuterRef("pk"), is_void=False))
+    ).annotate(bill_to=session_bill_to())
+
+
+def _billable_sessions(month: QuerySet[Appointment]) -> list[tuple]:
+    """One query: what the month run needs of each session."""
     return list(
-        sessions.exclude(
-            Exists(InvoiceLine.objects.filter(appointment=OuterRef("pk"), is_void=False))
-        )
-        .annotate(bill_to=session_bill_to())
-        .order_by("starts_at", "pk")
-        .values_list(
+        month.order_by("starts_at", "pk").values_list(
             "pk",
             "status",
             "starts_at",
@@ -211,6 +214,7 @@ class _Group:
     language: str
     subtotal_amount: Decimal = ZERO
     tax_amount: Decimal = ZERO
+    paid_amount: Decimal = ZERO  # paid at the session
     lines: list[tuple] = field(default_factory=list)
     invoice: Invoice | None = None
 
@@ -352,12 +356,15 @@ def _generate_once(*, first: date, last: date, bill_to, by) -> GeneratedInvoices
         .exclude(status=InvoiceStatus.VOID)
         .order_by("pk")
     )
-    rows = _billable_sessions(first=first, next_first=next_first, bill_to=bill_to)
+    month = _month_sessions(first=first, next_first=next_first, bill_to=bill_to)
+    rows = _billable_sessions(month)
     payers = {payer.pk: payer for payer in Payer.objects.all()}
     service_types = {service_type.pk: service_type for service_type in ServiceType.objects.all()}
+    # Subqueries, not lists of ids: a month's thousands of ids cost more to bind than to run.
     limits = payer_limits_for_month(
         rows=[(row[0], row[9], row[2], row[1]) for row in rows if row[12] == BillTo.PAYER],
         first=first,
+        authorization_ids=month.filter(bill_to=BillTo.PAYER).values("authorization_id"),
     )
     groups, warnings = _plan(
         rows,
@@ -367,6 +374,25 @@ def _generate_once(*, first: date, last: date, bill_to, by) -> GeneratedInvoices
         limits=limits,
         bill_to=bill_to,
     )
+
+    # Sessions their clients paid at the session: the money goes on their lines, read under
+    # the clients' locks (the lock order of billing.services.payments).
+    to_clients = month.filter(bill_to=BillTo.CLIENT)
+    list(
+        Client.objects.select_for_update()
+        .filter(pk__in=to_clients.values("billing_client_id"))
+        .order_by("pk")
+        .values_list("pk")
+    )
+    client_groups = [group for group in groups.values() if group.payer_id is None]
+    money = session_money_waiting(
+        line_totals={line[0]: line[10] for group in client_groups for line in group.lines},
+        sessions=to_clients.values("pk"),
+    )
+    for group in client_groups:
+        group.paid_amount = sum(
+            (money[line[0]].amount for line in group.lines if line[0] in money), ZERO
+        )
 
     drafts: dict[str, Invoice] = {}
     taken: dict[str, int] = defaultdict(int)  # highest live invoice of each bill-to: 1, #2…
@@ -397,6 +423,7 @@ def _generate_once(*, first: date, last: date, bill_to, by) -> GeneratedInvoices
         invoice.subtotal_amount += subtotal
         invoice.tax_amount += tax
         invoice.total_amount += subtotal + tax
+        invoice.paid_amount += group.paid_amount
         group.invoice = invoice
 
     reason = _("Month run %(month)s") % {"month": f"{first:%Y-%m}"}
@@ -407,18 +434,17 @@ def _generate_once(*, first: date, last: date, bill_to, by) -> GeneratedInvoices
         bulk_update_with_history(
             extended,
             Invoice,
-            ["subtotal_amount", "tax_amount", "total_amount"],
+            ["subtotal_amount", "tax_amount", "total_amount", "paid_amount"],
             default_user=by,
             default_change_reason=reason,
         )
-    # Sessions their clients paid at the session: the money goes on the new lines, under the
-    # clients' locks (the lock order of billing.services.payments).
-    client_ids = sorted({group.client_id for group in groups.values() if group.payer_id is None})
-    list(Client.objects.select_for_update().filter(pk__in=client_ids).values_list("pk"))
-    session_allocations_attach(
-        appointment_ids=[
-            line[0] for group in groups.values() if group.payer_id is None for line in group.lines
-        ],
+    session_money_attach(
+        money=money,
+        allocations=PaymentAllocation.objects.filter(
+            invoice__isnull=True,
+            appointment__starts_at__gte=_local_midnight(first),
+            appointment__starts_at__lt=_local_midnight(next_first),
+        ),
         by=by,
     )
     return GeneratedInvoices(

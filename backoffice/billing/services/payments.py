@@ -7,12 +7,13 @@ before any balance is read, so two allocations at once cannot take the same mone
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Subquery, Sum
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -446,57 +447,96 @@ def _sessions_pay(*, payment: Payment, sessions: Sequence[Appointment], by=None)
         paid_at=timezone.make_aware(datetime.combine(payment.received_on, time.min))
     )
     history_snapshot(model=Appointment, ids=ids, by=by)
-    session_allocations_attach(appointment_ids=ids, by=by)
+    _session_money_attach_to_lines(appointment_ids=ids, by=by)
     return total
 
 
-def session_allocations_attach(*, appointment_ids: Sequence[int], by=None) -> int:
-    """Put the money paid at these sessions on the live invoice lines that now bill them, so
-    the invoice is born paid (or partly paid); never more than a line's total, the rest back
-    to the payment's credit. A constant number of queries; returns how many were attached.
+@dataclass(frozen=True)
+class SessionMoney:
+    """Money paid at a session, waiting for the line that bills it: `amount` is what goes on
+    the line (never more than its total; `trimmed` when the rest goes back to credit)."""
+
+    allocation_id: int
+    payment_id: int
+    amount: Decimal
+    trimmed: bool
+
+
+def session_money_waiting(
+    *, line_totals: dict[int, Decimal], sessions: QuerySet | None = None
+) -> dict[int, SessionMoney]:
+    """The money paid at these sessions that waits for their lines ({appointment id: the
+    total of its line}; `sessions`, the same ids as a subquery, when there are many):
+    {appointment id: SessionMoney}. One query."""
+    rows = PaymentAllocation.objects.filter(
+        invoice__isnull=True,
+        appointment_id__in=list(line_totals) if sessions is None else sessions,
+    ).values_list("pk", "payment_id", "appointment_id", "amount")
+    waiting = {}
+    for pk, payment_id, appointment_id, amount in rows:
+        total = line_totals.get(appointment_id, ZERO)
+        if total > 0:
+            waiting[appointment_id] = SessionMoney(
+                pk, payment_id, min(amount, total), amount > total
+            )
+    return waiting
+
+
+def session_money_attach(
+    *, money: dict[int, SessionMoney], allocations: QuerySet | None = None, by=None
+) -> None:
+    """Put waiting money on the live lines that now bill its sessions (the caller wrote the
+    lines, and adds `amount` to their invoices' `paid_amount`); money beyond a line's total
+    goes back to its payment's credit. `allocations` narrows the UPDATE without binding the
+    ids (a month run's thousands). A constant number of queries.
 
     The caller holds the lock of the clients concerned (see the lock order above)."""
-    line = InvoiceLine.objects.filter(
-        appointment_id=OuterRef("appointment_id"), is_void=False, total_amount__gt=0
-    )
-    pending = PaymentAllocation.objects.filter(
-        invoice__isnull=True, appointment_id__in=appointment_ids
-    ).filter(Exists(line))
-    rows = list(
-        pending.annotate(line_total=Subquery(line.values("total_amount")[:1])).values_list(
-            "pk", "payment_id", "amount", "line_total"
-        )
-    )
-    if not rows:
-        return 0
-    allocation_ids = [pk for pk, *_rest in rows]
-    trimmed = sorted({payment_id for _pk, payment_id, amount, total in rows if amount > total})
-    PaymentAllocation.objects.filter(pk__in=allocation_ids).update(
+    if not money:
+        return
+    ids = [each.allocation_id for each in money.values()]
+    line = InvoiceLine.objects.filter(appointment_id=OuterRef("appointment_id"), is_void=False)
+    if allocations is None:
+        allocations = PaymentAllocation.objects.filter(pk__in=ids)
+    # Waiting money has no live line but for the lines just written: those get it.
+    allocations.filter(invoice__isnull=True).filter(Exists(line)).update(
         invoice_id=Subquery(line.values("invoice_id")[:1]),
         amount=Least(F("amount"), Subquery(line.values("total_amount")[:1])),
     )
-    attached = PaymentAllocation.objects.filter(pk__in=allocation_ids, invoice=OuterRef("pk"))
-    invoice_ids = list(
-        Invoice.objects.filter(Exists(attached)).order_by("pk").values_list("pk", flat=True)
-    )
-    Invoice.objects.filter(pk__in=invoice_ids).update(
-        paid_amount=F("paid_amount") + _sum_of(attached, per="invoice")
-    )
+    history_snapshot(model=PaymentAllocation, ids=ids, by=by)
+    trimmed = sorted({each.payment_id for each in money.values() if each.trimmed})
     if trimmed:
-        allocations = PaymentAllocation.objects.filter(payment=OuterRef("pk"))
+        allocated = (
+            PaymentAllocation.objects.filter(payment=OuterRef("pk"))
+            .order_by()
+            .values("payment")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
         Payment.objects.filter(pk__in=trimmed).update(
-            allocated_amount=_sum_of(allocations, per="payment")
+            allocated_amount=Coalesce(Subquery(allocated), ZERO)
         )
         history_snapshot(model=Payment, ids=trimmed, by=by)
-    history_snapshot(model=PaymentAllocation, ids=allocation_ids, by=by)
-    history_snapshot(model=Invoice, ids=invoice_ids, by=by)
-    return len(allocation_ids)
 
 
-def _sum_of(allocations, *, per: str) -> Coalesce:
-    """The amounts of `allocations` (filtered on OuterRef) summed per `per`, as a subquery."""
-    total = allocations.order_by().values(per).annotate(total=Sum("amount")).values("total")
-    return Coalesce(Subquery(total), ZERO)
+def _session_money_attach_to_lines(*, appointment_ids: Sequence[int], by=None) -> None:
+    """After sessions are paid at the session: those already on a live (draft) line get their
+    money there at once; their invoices are locked already (`_sessions_lock`)."""
+    lines = list(
+        InvoiceLine.objects.filter(appointment_id__in=appointment_ids, is_void=False).values_list(
+            "appointment_id", "invoice_id", "total_amount"
+        )
+    )
+    money = session_money_waiting(
+        line_totals={appointment: total for appointment, _i, total in lines}
+    )
+    if not money:
+        return
+    session_money_attach(money=money, by=by)
+    invoices = invoices_lock(invoice_ids={invoice_id for _a, invoice_id, _t in lines})
+    for appointment_id, invoice_id, _total in lines:
+        if appointment_id in money:
+            invoices[invoice_id].paid_amount += money[appointment_id].amount
+    invoices_paid_amount_save(invoices=list(invoices.values()), by=by)
 
 
 def session_allocations_detach(
