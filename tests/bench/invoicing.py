@@ -4,12 +4,12 @@
 
 Seeds (bulk inserts, no history) 40 payers with rates and a month of ~1,000 and a month of
 ~8,000 billable sessions, two thirds of them for indirect clients; half the direct clients'
-sessions were paid at the session, so the run also puts that money on their lines. Each round, inside
-transactions that are rolled back (so every run starts from the same fresh state), times
-`invoices_generate` for each month and a raw-SQL floor writing the same rows: one GROUP BY
-for the invoice totals and plain `executemany` inserts of the same invoices, lines and their
-history rows. Prints P4 time ÷ floor (bar ≤ 3, on the 8k month) and the run's query count
-for the 1k and 8k months (bar: identical); exits 1 when either misses.
+sessions were paid at the session, so the run also puts that money on their lines. Each
+round, inside transactions that are rolled back (so every run starts from the same fresh
+state), times `invoices_generate` for each month and a raw-SQL floor writing the same rows:
+one GROUP BY for the invoice totals and plain `executemany` inserts of the same invoices,
+lines and their history rows. Prints P4 time ÷ floor (bar ≤ 3, on the 8k month) and the
+run's query count for the 1k and 8k months (bar: identical); exits 1 when either misses.
 """
 
 import argparse
