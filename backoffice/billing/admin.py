@@ -242,11 +242,7 @@ class InvoiceAdmin(PayerLimitsAdminMixin, InvoiceDocumentsAdminMixin, ExportMixi
     resource_classes = [InvoiceResource]
     export_form_class = SelectableFieldsExportForm
     actions = InvoiceDocumentsAdminMixin.document_actions
-    actions_list = [
-        "generate_month",
-        *InvoiceDocumentsAdminMixin.document_actions_list,
-        *PayerLimitsAdminMixin.payer_limits_actions_list,
-    ]
+    actions_list = ["generate_month", *InvoiceDocumentsAdminMixin.document_actions_list]
     actions_row = ["issue_one", "void_one", "credit_one"]
     actions_detail = [
         "issue_one",

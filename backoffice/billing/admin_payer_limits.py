@@ -3,7 +3,7 @@ sessions close to their payer's submission deadline; both lists come from
 billing.payer_limits, decisions go through billing.services.set_aside.
 
 `PayerLimitsAdminMixin` goes before the ModelAdmin base of the invoice admin: its pages are
-reached from the invoice list (and the sidebar).
+reached from the sidebar and the month run's message.
 """
 
 from django import forms
@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
-from unfold.decorators import action, display
+from unfold.decorators import display
 from unfold.views import UnfoldModelAdminViewMixin
 
 from backoffice.admin_base import CaseloadAdmin
@@ -98,9 +98,7 @@ class DeadlinesView(UnfoldModelAdminViewMixin, TemplateView):
 
 
 class PayerLimitsAdminMixin:
-    """The two lists' pages and the invoice list's buttons to them."""
-
-    payer_limits_actions_list = ["open_set_aside", "open_deadlines"]
+    """The two lists' pages, under the invoices' URLs (linked from the sidebar)."""
 
     def get_urls(self):
         def view(cls):
@@ -111,14 +109,6 @@ class PayerLimitsAdminMixin:
             path("deadlines/", view(DeadlinesView), name="billing_invoice_deadlines"),
             *super().get_urls(),
         ]
-
-    @action(description=_("Sessions set aside"), icon="pending_actions", url_path="open-set-aside")
-    def open_set_aside(self, request):
-        return redirect("admin:billing_invoice_set_aside")
-
-    @action(description=_("Submission deadlines"), icon="alarm", url_path="open-deadlines")
-    def open_deadlines(self, request):
-        return redirect("admin:billing_invoice_deadlines")
 
 
 @admin.register(SetAsideDecision)
