@@ -31,7 +31,12 @@ from unfold.widgets import (
     UnfoldAdminTextareaWidget,
 )
 
-from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
+from backoffice.admin_base import (
+    AnnotatedChoicesFilter,
+    CaseloadAdmin,
+    CaseloadTabularInline,
+    ReadOnlyAdminMixin,
+)
 from backoffice.billing.admin_documents import InvoiceDocumentsAdminMixin
 from backoffice.billing.admin_payer_limits import PayerLimitsAdminMixin
 from backoffice.billing.aging import PaymentState, invoices_with_payment_state
@@ -68,17 +73,11 @@ PAYMENT_COLOURS = {
 }
 
 
-class PaymentStateFilter(admin.SimpleListFilter):
+class PaymentStateFilter(AnnotatedChoicesFilter):
     title = _("payment")
     parameter_name = "payment"
-
-    def lookups(self, request, model_admin):
-        return PaymentState.choices
-
-    def queryset(self, request, queryset):
-        if self.value() in PaymentState.values:
-            return queryset.filter(payment_state=self.value())
-        return queryset
+    options = PaymentState
+    annotation = "payment_state"
 
 
 def _is_draft(invoice: Invoice | None) -> bool:
@@ -437,18 +436,9 @@ class InvoiceAdmin(PayerLimitsAdminMixin, InvoiceDocumentsAdminMixin, ExportMixi
 
 
 @admin.register(DocumentCounter)
-class DocumentCounterAdmin(ModelAdmin):
+class DocumentCounterAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """The last number of each series and year; numbers are taken only by the services."""
 
     list_display = ["series", "year", "last_number"]
     list_filter = ["series"]
     readonly_fields = ["series", "year", "last_number"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

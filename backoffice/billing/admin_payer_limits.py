@@ -16,7 +16,7 @@ from django.views.generic import TemplateView
 from unfold.decorators import display
 from unfold.views import UnfoldModelAdminViewMixin
 
-from backoffice.admin_base import CaseloadAdmin
+from backoffice.admin_base import CaseloadAdmin, ReadOnlyAdminMixin
 from backoffice.billing.models import SetAsideDecision, SetAsideOutcome
 from backoffice.billing.payer_limits import (
     DEADLINE_WARNING_DAYS,
@@ -112,7 +112,7 @@ class PayerLimitsAdminMixin:
 
 
 @admin.register(SetAsideDecision)
-class SetAsideDecisionAdmin(CaseloadAdmin):
+class SetAsideDecisionAdmin(ReadOnlyAdminMixin, CaseloadAdmin):
     """Decisions are made on the list of sessions set aside; here they are read, with history."""
 
     list_display = ["decided_at", "session", "authorization", "reason", "outcome", "decided_by"]
@@ -128,15 +128,6 @@ class SetAsideDecisionAdmin(CaseloadAdmin):
         "decided_at",
     ]
     fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @display(description=_("session"), ordering="appointment__starts_at")
     def session(self, decision):

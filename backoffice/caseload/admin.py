@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.generic import TemplateView
@@ -22,7 +22,12 @@ from unfold.widgets import (
     UnfoldAdminTextareaWidget,
 )
 
-from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
+from backoffice.admin_base import (
+    AnnotatedChoicesFilter,
+    CaseloadAdmin,
+    CaseloadTabularInline,
+    TakePaymentActionMixin,
+)
 from backoffice.caseload.models import (
     Authorization,
     Client,
@@ -405,21 +410,16 @@ class ClientAppointmentInline(CaseloadTabularInline):
         return super().get_queryset(request).select_related("therapist", "service_type")
 
 
-class ClientStatusFilter(admin.SimpleListFilter):
+class ClientStatusFilter(AnnotatedChoicesFilter):
     title = _("colour")
     parameter_name = "colour"
-
-    def lookups(self, request, model_admin):
-        return ClientStatus.choices
-
-    def queryset(self, request, queryset):
-        if self.value() in ClientStatus.values:
-            return queryset.filter(status=self.value())
-        return queryset
+    options = ClientStatus
+    annotation = "status"
 
 
 @admin.register(Client)
-class ClientAdmin(CaseloadAdmin):
+class ClientAdmin(TakePaymentActionMixin, CaseloadAdmin):
+    take_payment_by = "client"
     list_display = [
         "name",
         "kind",
@@ -511,14 +511,6 @@ class ClientAdmin(CaseloadAdmin):
             % {"count": len(changed)},
             messages.SUCCESS,
         )
-
-    @action(description=_("Take payment"), icon="point_of_sale", permissions=["take_payment"])
-    def take_payment(self, request, object_id):
-        take = reverse("admin:billing_payment_take")
-        return redirect(f"{take}?{urlencode({'client': object_id})}")
-
-    def has_take_payment_permission(self, request, obj=None):
-        return request.user.has_perm("billing.add_payment")
 
     @action(description=_("Activate"), icon="person_check", permissions=["change"])
     def activate(self, request, object_id):

@@ -9,7 +9,6 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.generic import FormView
@@ -21,7 +20,12 @@ from unfold.contrib.filters.admin import (
 from unfold.decorators import action, display
 from unfold.views import UnfoldModelAdminViewMixin
 
-from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline, LocalDateRangeFilter
+from backoffice.admin_base import (
+    CaseloadAdmin,
+    CaseloadTabularInline,
+    LocalDateRangeFilter,
+    TakePaymentActionMixin,
+)
 from backoffice.caseload.models import Payer
 from backoffice.scheduling.forms import (
     BOOKING_FIELDS,
@@ -177,8 +181,9 @@ DIALOG_CONFIRM = {"form_submit_text": _("Confirm")}
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(CaseloadAdmin):
+class AppointmentAdmin(TakePaymentActionMixin, CaseloadAdmin):
     form = AppointmentAdminForm
+    take_payment_by = "appointment"
     list_display = [
         "start",
         "therapist",
@@ -404,14 +409,6 @@ class AppointmentAdmin(CaseloadAdmin):
         return self._apply_to_one(
             request, object_id, appointment_series_cancel_rest, _("Rest of the series cancelled.")
         )
-
-    @action(description=_("Take payment"), icon="point_of_sale", permissions=["take_payment"])
-    def take_payment(self, request, object_id):
-        take = reverse("admin:billing_payment_take")
-        return redirect(f"{take}?{urlencode({'appointment': object_id})}")
-
-    def has_take_payment_permission(self, request, obj=None):
-        return request.user.has_perm("billing.add_payment")
 
     @action(
         description=_("Book a series"),
