@@ -232,3 +232,14 @@ def test_credit_on_a_recorded_payment_pays_a_session_from_its_page(admin_client,
     payment.refresh_from_db()
     assert payment.allocated_amount == D("160.00")
     assert admin_client.get(change).status_code == 200
+
+
+def test_the_pages_speak_canadian_french(admin_client, direct_client):
+    session = session_of(direct_client, day=3)
+    take = admin_client.get(f"{TAKE_URL}?appointment={session.pk}", HTTP_ACCEPT_LANGUAGE="fr-CA")
+    assert "Encaisser un paiement de" in take.content.decode()
+    assert "Enregistrer le paiement" in take.content.decode()
+    set_aside = admin_client.get(
+        reverse("admin:billing_invoice_set_aside"), HTTP_ACCEPT_LANGUAGE="fr-CA"
+    )
+    assert "Séances mises de côté aux limites du tiers payeur" in set_aside.content.decode()
