@@ -4,10 +4,11 @@ payment form; each button is pressed and what it recorded is checked."""
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from backoffice.accounts.models import Role
 from backoffice.accounts.services import user_create
@@ -234,7 +235,14 @@ def test_credit_on_a_recorded_payment_pays_a_session_from_its_page(admin_client,
     assert admin_client.get(change).status_code == 200
 
 
-def test_the_pages_speak_canadian_french(admin_client, direct_client):
+@pytest.fixture
+def english_after():
+    """A request in French leaves French active in this thread: the next tests read English."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+def test_the_pages_speak_canadian_french(admin_client, direct_client, english_after):
     session = session_of(direct_client, day=3)
     take = admin_client.get(f"{TAKE_URL}?appointment={session.pk}", HTTP_ACCEPT_LANGUAGE="fr-CA")
     assert "Encaisser un paiement de" in take.content.decode()
