@@ -2,13 +2,18 @@
 
 from datetime import date, datetime, time, timedelta
 
+from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
 from unfold.contrib.filters.admin import RangeDateFilter
+from unfold.decorators import action
 from unfold.paginator import InfinitePaginator
 from unfold.utils import parse_date_str
 
@@ -94,3 +99,46 @@ class LocalDateRangeFilter(RangeDateFilter):
 
 def _local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class ReadOnlyAdminMixin:
+    """Rows written only by services: staff read them (and their history), never edit."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AnnotatedChoicesFilter(admin.SimpleListFilter):
+    """A list filter on a value the admin's queryset annotates, one of `options`."""
+
+    options: type[models.TextChoices]
+    annotation: str
+
+    def lookups(self, request, model_admin):
+        return self.options.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in self.options.values:
+            return queryset.filter(**{self.annotation: self.value()})
+        return queryset
+
+
+class TakePaymentActionMixin:
+    """The "Take payment" action: billing's take-payment form for this row, named by the
+    query parameter `take_payment_by` ("appointment" or "client")."""
+
+    take_payment_by = ""
+
+    @action(description=_("Take payment"), icon="point_of_sale", permissions=["take_payment"])
+    def take_payment(self, request, object_id):
+        query = urlencode({self.take_payment_by: object_id})
+        return redirect(f"{reverse('admin:billing_payment_take')}?{query}")
+
+    def has_take_payment_permission(self, request, obj=None):
+        return request.user.has_perm("billing.add_payment")

@@ -89,6 +89,18 @@ def sidebar_navigation(request):
                     "permission": lambda request: request.user.has_perm("billing.view_invoice"),
                 },
                 {
+                    "title": _("Sessions set aside"),
+                    "icon": "pending_actions",
+                    "link": reverse_lazy("admin:billing_invoice_set_aside"),
+                    "permission": lambda request: request.user.has_perm("billing.view_invoice"),
+                },
+                {
+                    "title": _("Submission deadlines"),
+                    "icon": "alarm",
+                    "link": reverse_lazy("admin:billing_invoice_deadlines"),
+                    "permission": lambda request: request.user.has_perm("billing.view_invoice"),
+                },
+                {
                     "title": _("Import payments"),
                     "icon": "upload_file",
                     "link": reverse_lazy("admin:billing_payment_import"),

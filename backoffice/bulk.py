@@ -27,10 +27,10 @@ def run_retrying(run: Callable[[], Result]) -> Result:
     raise ValidationError(_("Another run of this month was saving at the same time; run it again."))
 
 
-ROWS_PER_INSERT = 100_000  # on PostgreSQL; fewer on SQLite (`_rows_per_statement`)
+ROWS_PER_INSERT = 100_000  # on PostgreSQL; fewer on SQLite (`rows_per_statement`)
 
 
-def _rows_per_statement(params_per_row: int) -> int:
+def rows_per_statement(params_per_row: int) -> int:
     """As many rows as one statement may carry, so a month's rows are one statement whatever
     the number of therapists or payers (QUALITY P4, P5). Django binds PostgreSQL parameters
     client-side, any number of them; SQLite takes as many as the library Python links allows
@@ -43,7 +43,7 @@ def _rows_per_statement(params_per_row: int) -> int:
 
 
 def insert_with_history(*, model, columns: list[str], rows: list[tuple], by, reason: str):
-    """INSERT the rows, then their "+" history rows: two queries (`_rows_per_statement`); the
+    """INSERT the rows, then their "+" history rows: two queries (`rows_per_statement`); the
     new ids.
 
     What `bulk_create_with_history` writes, at a fraction of its cost: Django's bulk_create
@@ -60,7 +60,7 @@ def insert_with_history(*, model, columns: list[str], rows: list[tuple], by, rea
     history = quote(model.history.model._meta.db_table)
     stamp = connection.ops.adapt_datetimefield_value(timezone.now())
     ids = []
-    per_statement = _rows_per_statement(len(columns))
+    per_statement = rows_per_statement(len(columns))
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
             chunk = rows[start : start + per_statement]
@@ -123,7 +123,7 @@ def delete_with_history(queryset, *, by, reason: str) -> int:
         quote(field.column) for field in model._meta.concrete_fields if not field.primary_key
     )
     stamp = connection.ops.adapt_datetimefield_value(timezone.now())
-    per_statement = _rows_per_statement(1)
+    per_statement = rows_per_statement(1)
     with connection.cursor() as cursor:
         for start in range(0, len(ids), per_statement):
             chunk = ids[start : start + per_statement]

@@ -5,7 +5,9 @@ from axes.models import AccessAttempt, AccessLog
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 
+from backoffice.billing.models import SetAsideDecision
 from backoffice.messaging.models import MessageTemplate
 from tests.factories import (
     AppointmentFactory,
@@ -28,7 +30,14 @@ MODELS = list(admin.site._registry)
 @pytest.fixture
 def one_of_everything(db):
     appointment = AppointmentFactory()
-    AuthorizationFactory(client=appointment.billing_client)
+    authorization = AuthorizationFactory(client=appointment.billing_client)
+    SetAsideDecision.objects.create(
+        appointment=appointment,
+        authorization=authorization,
+        reason="over-approved",
+        outcome="write-off",
+        decided_at=timezone.now(),
+    )
     PayerRateFactory(service_type=appointment.service_type)
     TherapistRateFactory(therapist=appointment.therapist)
     RoomReservationFactory(therapist=appointment.therapist, room=appointment.room)

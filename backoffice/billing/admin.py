@@ -31,8 +31,15 @@ from unfold.widgets import (
     UnfoldAdminTextareaWidget,
 )
 
-from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
+from backoffice.admin_base import (
+    AnnotatedChoicesFilter,
+    CaseloadAdmin,
+    CaseloadTabularInline,
+    ReadOnlyAdminMixin,
+)
 from backoffice.billing.admin_documents import InvoiceDocumentsAdminMixin
+from backoffice.billing.admin_payer_limits import PayerLimitsAdminMixin
+from backoffice.billing.aging import PaymentState, invoices_with_payment_state
 from backoffice.billing.models import (
     DocumentCounter,
     Invoice,
@@ -57,6 +64,20 @@ STATUS_COLOURS = {
     InvoiceStatus.ISSUED.label: "success",
     InvoiceStatus.VOID.label: "danger",
 }
+
+
+PAYMENT_COLOURS = {
+    PaymentState.OPEN.label: "warning",
+    PaymentState.PARTLY_PAID.label: "info",
+    PaymentState.PAID.label: "success",
+}
+
+
+class PaymentStateFilter(AnnotatedChoicesFilter):
+    title = _("payment")
+    parameter_name = "payment"
+    options = PaymentState
+    annotation = "payment_state"
 
 
 def _is_draft(invoice: Invoice | None) -> bool:
@@ -159,7 +180,7 @@ class ReasonDialogForm(BaseDialogForm):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(InvoiceDocumentsAdminMixin, ExportMixin, CaseloadAdmin):
+class InvoiceAdmin(PayerLimitsAdminMixin, InvoiceDocumentsAdminMixin, ExportMixin, CaseloadAdmin):
     permission_fields = ("status", "kind")
     list_display = [
         "number_or_draft",
@@ -168,12 +189,14 @@ class InvoiceAdmin(InvoiceDocumentsAdminMixin, ExportMixin, CaseloadAdmin):
         "status_label",
         "total_amount",
         "paid_amount",
+        "payment_state_label",
         "send_status_label",
         "due_on",
     ]
     list_select_related = ["payer", "client"]
     list_filter = [
         ("status", ChoicesDropdownFilter),
+        PaymentStateFilter,
         ("kind", ChoicesDropdownFilter),
         ("payer", AutocompleteSelectFilter),
         ("period_start", RangeDateFilter),
@@ -203,6 +226,7 @@ class InvoiceAdmin(InvoiceDocumentsAdminMixin, ExportMixin, CaseloadAdmin):
                     ("issued_on", "due_on"),
                     "language",
                     ("subtotal_amount", "tax_amount", "total_amount", "paid_amount"),
+                    "payment_state_label",
                     "notes",
                 ]
             },
@@ -236,6 +260,10 @@ class InvoiceAdmin(InvoiceDocumentsAdminMixin, ExportMixin, CaseloadAdmin):
         if _is_draft(obj):
             return [name for name in every if name not in self.DRAFT_EDITABLE]
         return every
+
+    def get_queryset(self, request):
+        # The state of payment is annotated (per-row subquery): one query for the list.
+        return invoices_with_payment_state(super().get_queryset(request))
 
     def save_model(self, request, obj, form, change):
         if _is_draft(obj):  # an issued or void invoice is never saved from here
@@ -401,20 +429,16 @@ class InvoiceAdmin(InvoiceDocumentsAdminMixin, ExportMixin, CaseloadAdmin):
     def status_label(self, invoice):
         return invoice.get_status_display()
 
+    @display(description=_("payment"), ordering="payment_state", label=PAYMENT_COLOURS)
+    def payment_state_label(self, invoice):
+        state = getattr(invoice, "payment_state", None)
+        return PaymentState(state).label if state else "–"
+
 
 @admin.register(DocumentCounter)
-class DocumentCounterAdmin(ModelAdmin):
+class DocumentCounterAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """The last number of each series and year; numbers are taken only by the services."""
 
     list_display = ["series", "year", "last_number"]
     list_filter = ["series"]
     readonly_fields = ["series", "year", "last_number"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -6,27 +6,37 @@ billing.services.imports.
 
 import secrets
 from datetime import date
+from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.generic import FormView, TemplateView
 from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdownFilter
 from unfold.decorators import action, display
 from unfold.views import UnfoldModelAdminViewMixin
-from unfold.widgets import UnfoldAdminFileFieldWidget
+from unfold.widgets import (
+    UnfoldAdminCheckboxSelectMultipleWidget,
+    UnfoldAdminDecimalFieldWidget,
+    UnfoldAdminFileFieldWidget,
+    UnfoldAdminSelectWidget,
+    UnfoldAdminSingleDateWidget,
+    UnfoldAdminTextInputWidget,
+)
 
 from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
-from backoffice.billing.aging import BUCKETS, invoices_with_open_amount, receivables_aging
-from backoffice.billing.models import Invoice, Payment, PaymentAllocation, PaymentMethod, Receipt
+from backoffice.billing.aging import BUCKETS, receivables_aging
+from backoffice.billing.models import Payment, PaymentAllocation, PaymentMethod, Receipt
+from backoffice.billing.selectors import sessions_payable, sessions_with_payment_facts
 from backoffice.billing.services.imports import (
     FILE_TYPES_HELP,
     MAX_CELL_CHARS,
@@ -41,11 +51,14 @@ from backoffice.billing.services.imports import (
     staged_import_take,
 )
 from backoffice.billing.services.payments import (
-    allocation_refusal,
     payment_allocate,
     payment_allocate_oldest,
+    payment_allocations_check,
     payment_record,
+    payment_sessions_pay,
+    session_payment_refusal,
 )
+from backoffice.caseload.models import Client
 
 PREVIEW_ROWS = 500
 PREVIEW_REPEATED = 50
@@ -59,55 +72,66 @@ def payments_import_allowed(user) -> bool:
 # --- Payments ------------------------------------------------------------------------------
 
 
+class AllocationForm(forms.ModelForm):
+    """One row: an invoice and the amount put on it, or a session paid at the session (its
+    amount is what the session costs the client)."""
+
+    class Meta:
+        model = PaymentAllocation
+        fields = ["invoice", "appointment", "amount"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["amount"].required = False
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk or not self.has_changed():
+            return data
+        if bool(data.get("invoice")) == bool(data.get("appointment")):
+            raise ValidationError(_("Choose an invoice or a session (one of them)."))
+        if data.get("invoice") and data.get("amount") is None:
+            self.add_error("amount", _("Enter the amount put on this invoice."))
+        return data
+
+
+def new_rows(formsets) -> tuple[list[tuple], list]:
+    """(invoice, amount) pairs and sessions of the rows staff added in the allocation inline."""
+    forms_added = [
+        form.cleaned_data
+        for formset in formsets
+        for form in formset.forms
+        if form.has_changed() and not form.instance.pk and form.cleaned_data
+    ]
+    invoices = [(d["invoice"], d["amount"]) for d in forms_added if d.get("invoice")]
+    sessions = [d["appointment"] for d in forms_added if d.get("appointment")]
+    return invoices, sessions
+
+
 class AllocationFormSet(forms.BaseInlineFormSet):
-    """Checks new allocations before anything is saved (the service checks again under lock)."""
+    """Checks new rows before anything is saved, by the payments service's own rules (which
+    check again under lock when writing)."""
 
     def clean(self):
         super().clean()
         if any(self.errors):
             return
         payment = self.instance
-        rows = [
-            (form.cleaned_data["invoice"], form.cleaned_data["amount"])
-            for form in self.forms
-            if form.has_changed()
-            and not form.instance.pk
-            and form.cleaned_data.get("invoice")
-            and form.cleaned_data.get("amount") is not None
-        ]
-        if not rows or (payment.payer_id is None and payment.client_id is None):
+        invoices, sessions = new_rows([self])
+        if not (invoices or sessions) or (payment.payer_id is None and payment.client_id is None):
             return
-        invoices = {
-            invoice.pk: invoice
-            for invoice in invoices_with_open_amount(
-                Invoice.objects.filter(pk__in=[invoice.pk for invoice, _amount in rows])
-            )
-        }
-        errors = []
-        for invoice, amount in rows:
-            refusal = allocation_refusal(
-                payer_id=payment.payer_id,
-                client_id=payment.client_id,
-                invoice=invoices[invoice.pk],
-                amount=amount,
-            )
-            if refusal:
-                errors.append(refusal)
-        left = (payment.amount or 0) - payment.allocated_amount
-        if sum(amount for _invoice, amount in rows) > left:
-            errors.append(_("The allocations add up to more than the payment has left."))
-        if errors:
-            raise ValidationError(errors)
+        payment_allocations_check(payment=payment, allocations=invoices, sessions=sessions)
 
 
 class PaymentAllocationInline(CaseloadTabularInline):
     model = PaymentAllocation
+    form = AllocationForm
     formset = AllocationFormSet
-    fields = ["invoice", "amount", "created_at"]
+    fields = ["invoice", "appointment", "amount", "created_at"]
     readonly_fields = ["created_at"]
-    autocomplete_fields = ["invoice"]
+    autocomplete_fields = ["invoice", "appointment"]
     tab = False
-    verbose_name_plural = _("Allocated to invoices")
+    verbose_name_plural = _("Allocated to invoices and sessions")
 
     def has_change_permission(self, request, obj=None):
         return False  # an allocation is money moved: new ones only, never edited
@@ -189,14 +213,7 @@ class PaymentAdmin(CaseloadAdmin):
         # New payments are written with their allocations in save_related (one service call).
 
     def save_related(self, request, form, formsets, change):
-        rows = [
-            (inline_form.cleaned_data["invoice"], inline_form.cleaned_data["amount"])
-            for formset in formsets
-            for inline_form in formset.forms
-            if inline_form.has_changed()
-            and not inline_form.instance.pk
-            and inline_form.cleaned_data.get("invoice")
-        ]
+        rows, sessions = new_rows(formsets)
         for formset in formsets:  # the service saved them; the change message reads these
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         payment = form.instance
@@ -206,6 +223,8 @@ class PaymentAdmin(CaseloadAdmin):
                     payment_allocate(
                         payment=payment, invoice=invoice, amount=amount, by=request.user
                     )
+                if sessions:
+                    payment_sessions_pay(payment=payment, sessions=sessions, by=request.user)
             else:
                 data = form.cleaned_data
                 recorded = payment_record(
@@ -217,6 +236,7 @@ class PaymentAdmin(CaseloadAdmin):
                     reference=data.get("reference", ""),
                     notes=data.get("notes", ""),
                     allocations=rows,
+                    sessions=sessions,
                     by=request.user,
                 )
                 payment.pk = recorded.pk
@@ -237,6 +257,7 @@ class PaymentAdmin(CaseloadAdmin):
             return self.admin_site.admin_view(cls.as_view(model_admin=self))
 
         return [
+            path("take/", view(TakePaymentView), name="billing_payment_take"),
             path("import/", view(PaymentsImportView), name="billing_payment_import"),
             path("receivables/", view(ReceivablesView), name="billing_payment_receivables"),
             *super().get_urls(),
@@ -268,6 +289,147 @@ class PaymentAdmin(CaseloadAdmin):
         else:
             messages.info(request, _("No credit left, or no open invoice for this payer."))
         return redirect("admin:billing_payment_change", object_id)
+
+
+# --- Taking payment at the session ---------------------------------------------------------
+
+
+class TakePaymentForm(forms.Form):
+    sessions = forms.TypedMultipleChoiceField(
+        label=_("Sessions paid"), coerce=int, widget=UnfoldAdminCheckboxSelectMultipleWidget
+    )
+    amount = forms.DecimalField(
+        label=_("Amount received"),
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=10,
+        decimal_places=2,
+        widget=UnfoldAdminDecimalFieldWidget,
+        help_text=_("Empty: the total of the sessions ticked. More than that is kept as credit."),
+    )
+    received_on = forms.DateField(label=_("Received on"), widget=UnfoldAdminSingleDateWidget)
+    method = forms.ChoiceField(
+        label=_("Method"), choices=PaymentMethod.choices, widget=UnfoldAdminSelectWidget
+    )
+    reference = forms.CharField(
+        label=_("Reference"),
+        required=False,
+        max_length=80,
+        widget=UnfoldAdminTextInputWidget,
+        help_text=_("Card slip or transfer number, if any."),
+    )
+
+    def __init__(self, *args, payable: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.payable = {session.pk: session for session in payable}
+        self.fields["sessions"].choices = [
+            (session.pk, session_choice_label(session)) for session in payable
+        ]
+
+    def clean(self):
+        data = super().clean()
+        chosen = [self.payable[pk] for pk in data.get("sessions", [])]
+        data["sessions"] = chosen
+        if data.get("amount") is None and chosen:
+            data["amount"] = sum((session.due_amount for session in chosen), Decimal("0.00"))
+        return data
+
+
+def session_choice_label(session) -> str:
+    return "{start} · {service} · {therapist} · {amount} $".format(
+        start=f"{timezone.localtime(session.starts_at):%Y-%m-%d %H:%M}",
+        service=session.service_type,
+        therapist=session.therapist,
+        amount=session.due_amount,
+    )
+
+
+class TakePaymentView(UnfoldModelAdminViewMixin, FormView):
+    """A self-paying client pays at the session: tick the sessions, record the money; they are
+    paid at once and the receipt is emailed (billing.services.payments.payment_record).
+
+    Opened from an appointment (`?appointment=<id>`, that session ticked) or a client's page
+    (`?client=<id>`).
+    """
+
+    title = _("Take payment")
+    form_class = TakePaymentForm
+    template_name = "admin/billing/payment/take.html"
+    permission_required = ("billing.add_payment",)
+
+    def get_form_kwargs(self):
+        # Here, not in dispatch: after the permission check (bad ids answer 404).
+        appointment_id = self.request.GET.get("appointment", "")
+        client_id = self.request.GET.get("client", "")
+        self.appointment = None
+        if appointment_id:
+            self.appointment = get_object_or_404(
+                sessions_with_payment_facts().select_related("billing_client"),
+                pk=int(appointment_id) if appointment_id.isdigit() else 0,
+            )
+            self.client = self.appointment.billing_client
+        else:
+            self.client = get_object_or_404(Client, pk=int(client_id) if client_id.isdigit() else 0)
+        self.title = _("Take payment from %(client)s") % {"client": self.client}
+        self.payable = sessions_payable(client=self.client)
+        return {**super().get_form_kwargs(), "payable": self.payable}
+
+    def get_initial(self):
+        ticked = [s for s in self.payable if self.appointment and s.pk == self.appointment.pk]
+        return {
+            "sessions": [session.pk for session in ticked],
+            "amount": sum((session.due_amount for session in ticked), Decimal("0.00")) or None,
+            "received_on": timezone.localdate(),
+            "method": PaymentMethod.CARD,
+        }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)  # builds the form, which loads the client
+        refusal = None
+        if self.appointment is not None:
+            refusal = session_payment_refusal(
+                appointment=self.appointment, client_id=self.client.pk
+            )
+        return {
+            **context,
+            "title": self.title,
+            "opts": Payment._meta,
+            "client": self.client,
+            "refusal": refusal,
+        }
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            payment = payment_record(
+                client=self.client,
+                amount=data["amount"],
+                received_on=data["received_on"],
+                method=data["method"],
+                reference=data.get("reference", ""),
+                sessions=data["sessions"],
+                by=self.request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+            return self.form_invalid(form)
+        messages.success(
+            self.request,
+            ngettext(
+                "%(amount)s $ received from %(client)s: %(count)d session paid, receipt "
+                "%(receipt)s emailed.",
+                "%(amount)s $ received from %(client)s: %(count)d sessions paid, receipt "
+                "%(receipt)s emailed.",
+                len(data["sessions"]),
+            )
+            % {
+                "amount": payment.amount,
+                "client": self.client,
+                "count": len(data["sessions"]),
+                "receipt": payment.receipt.number,
+            },
+        )
+        return redirect("admin:billing_payment_change", payment.pk)
 
 
 # --- Receipts ------------------------------------------------------------------------------

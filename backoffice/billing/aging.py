@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db import models
 from django.db.models import (
     Case,
+    CharField,
     DecimalField,
     ExpressionWrapper,
     F,
@@ -63,6 +65,28 @@ def invoices_with_open_amount(queryset: QuerySet[Invoice] | None = None) -> Quer
     return queryset.annotate(credited_amount=_credited_amount()).annotate(
         open_amount=ExpressionWrapper(
             F("total_amount") - F("paid_amount") - F("credited_amount"), output_field=MONEY
+        )
+    )
+
+
+class PaymentState(models.TextChoices):
+    OPEN = "open", _("Open")
+    PARTLY_PAID = "partly-paid", _("Partly paid")
+    PAID = "paid", _("Paid")
+
+
+def invoices_with_payment_state(queryset: QuerySet[Invoice] | None = None) -> QuerySet[Invoice]:
+    """Invoices with `open_amount` and `payment_state` (PaymentState): paid when nothing is
+    left to pay, partly paid when some money came (paid at the session, or allocated), else
+    open; None for credit notes and void invoices. Drafts too: a draft is born paid when its
+    sessions were paid at the session."""
+    return invoices_with_open_amount(queryset).annotate(
+        payment_state=Case(
+            When(~Q(kind=InvoiceKind.INVOICE) | Q(status=InvoiceStatus.VOID), then=Value(None)),
+            When(open_amount__lte=0, total_amount__gt=0, then=Value(PaymentState.PAID)),
+            When(paid_amount__gt=0, then=Value(PaymentState.PARTLY_PAID)),
+            default=Value(PaymentState.OPEN),
+            output_field=CharField(),
         )
     )
 

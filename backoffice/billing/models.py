@@ -1,5 +1,6 @@
 """Invoices to payers and direct clients, their lines, payments, allocations and receipts."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -266,11 +267,33 @@ class Payment(models.Model):
 
 
 class PaymentAllocation(models.Model):
+    """Part of a payment put on an invoice, or on a session paid at the session.
+
+    A session's allocation (`appointment`) is made before the month's invoice exists; the month
+    run then puts it on the invoice that bills the session (`invoice`), so the invoice is born
+    paid. Until then the money is the session's, not the payment's credit.
+    """
+
     payment = models.ForeignKey(
         Payment, on_delete=models.CASCADE, related_name="allocations", verbose_name=_("payment")
     )
     invoice = models.ForeignKey(
-        Invoice, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("invoice")
+        Invoice,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="allocations",
+        verbose_name=_("invoice"),
+        help_text=_("Empty: a session paid before its invoice was generated."),
+    )
+    appointment = models.ForeignKey(
+        Appointment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payment_allocations",
+        verbose_name=_("session"),
+        help_text=_("The session this money paid when it was taken at the session."),
     )
     amount = MoneyField(_("amount"))
     created_at = models.DateTimeField(_("allocated"), auto_now_add=True)
@@ -281,10 +304,19 @@ class PaymentAllocation(models.Model):
         verbose_name_plural = _("payment allocations")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_positive"),
+            models.CheckConstraint(
+                condition=Q(invoice__isnull=False) | Q(appointment__isnull=False),
+                name="allocation_to_invoice_or_session",
+            ),
+            models.UniqueConstraint(
+                fields=["appointment"],
+                condition=Q(appointment__isnull=False),
+                name="session_paid_by_one_payment",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.payment} → {self.invoice}"
+        return f"{self.payment} → {self.invoice or self.appointment}"
 
 
 class Receipt(models.Model):
@@ -315,3 +347,50 @@ class Receipt(models.Model):
 
     def __str__(self):
         return self.number
+
+
+class SetAsideReason(models.TextChoices):
+    OVER_APPROVED = "over-approved", _("Past the approved sessions")
+    AFTER_EXPIRY = "after-expiry", _("After the authorization's expiry")
+
+
+class SetAsideOutcome(models.TextChoices):
+    BILL_CLIENT = "bill-client", _("Bill the client")
+    EXTEND = "extend", _("Extend the authorization")
+    WRITE_OFF = "write-off", _("Write off")
+
+
+class SetAsideDecision(models.Model):
+    """What staff decided for a session the month run set aside at its payer's limits (past
+    the authorization's approved sessions or expiry): bill the client, extend, or write off."""
+
+    appointment = models.OneToOneField(
+        Appointment,
+        on_delete=models.PROTECT,
+        related_name="set_aside_decision",
+        verbose_name=_("session"),
+    )
+    authorization = models.ForeignKey(
+        Authorization, on_delete=models.PROTECT, related_name="+", verbose_name=_("authorization")
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=SetAsideReason.choices)
+    outcome = models.CharField(_("decision"), max_length=20, choices=SetAsideOutcome.choices)
+    note = models.TextField(_("note"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"))
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-decided_at"]
+        verbose_name = _("set-aside decision")
+        verbose_name_plural = _("set-aside decisions")
+
+    def __str__(self):
+        return f"{self.appointment} · {self.get_outcome_display()}"

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.template.loader import render_to_string
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
@@ -33,6 +33,7 @@ from backoffice.billing.models import (
     PaymentAllocation,
     Receipt,
 )
+from backoffice.billing.sessions import MISSED_LABELS, client_unit_amount, line_amounts
 from backoffice.fields import Language
 
 logger = logging.getLogger(__name__)
@@ -242,23 +243,62 @@ def receipt_language(receipt: Receipt) -> str:
     return client.preferred_language if client else Language.ENGLISH
 
 
+def _session_line(appointment, language: str) -> InvoiceLine:
+    """A session paid at the session, as its invoice line will print it (not saved)."""
+    unit_amount = client_unit_amount(
+        status=appointment.status,
+        fee_amount=appointment.fee_amount,
+        missed_session_fee_amount=appointment.missed_session_fee_amount,
+    )
+    tax_amount, total_amount = line_amounts(
+        unit_amount=unit_amount, tax_rate=appointment.service_type.tax_rate
+    )
+    description = appointment.service_type.name_in(language)
+    if appointment.status in MISSED_LABELS:
+        description = f"{description} · {MISSED_LABELS[appointment.status]}"
+    return InvoiceLine(
+        client=appointment.billing_client,
+        therapist=appointment.therapist,
+        service_type=appointment.service_type,
+        service_date=timezone.localdate(appointment.starts_at),
+        description=description,
+        unit_amount=unit_amount,
+        tax_amount=tax_amount,
+        total_amount=total_amount,
+    )
+
+
 def receipt_context(receipt: Receipt) -> dict:
-    """Every service the payment paid, with the provider's credentials, and "paid in full"."""
+    """Every service the payment paid, with the provider's credentials, and "paid in full":
+    the lines of the invoices it paid, and the sessions it paid at the session."""
     payment = receipt.payment
     language = receipt_language(receipt)
     allocations = list(
         PaymentAllocation.objects.filter(payment=payment)
-        .select_related("invoice")
+        .select_related(
+            "invoice",
+            "appointment__billing_client",
+            "appointment__therapist",
+            "appointment__service_type",
+        )
         .prefetch_related(Prefetch("invoice__lines", queryset=_lines_queryset()))
-        .order_by("invoice__issued_on", "invoice_id")
+    )
+    to_invoices = sorted(
+        (a for a in allocations if a.appointment_id is None),
+        key=lambda a: (a.invoice.issued_on, a.invoice_id),
+    )
+    to_sessions = sorted(
+        (a for a in allocations if a.appointment_id is not None),
+        key=lambda a: (a.appointment.starts_at, a.appointment_id),
     )
     lines = [
         line
-        for allocation in allocations
+        for allocation in to_invoices
         for line in allocation.invoice.lines.all()
         if not line.is_void
     ]
-    invoices = [allocation.invoice for allocation in allocations]
+    session_lines = [_session_line(allocation.appointment, language) for allocation in to_sessions]
+    lines += session_lines
     client = payment.client or (lines[0].client if lines else None)
     return {
         "letterhead": letterhead(),
@@ -273,16 +313,30 @@ def receipt_context(receipt: Receipt) -> dict:
         "client_address_lines": client.address.splitlines() if client else [],
         "groups": _groups(lines, language),
         "show_tax": any(line.tax_amount for line in lines),
-        "invoices": [
-            {"number": invoice.number, "amount": money(allocation.amount)}
-            for invoice, allocation in zip(invoices, allocations, strict=True)
+        "paid_items": [
+            {
+                "label": _("Invoice %(number)s") % {"number": allocation.invoice.number},
+                "amount": money(allocation.amount),
+            }
+            for allocation in to_invoices
+        ]
+        + [
+            {
+                "label": _("Session of %(date)s") % {"date": line.service_date},
+                "amount": money(allocation.amount),
+            }
+            for allocation, line in zip(to_sessions, session_lines, strict=True)
         ],
         "amount": money(payment.amount),
         "credit": money(payment.amount - payment.allocated_amount)
         if payment.amount > payment.allocated_amount
         else "",
-        "paid_in_full": bool(invoices)
-        and all(invoice.paid_amount >= invoice.total_amount for invoice in invoices),
+        "paid_in_full": bool(allocations)
+        and all(a.invoice.paid_amount >= a.invoice.total_amount for a in to_invoices)
+        and all(
+            allocation.amount >= line.total_amount
+            for allocation, line in zip(to_sessions, session_lines, strict=True)
+        ),
     }
 
 

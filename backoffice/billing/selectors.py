@@ -1,10 +1,24 @@
-"""Billing reads: which sessions are billed, invoice search."""
+"""Billing reads: which sessions are billed, what a session payment needs, invoice search."""
 
-from django.db.models import Q, QuerySet
+from datetime import timedelta
 
-from backoffice.billing.models import Invoice, InvoiceLine
-from backoffice.caseload.models import Payer
+from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from backoffice.billing.models import Invoice, InvoiceLine, InvoiceStatus
+from backoffice.billing.sessions import (
+    BILLABLE_STATUSES,
+    BillTo,
+    session_bill_to,
+    session_client_total,
+    session_paid,
+)
+from backoffice.caseload.models import Client, Payer
+from backoffice.scheduling.models import Appointment, AppointmentStatus
 from backoffice.scheduling.selectors import COMMON_NAME_CLIENTS, clients_matching
+
+# Sessions paid ahead: at most this far in the future (the next few of a weekly series).
+SESSIONS_PAYABLE_AHEAD_DAYS = 14
 
 
 def invoice_billed_appointment_ids(*, appointment_ids=None) -> QuerySet:
@@ -16,6 +30,47 @@ def invoice_billed_appointment_ids(*, appointment_ids=None) -> QuerySet:
     if appointment_ids is not None:
         lines = lines.filter(appointment_id__in=appointment_ids)
     return lines.values_list("appointment_id", flat=True)
+
+
+def sessions_with_payment_facts(
+    queryset: QuerySet[Appointment] | None = None,
+) -> QuerySet[Appointment]:
+    """Appointments with what a payment taken at the session must know: `bill_to` (who the
+    payer rules bill it to), `is_paid` (a payment covers it) and `issued_invoice` (the number
+    of the issued invoice billing it, or None)."""
+    queryset = Appointment.objects.all() if queryset is None else queryset
+    issued_line = InvoiceLine.objects.filter(
+        appointment=OuterRef("pk"), is_void=False, invoice__status=InvoiceStatus.ISSUED
+    )
+    return queryset.annotate(
+        bill_to=session_bill_to(),
+        is_paid=ExpressionWrapper(session_paid(), output_field=BooleanField()),
+        issued_invoice=Subquery(issued_line.values("invoice__number")[:1]),
+    )
+
+
+def sessions_payable(*, client: Client, limit: int = 30) -> list[Appointment]:
+    """The client's sessions they can pay at the session now, newest first (at most `limit`,
+    none more than SESSIONS_PAYABLE_AHEAD_DAYS ahead): billed to them, not cancelled, not paid,
+    not on an issued invoice. Each carries `due_amount`, what it costs them. Two queries."""
+    ahead = timezone.now() + timedelta(days=SESSIONS_PAYABLE_AHEAD_DAYS)
+    sessions = (
+        sessions_with_payment_facts(
+            Appointment.objects.filter(
+                billing_client=client,
+                starts_at__lt=ahead,
+                status__in=(AppointmentStatus.SCHEDULED, *BILLABLE_STATUSES),
+            )
+        )
+        .filter(bill_to=BillTo.CLIENT, issued_invoice__isnull=True)
+        .exclude(session_paid())
+        .select_related("service_type", "therapist")
+        .order_by("-starts_at", "-pk")[:limit]
+    )
+    sessions = list(sessions)
+    for session in sessions:
+        session.due_amount = session_client_total(session)
+    return sessions
 
 
 def invoices_matching(*, invoices: QuerySet[Invoice], term: str) -> QuerySet[Invoice]:

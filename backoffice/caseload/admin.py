@@ -22,7 +22,12 @@ from unfold.widgets import (
     UnfoldAdminTextareaWidget,
 )
 
-from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
+from backoffice.admin_base import (
+    AnnotatedChoicesFilter,
+    CaseloadAdmin,
+    CaseloadTabularInline,
+    TakePaymentActionMixin,
+)
 from backoffice.caseload.models import (
     Authorization,
     Client,
@@ -405,21 +410,16 @@ class ClientAppointmentInline(CaseloadTabularInline):
         return super().get_queryset(request).select_related("therapist", "service_type")
 
 
-class ClientStatusFilter(admin.SimpleListFilter):
+class ClientStatusFilter(AnnotatedChoicesFilter):
     title = _("colour")
     parameter_name = "colour"
-
-    def lookups(self, request, model_admin):
-        return ClientStatus.choices
-
-    def queryset(self, request, queryset):
-        if self.value() in ClientStatus.values:
-            return queryset.filter(status=self.value())
-        return queryset
+    options = ClientStatus
+    annotation = "status"
 
 
 @admin.register(Client)
-class ClientAdmin(CaseloadAdmin):
+class ClientAdmin(TakePaymentActionMixin, CaseloadAdmin):
+    take_payment_by = "client"
     list_display = [
         "name",
         "kind",
@@ -440,7 +440,7 @@ class ClientAdmin(CaseloadAdmin):
     list_before_template = "caseload/admin/client_status_legend.html"
     actions = ["activate_clients", "deactivate_clients"]
     actions_row = ["activate", "deactivate"]
-    actions_detail = ["activate", "deactivate"]
+    actions_detail = ["take_payment", "activate", "deactivate"]
     readonly_fields = ["colour"]
     search_fields = ["last_name", "first_name", "preferred_name", "email"]
     autocomplete_fields = ["primary_therapist"]

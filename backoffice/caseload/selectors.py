@@ -23,11 +23,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.billing.models import InvoiceLine
+from backoffice.billing.sessions import (
+    BILLABLE_STATUSES,
+    MISSED_STATUSES,
+    BillTo,
+    session_bill_to,
+    session_paid,
+)
 from backoffice.caseload.models import (
     Authorization,
     Client,
     ClientKind,
-    MissedSessionBilling,
     PayerRate,
     ServiceType,
     Therapist,
@@ -77,12 +83,13 @@ def authorizations_expiring(*, within_days: int = 14) -> QuerySet[Authorization]
 # Correlated subqueries (not JOIN + GROUP BY) so a list page computes usage only for the rows
 # it shows, each through the (authorization, status) index: cost stays flat as years pile up.
 
-MISSED_BILLED_TO_PAYER = MissedSessionBilling.PAYER
 
-
-def _appointments_on_authorization(status: str) -> Subquery:
+def _sessions_billed_to_payer_count(statuses) -> Coalesce:
+    # Sessions of this authorization in these statuses that the payer rules bill to its payer.
     counted = (
-        Appointment.objects.filter(authorization=OuterRef("pk"), status=status)
+        Appointment.objects.filter(authorization=OuterRef("pk"), status__in=statuses)
+        .alias(bill_to=session_bill_to())
+        .filter(bill_to=BillTo.PAYER)
         .order_by()
         .values("authorization")
         .annotate(n=Count("pk"))
@@ -110,33 +117,17 @@ def authorizations_with_usage(
 ) -> QuerySet[Authorization]:
     """Authorizations annotated with sessions used, billed and remaining.
 
-    Used = completed sessions charged to the authorization, plus late cancellations and
-    no-shows the payer pays for (its `late_cancel_billing` / `no_show_billing` is "payer"),
-    at most `missed_sessions_billable_count` of those per authorization.
+    Used = the completed sessions and the late cancellations / no-shows that
+    `billing.sessions.session_bill_to` bills to the authorization's payer (the rule invoicing
+    applies), at most `missed_sessions_billable_count` of the missed ones.
     Billed = sessions charged to it on a live line of an invoice (draft or issued).
     Remaining = approved - used, never below 0. Constant queries for any number of rows.
     """
     queryset = Authorization.objects.all() if queryset is None else queryset
-    late_cancelled = Case(
-        When(
-            payer__late_cancel_billing=MISSED_BILLED_TO_PAYER,
-            then=_appointments_on_authorization(AppointmentStatus.LATE_CANCELLED),
-        ),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    no_shows = Case(
-        When(
-            payer__no_show_billing=MISSED_BILLED_TO_PAYER,
-            then=_appointments_on_authorization(AppointmentStatus.NO_SHOW),
-        ),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
     return (
         queryset.annotate(
-            sessions_completed_count=_appointments_on_authorization(AppointmentStatus.COMPLETED),
-            missed_sessions_count=late_cancelled + no_shows,
+            sessions_completed_count=_sessions_billed_to_payer_count([AppointmentStatus.COMPLETED]),
+            missed_sessions_count=_sessions_billed_to_payer_count(MISSED_STATUSES),
         )
         .annotate(
             missed_sessions_used_count=Case(
@@ -208,8 +199,10 @@ def clients_with_status(queryset: QuerySet[Client] | None = None) -> QuerySet[Cl
 
     Red: an authorization in force has at most CLIENT_RED_SESSIONS_LEFT sessions left or
     expires within CLIENT_RED_EXPIRY_DAYS days, and no renewal was submitted for it; or a
-    direct client has more than one unpaid session. Pink: renewal documents were submitted
-    for an authorization in force and nothing makes the client red. Otherwise normal.
+    direct client has more than one unpaid session: billed to them (a completed session, a
+    missed one with a fee) and not paid (`billing.sessions`: no payment covers it).
+    Pink: renewal documents were submitted for an authorization in force and nothing makes
+    the client red. Otherwise normal.
     Per-row subqueries, so a list page costs one query however many clients it shows.
     """
     queryset = Client.objects.all() if queryset is None else queryset
@@ -219,11 +212,11 @@ def clients_with_status(queryset: QuerySet[Client] | None = None) -> QuerySet[Cl
         of_client, running_out, renewal_submitted_at__isnull=True
     )
     pink_authorization = Authorization.objects.filter(of_client, renewal_submitted_at__isnull=False)
-    # Until billing exists, "unpaid" = a completed session with no payment date.
     unpaid = (
-        Appointment.objects.filter(
-            billing_client=OuterRef("pk"), status=AppointmentStatus.COMPLETED, paid_at__isnull=True
-        )
+        Appointment.objects.filter(billing_client=OuterRef("pk"), status__in=BILLABLE_STATUSES)
+        .alias(bill_to=session_bill_to())
+        .filter(bill_to=BillTo.CLIENT)
+        .exclude(session_paid())
         .order_by()
         .values("billing_client")
         .annotate(n=Count("pk"))

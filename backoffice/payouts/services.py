@@ -26,11 +26,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, Min, OuterRef, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, Min, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from backoffice.billing.sessions import MISSED_STATUSES, session_paid
 from backoffice.bulk import (
     delete_with_history,
     insert_with_history,
@@ -48,7 +49,6 @@ from backoffice.scheduling.models import Appointment, AppointmentStatus
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-MISSED_STATUSES = (AppointmentStatus.LATE_CANCELLED, AppointmentStatus.NO_SHOW)
 LINE_COLUMNS = [
     "statement_id",
     "kind",
@@ -161,11 +161,8 @@ def _sessions(*, since: date, last: date, therapist, redone_ids, kept_therapist_
         )
         .filter(
             Q(status=AppointmentStatus.COMPLETED)
-            | Q(
-                status__in=MISSED_STATUSES,
-                missed_session_fee_amount__isnull=False,
-                paid_at__isnull=False,
-            )
+            | Q(status__in=MISSED_STATUSES, missed_session_fee_amount__isnull=False)
+            & session_paid()
         )
         .exclude(therapist_id__in=kept_therapist_ids)
         .exclude(Exists(paid_elsewhere))
@@ -173,7 +170,11 @@ def _sessions(*, since: date, last: date, therapist, redone_ids, kept_therapist_
     if therapist is not None:
         sessions = sessions.filter(therapist=therapist)
     return list(
-        sessions.order_by("therapist_id", "starts_at", "pk").values_list(
+        sessions.annotate(
+            paid_by_month_end=ExpressionWrapper(session_paid(by=last), BooleanField())
+        )
+        .order_by("therapist_id", "starts_at", "pk")
+        .values_list(
             "pk",
             "therapist_id",
             "billing_client_id",
@@ -182,6 +183,7 @@ def _sessions(*, since: date, last: date, therapist, redone_ids, kept_therapist_
             "status",
             "missed_session_fee_amount",
             "paid_at",
+            "paid_by_month_end",
         )
     )
 
@@ -192,15 +194,16 @@ class _Plan:
     totals: dict = field(default_factory=dict)
 
 
-def _plan(rows, *, last: date, rates: _RatesInForce) -> tuple[dict[int, _Plan], dict[int, str]]:
+def _plan(rows, *, rates: _RatesInForce) -> tuple[dict[int, _Plan], dict[int, str]]:
     """Lines and totals per therapist; a therapist missing a rate gets a problem instead."""
     plans: dict[int, _Plan] = defaultdict(_Plan)
     missing: dict[int, tuple[int, date]] = {}
     zone = timezone.get_current_timezone()  # once: each lookup costs more than the conversion
-    for pk, therapist_id, client_id, service_type_id, starts_at, status, missed, paid_at in rows:
+    for row in rows:
+        pk, therapist_id, client_id, service_type_id, starts_at, status, missed, paid_at = row[:8]
+        is_paid = bool(row[8])  # billing.sessions.session_paid, by the month's last day
         service_date = timezone.localdate(starts_at, zone)
-        paid_on = timezone.localdate(paid_at, zone) if paid_at else None
-        is_paid = paid_on is not None and paid_on <= last
+        paid_on = timezone.localdate(paid_at, zone) if is_paid else None
         if status != AppointmentStatus.COMPLETED and not is_paid:
             continue
         rate = rates.rate(
@@ -282,7 +285,7 @@ def _run_once(*, first: date, last: date, since: date, therapist, by) -> Stateme
         kept_therapist_ids=kept,
     )
     therapist_ids = {row[1] for row in rows}
-    plans, problems = _plan(rows, last=last, rates=_RatesInForce(therapist_ids))
+    plans, problems = _plan(rows, rates=_RatesInForce(therapist_ids))
     run.problems = list(problems.values())
 
     redone = {t: statement for t, statement in drafts.items() if t not in problems}

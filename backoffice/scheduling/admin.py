@@ -20,7 +20,12 @@ from unfold.contrib.filters.admin import (
 from unfold.decorators import action, display
 from unfold.views import UnfoldModelAdminViewMixin
 
-from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline, LocalDateRangeFilter
+from backoffice.admin_base import (
+    CaseloadAdmin,
+    CaseloadTabularInline,
+    LocalDateRangeFilter,
+    TakePaymentActionMixin,
+)
 from backoffice.caseload.models import Payer
 from backoffice.scheduling.forms import (
     BOOKING_FIELDS,
@@ -176,8 +181,9 @@ DIALOG_CONFIRM = {"form_submit_text": _("Confirm")}
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(CaseloadAdmin):
+class AppointmentAdmin(TakePaymentActionMixin, CaseloadAdmin):
     form = AppointmentAdminForm
+    take_payment_by = "appointment"
     list_display = [
         "start",
         "therapist",
@@ -233,7 +239,7 @@ class AppointmentAdmin(CaseloadAdmin):
         "no_show_selected",
         "cancel_rest_selected",
     ]
-    actions_row = ["complete_one", "cancel_one", "no_show_one", "cancel_rest_one"]
+    actions_row = ["complete_one", "cancel_one", "no_show_one", "cancel_rest_one", "take_payment"]
     actions_detail = ["complete_one", "cancel_one", "no_show_one", "cancel_rest_one"]
     actions_list = ["book_series"]
 

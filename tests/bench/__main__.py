@@ -8,8 +8,8 @@ page. Exits 1 when any figure misses its bar.
 
 Then, each in a process and scratch database of its own: P6/P8 (documents.py), P5 and the
 statement P6 rows (statements.py), P4 (invoicing.py), P7 (finance_import.py).
-`--only P4`, `--only P5`, `--only P7` or `--only statements` (P5 and the statement P6 rows)
-runs that one alone.
+`--only P4` (or `--only invoicing`), `--only P5`, `--only P7` or `--only statements` (P5 and
+the statement P6 rows) runs that one alone.
 """
 
 import argparse
@@ -157,7 +157,7 @@ def main(argv=None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the databases")
     parser.add_argument("--sql", action="store_true", help="print every page's SQL")
     args = parser.parse_args(argv)
-    if args.only.upper() == "P4":  # the month invoice run alone: tests/bench/invoicing.py
+    if args.only.upper() in {"P4", "INVOICING"}:  # the month invoice run: invoicing.py
         return subprocess.run(
             [sys.executable, "-m", "tests.bench.invoicing"], cwd=BASE_DIR
         ).returncode

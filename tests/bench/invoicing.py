@@ -3,12 +3,13 @@
     python -m tests.bench.invoicing [--rounds 3]     (make bench BENCH_ARGS="--only P4")
 
 Seeds (bulk inserts, no history) 40 payers with rates and a month of ~1,000 and a month of
-~8,000 billable sessions, two thirds of them for indirect clients. Each round, inside
-transactions that are rolled back (so every run starts from the same fresh state), times
-`invoices_generate` for each month and a raw-SQL floor writing the same rows: one GROUP BY
-for the invoice totals and plain `executemany` inserts of the same invoices, lines and their
-history rows. Prints P4 time ÷ floor (bar ≤ 3, on the 8k month) and the run's query count
-for the 1k and 8k months (bar: identical); exits 1 when either misses.
+~8,000 billable sessions, two thirds of them for indirect clients; half the direct clients'
+sessions were paid at the session, so the run also puts that money on their lines. Each
+round, inside transactions that are rolled back (so every run starts from the same fresh
+state), times `invoices_generate` for each month and a raw-SQL floor writing the same rows:
+one GROUP BY for the invoice totals and plain `executemany` inserts of the same invoices,
+lines and their history rows. Prints P4 time ÷ floor (bar ≤ 3, on the 8k month) and the
+run's query count for the 1k and 8k months (bar: identical); exits 1 when either misses.
 """
 
 import argparse
@@ -109,6 +110,40 @@ def seed() -> None:
                 )
             )  # fmt: skip
     Appointment.objects.bulk_create(appointments, batch_size=2_000)
+    pay_at_the_session([a for a in appointments if a.authorization_id is None][::2])
+
+
+def pay_at_the_session(sessions) -> None:
+    """Half the direct clients' sessions paid at the session (a card payment each, its money
+    waiting on the session), so the run allocates them to their lines as it would live."""
+    from django.utils import timezone
+
+    from backoffice.billing.models import Payment, PaymentAllocation
+    from backoffice.scheduling.models import Appointment
+
+    payments = Payment.objects.bulk_create(
+        (
+            Payment(
+                client_id=session.billing_client_id,
+                received_on=timezone.localdate(session.starts_at),
+                amount=session.fee_amount,
+                allocated_amount=session.fee_amount,
+                method="card",
+            )
+            for session in sessions
+        ),
+        batch_size=2_000,
+    )
+    PaymentAllocation.objects.bulk_create(
+        (
+            PaymentAllocation(payment=payment, appointment=session, amount=session.fee_amount)
+            for payment, session in zip(payments, sessions, strict=True)
+        ),
+        batch_size=2_000,
+    )
+    for session in sessions:
+        session.paid_at = session.starts_at
+    Appointment.objects.bulk_update(sessions, ["paid_at"], batch_size=2_000)
 
 
 class Rollback(Exception):

@@ -8,10 +8,11 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from backoffice.billing.models import Invoice, InvoiceLine
 from backoffice.billing.services import invoice_issue, invoices_generate
-from backoffice.billing.services.payments import payment_allocate
+from backoffice.billing.services.payments import payment_allocate, payment_record
 from backoffice.caseload.selectors import authorization_usage
 from tests.billing.conftest import MARCH, session_of
 from tests.factories import AuthorizationFactory, ClientFactory, PaymentFactory
@@ -47,8 +48,13 @@ def month_of_invoices(payer, count):
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"q": "Lévesque"}, {"status__exact": "draft", "period_start_from": "2026-03-01"}],
-    ids=["plain", "searched", "filtered"],
+    [
+        {},
+        {"q": "Lévesque"},
+        {"status__exact": "draft", "period_start_from": "2026-03-01"},
+        {"payment": "partly-paid"},
+    ],
+    ids=["plain", "searched", "filtered", "by payment"],
 )
 def test_invoice_list_queries_are_few_and_constant(admin_client, payer, params):
     url = reverse(CHANGELIST)
@@ -105,13 +111,14 @@ def test_issue_void_and_credit_actions(admin_client, direct_client):
     session_of(direct_client)
     [invoice] = invoices_generate(month=MARCH)
 
-    assert row_action(admin_client, "issue_one", invoice) == ["Invoice INV-2026-00001 issued."]
+    year = timezone.localdate().year  # numbers take the year they are issued in
+    assert row_action(admin_client, "issue_one", invoice) == [f"Invoice INV-{year}-00001 issued."]
     invoice.refresh_from_db()
-    assert (invoice.status, invoice.number) == ("issued", "INV-2026-00001")
+    assert (invoice.status, invoice.number) == ("issued", f"INV-{year}-00001")
 
     row_action(admin_client, "credit_one", invoice, reason="Disputed")
     credit = Invoice.objects.get(kind="credit-note")
-    assert (credit.number, credit.total_amount) == ("CN-2026-00001", Decimal("-160.00"))
+    assert (credit.number, credit.total_amount) == (f"CN-{year}-00001", Decimal("-160.00"))
 
     [supplement] = invoices_generate(month=MARCH)
     assert row_action(admin_client, "void_one", supplement) is None  # a reason is needed
@@ -252,3 +259,35 @@ def test_issue_and_send_selected_issues_drafts_and_leaves_the_pdfs_to_the_worker
     assert set(Invoice.objects.values_list("status", flat=True)) == {"issued"}
     [email] = mail.outbox
     assert email.to == [direct_client.email]
+
+
+def test_invoices_show_and_filter_their_state_of_payment(admin_client):
+    """Open, partly paid, paid: in the list, its filter and the invoice's page."""
+    paid, partly, unpaid = (ClientFactory(kind="direct") for _ in range(3))
+    for client in (paid, partly, unpaid):
+        session_of(client, day=3)
+    session_of(partly, day=10)
+    for client in (paid, partly):
+        payment_record(
+            client=client,
+            amount=Decimal("160.00"),
+            received_on=date(2026, 3, 3),
+            method="card",
+            sessions=[client.billed_appointments.earliest("starts_at")],
+        )
+    invoices_generate(month=MARCH)
+    invoice_of = {client: Invoice.objects.get(client=client) for client in (paid, partly, unpaid)}
+
+    page = admin_client.get(reverse(CHANGELIST))
+    shown = {row.pk: row.payment_state for row in page.context["cl"].result_list}
+    assert shown == {
+        invoice_of[paid].pk: "paid",
+        invoice_of[partly].pk: "partly-paid",
+        invoice_of[unpaid].pk: "open",
+    }
+    assert "Partly paid" in page.content.decode()
+    for state, client in [("paid", paid), ("partly-paid", partly), ("open", unpaid)]:
+        listed = admin_client.get(reverse(CHANGELIST), {"payment": state}).context["cl"]
+        assert [row.pk for row in listed.result_list] == [invoice_of[client].pk]
+    detail = admin_client.get(change_url(invoice_of[paid])).content.decode()
+    assert "Paid" in detail and "Partly paid" not in detail

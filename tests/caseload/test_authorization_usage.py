@@ -1,5 +1,7 @@
 """Sessions used / billed / remaining per authorization, with the payer's missed-session rules."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -18,13 +20,18 @@ PAYER, CLIENT, NOT_BILLED = (
 )
 
 
-def sessions(authorization, *statuses):
+MISSED = (AppointmentStatus.LATE_CANCELLED, AppointmentStatus.NO_SHOW)
+
+
+def sessions(authorization, *statuses, fee=Decimal("75.00")):
+    """Sessions of the authorization; missed ones charged `fee` (None: nothing charged)."""
     for status in statuses:
         AppointmentFactory(
             billing_client=authorization.client,
             therapist=authorization.client.primary_therapist,
             authorization=authorization,
             status=status,
+            missed_session_fee_amount=fee if status in MISSED else None,
         )
 
 
@@ -65,6 +72,15 @@ def test_missed_sessions_count_only_when_the_payer_pays_for_them(late_cancel, no
         AppointmentStatus.NO_SHOW,
     )
     assert usage(authorization)[0] == used
+
+
+def test_a_missed_session_without_a_fee_is_billed_to_nobody_so_not_used():
+    """Invoicing bills a missed session only with its fee; usage counts by the same rule."""
+    authorization = AuthorizationFactory(
+        payer__late_cancel_billing=PAYER, payer__no_show_billing=PAYER
+    )
+    sessions(authorization, AppointmentStatus.LATE_CANCELLED, AppointmentStatus.NO_SHOW, fee=None)
+    assert usage(authorization)[0] == 0
 
 
 def test_missed_sessions_billed_to_the_client_do_not_use_the_authorization():

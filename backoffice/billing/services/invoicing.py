@@ -29,11 +29,11 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Exists, OuterRef, QuerySet, Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -46,23 +46,35 @@ from backoffice.billing.models import (
     InvoiceStatus,
     PaymentAllocation,
 )
+from backoffice.billing.payer_limits import BILLABLE, OVER_MISSED_CAP, payer_limits_for_month
 from backoffice.billing.services.numbering import document_number_next
+from backoffice.billing.services.payments import (
+    session_allocations_detach,
+    session_money_attach,
+    session_money_waiting,
+)
+from backoffice.billing.sessions import (
+    BILLABLE_STATUSES,
+    MISSED_LABELS,
+    MISSED_STATUSES,
+    BillTo,
+    client_unit_amount,
+    line_amounts,
+    session_bill_to,
+)
 from backoffice.bulk import insert_with_history, run_retrying, whole_batches
 from backoffice.caseload.models import (
     Client,
     ClientKind,
     InvoiceGrouping,
-    MissedSessionBilling,
     Payer,
     PayerRate,
     ServiceType,
 )
 from backoffice.fields import Language
-from backoffice.scheduling.models import Appointment, AppointmentStatus
+from backoffice.scheduling.models import Appointment
 
-CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-MISSED_STATUSES = (AppointmentStatus.LATE_CANCELLED, AppointmentStatus.NO_SHOW)
 CLIENT_TERMS_DAYS = 30
 
 
@@ -77,12 +89,6 @@ class GeneratedInvoices(list):
 
 
 # --- amounts -------------------------------------------------------------------------------
-
-
-def line_amounts(*, unit_amount: Decimal, tax_rate: Decimal) -> tuple[Decimal, Decimal]:
-    """(tax, total) of a line: tax rounded to the cent, half up."""
-    tax_amount = (unit_amount * tax_rate).quantize(CENT, rounding=ROUND_HALF_UP)
-    return tax_amount, unit_amount + tax_amount
 
 
 def _live_totals(invoice: Invoice) -> dict:
@@ -144,24 +150,27 @@ def _insert_invoices(invoices: list[Invoice], *, by, reason: str) -> None:
         invoice._state.adding, invoice._state.db = False, connection.alias
 
 
-def _billable_sessions(*, first: date, next_first: date, bill_to) -> list[tuple]:
-    """One query: the month's completed and charged missed sessions not on a live line."""
+def _month_sessions(*, first: date, next_first: date, bill_to) -> QuerySet[Appointment]:
+    """The month's completed and missed sessions not on a live line, each with who the payer
+    rules bill it to (`bill_to`, billing.sessions.session_bill_to)."""
     sessions = Appointment.objects.filter(
-        starts_at__gte=_local_midnight(first), starts_at__lt=_local_midnight(next_first)
-    ).filter(
-        Q(status=AppointmentStatus.COMPLETED)
-        | Q(status__in=MISSED_STATUSES, missed_session_fee_amount__isnull=False)
+        starts_at__gte=_local_midnight(first),
+        starts_at__lt=_local_midnight(next_first),
+        status__in=BILLABLE_STATUSES,
     )
     if isinstance(bill_to, Payer):
         sessions = sessions.filter(authorization__payer=bill_to)
     elif isinstance(bill_to, Client):
         sessions = sessions.filter(billing_client=bill_to)
+    return sessions.exclude(
+        Exists(InvoiceLine.objects.filter(appointment=OuterRef("pk"), is_void=False))
+    ).annotate(bill_to=session_bill_to())
+
+
+def _billable_sessions(month: QuerySet[Appointment]) -> list[tuple]:
+    """One query: what the month run needs of each session."""
     return list(
-        sessions.exclude(
-            Exists(InvoiceLine.objects.filter(appointment=OuterRef("pk"), is_void=False))
-        )
-        .order_by("starts_at", "pk")
-        .values_list(
+        month.order_by("starts_at", "pk").values_list(
             "pk",
             "status",
             "starts_at",
@@ -174,6 +183,7 @@ def _billable_sessions(*, first: date, next_first: date, bill_to) -> list[tuple]
             "authorization_id",
             "authorization__payer_id",
             "service_type_id",
+            "bill_to",
         )
     )
 
@@ -197,22 +207,6 @@ class _RatesInForce:
         return amounts[index - 1] if index else None
 
 
-def _missed_billed_to_payers() -> dict[int, int]:
-    """Missed sessions already on live payer lines, per authorization (for the caps)."""
-    rows = (
-        InvoiceLine.objects.filter(
-            is_void=False,
-            authorization__isnull=False,
-            authorization__payer__missed_sessions_billable_count__isnull=False,
-            appointment__status__in=MISSED_STATUSES,
-        )
-        .values_list("authorization_id")
-        .order_by()
-        .annotate(n=Count("pk"))
-    )
-    return dict(rows)
-
-
 @dataclass
 class _Group:
     payer_id: int | None
@@ -220,6 +214,7 @@ class _Group:
     language: str
     subtotal_amount: Decimal = ZERO
     tax_amount: Decimal = ZERO
+    paid_amount: Decimal = ZERO  # paid at the session
     lines: list[tuple] = field(default_factory=list)
     invoice: Invoice | None = None
 
@@ -228,19 +223,17 @@ def _labels() -> dict[str, dict[str, str]]:
     labels = {}
     for language in Language.values:
         with translation.override(language):
-            labels[language] = {
-                AppointmentStatus.LATE_CANCELLED: _("late cancellation"),
-                AppointmentStatus.NO_SHOW: _("no-show"),
-            }
+            labels[language] = {status: str(label) for status, label in MISSED_LABELS.items()}
     return labels
 
 
-def _plan(rows, *, payers, service_types, rates, missed_billed, bill_to) -> tuple[dict, list]:
-    """Apply the payer rules to each session: {bill_to_key: _Group}, warnings."""
+def _plan(rows, *, payers, service_types, rates, limits, bill_to) -> tuple[dict, list]:
+    """Apply the payer rules and limits to each session: {bill_to_key: _Group}, warnings."""
     groups: dict[str, _Group] = {}
     labels = _labels()
     no_rate = defaultdict(int)
     over_cap = defaultdict(int)
+    set_aside = 0
     no_authorization = 0
     local = timezone.get_current_timezone()
     for (
@@ -256,53 +249,42 @@ def _plan(rows, *, payers, service_types, rates, missed_billed, bill_to) -> tupl
         authorization_id,
         payer_id,
         service_type_id,
+        billed_to,
     ) in rows:
         service_day = starts_at.astimezone(local).date()
         missed = status in MISSED_STATUSES
-        payer = payers.get(payer_id)
-        if payer is not None:
-            rule = MissedSessionBilling.PAYER
-            if missed:
-                rule = (
-                    payer.late_cancel_billing
-                    if status == AppointmentStatus.LATE_CANCELLED
-                    else payer.no_show_billing
-                )
-            if rule == MissedSessionBilling.NOT_BILLED:
+        if billed_to == BillTo.CLIENT:
+            key, group_payer, group_client = f"client:{client_id}", None, client_id
+            language, authorization_id = client_language, None
+            unit_amount = client_unit_amount(
+                status=status, fee_amount=fee_amount, missed_session_fee_amount=missed_fee_amount
+            )
+        elif billed_to == BillTo.PAYER:
+            payer = payers[payer_id]
+            outcome = limits[appointment_id].outcome
+            if outcome == OVER_MISSED_CAP:
+                over_cap[payer.name] += 1
                 continue
-            if rule == MissedSessionBilling.CLIENT:
-                key, group_payer, group_client = f"client:{client_id}", None, client_id
-                language, unit_amount, authorization_id = client_language, missed_fee_amount, None
+            if outcome != BILLABLE:
+                set_aside += 1
+                continue
+            if missed:
+                unit_amount = missed_fee_amount
             else:
-                if missed and payer.missed_sessions_billable_count is not None:
-                    billed = missed_billed.get(authorization_id, 0)
-                    if billed >= payer.missed_sessions_billable_count:
-                        over_cap[payer.name] += 1
-                        continue
-                    missed_billed[authorization_id] = billed + 1
-                rate_amount = None
-                if not missed:
-                    rate_amount = rates.amount(
-                        payer_id=payer_id, service_type_id=service_type_id, on=service_day
-                    )
-                if missed:
-                    unit_amount = missed_fee_amount
-                elif rate_amount is not None:
-                    unit_amount = rate_amount
-                else:
+                unit_amount = rates.amount(
+                    payer_id=payer_id, service_type_id=service_type_id, on=service_day
+                )
+                if unit_amount is None:
                     unit_amount = fee_amount
                     no_rate[(payer.name, service_types[service_type_id].name)] += 1
-                language, group_payer = payer.language, payer_id
-                if payer.invoice_grouping == InvoiceGrouping.PER_CLIENT:
-                    key, group_client = f"payer:{payer_id}:client:{client_id}", client_id
-                else:
-                    key, group_client = f"payer:{payer_id}", None
-        elif client_kind == ClientKind.DIRECT:
-            key, group_payer, group_client = f"client:{client_id}", None, client_id
-            language = client_language
-            unit_amount = missed_fee_amount if missed else fee_amount
+            language, group_payer = payer.language, payer_id
+            if payer.invoice_grouping == InvoiceGrouping.PER_CLIENT:
+                key, group_client = f"payer:{payer_id}:client:{client_id}", client_id
+            else:
+                key, group_client = f"payer:{payer_id}", None
         else:
-            no_authorization += 1
+            if not missed and authorization_id is None and client_kind == ClientKind.INDIRECT:
+                no_authorization += 1
             continue
         if isinstance(bill_to, Client) and key != f"client:{bill_to.pk}":
             continue
@@ -349,6 +331,14 @@ def _plan(rows, *, payers, service_types, rates, missed_billed, bill_to) -> tupl
         % {"payer": payer_name, "count": count}
         for payer_name, count in sorted(over_cap.items())
     ]
+    if set_aside:
+        warnings.append(
+            _(
+                "%(count)d session(s) past their authorization's approved sessions or expiry "
+                "were set aside, not billed: decide for each under Sessions set aside."
+            )
+            % {"count": set_aside}
+        )
     if no_authorization:
         warnings.append(
             _("%(count)d session(s) of indirect clients have no authorization: not billed.")
@@ -364,18 +354,45 @@ def _generate_once(*, first: date, last: date, bill_to, by) -> GeneratedInvoices
         Invoice.objects.select_for_update()
         .filter(kind=InvoiceKind.INVOICE, period_start=first)
         .exclude(status=InvoiceStatus.VOID)
+        .order_by("pk")
     )
-    rows = _billable_sessions(first=first, next_first=next_first, bill_to=bill_to)
+    month = _month_sessions(first=first, next_first=next_first, bill_to=bill_to)
+    rows = _billable_sessions(month)
     payers = {payer.pk: payer for payer in Payer.objects.all()}
     service_types = {service_type.pk: service_type for service_type in ServiceType.objects.all()}
+    # Subqueries, not lists of ids: a month's thousands of ids cost more to bind than to run.
+    limits = payer_limits_for_month(
+        rows=[(row[0], row[9], row[2], row[1]) for row in rows if row[12] == BillTo.PAYER],
+        first=first,
+        authorization_ids=month.filter(bill_to=BillTo.PAYER).values("authorization_id"),
+    )
     groups, warnings = _plan(
         rows,
         payers=payers,
         service_types=service_types,
         rates=_RatesInForce(),
-        missed_billed=_missed_billed_to_payers(),
+        limits=limits,
         bill_to=bill_to,
     )
+
+    # Sessions their clients paid at the session: the money goes on their lines, read under
+    # the clients' locks (the lock order of billing.services.payments).
+    to_clients = month.filter(bill_to=BillTo.CLIENT)
+    list(
+        Client.objects.select_for_update()
+        .filter(pk__in=to_clients.values("billing_client_id"))
+        .order_by("pk")
+        .values_list("pk")
+    )
+    client_groups = [group for group in groups.values() if group.payer_id is None]
+    money = session_money_waiting(
+        line_totals={line[0]: line[10] for group in client_groups for line in group.lines},
+        sessions=to_clients.values("pk"),
+    )
+    for group in client_groups:
+        group.paid_amount = sum(
+            (money[line[0]].amount for line in group.lines if line[0] in money), ZERO
+        )
 
     drafts: dict[str, Invoice] = {}
     taken: dict[str, int] = defaultdict(int)  # highest live invoice of each bill-to: 1, #2…
@@ -406,6 +423,7 @@ def _generate_once(*, first: date, last: date, bill_to, by) -> GeneratedInvoices
         invoice.subtotal_amount += subtotal
         invoice.tax_amount += tax
         invoice.total_amount += subtotal + tax
+        invoice.paid_amount += group.paid_amount
         group.invoice = invoice
 
     reason = _("Month run %(month)s") % {"month": f"{first:%Y-%m}"}
@@ -416,10 +434,19 @@ def _generate_once(*, first: date, last: date, bill_to, by) -> GeneratedInvoices
         bulk_update_with_history(
             extended,
             Invoice,
-            ["subtotal_amount", "tax_amount", "total_amount"],
+            ["subtotal_amount", "tax_amount", "total_amount", "paid_amount"],
             default_user=by,
             default_change_reason=reason,
         )
+    session_money_attach(
+        money=money,
+        allocations=PaymentAllocation.objects.filter(
+            invoice__isnull=True,
+            appointment__starts_at__gte=_local_midnight(first),
+            appointment__starts_at__lt=_local_midnight(next_first),
+        ),
+        by=by,
+    )
     return GeneratedInvoices(
         [*new_invoices, *extended],
         warnings=warnings,
@@ -434,10 +461,12 @@ def invoices_generate(
 ) -> GeneratedInvoices:
     """Put a month's billable sessions on draft invoices; returns the invoices touched.
 
-    Billable: completed sessions; late cancellations and no-shows with a missed-session fee,
-    billed to the payer when its rule says so (at most `missed_sessions_billable_count` per
-    authorization, counting those already billed), to the client when the rule says
-    "client", or not at all; every session of a self-paying client. Amounts: the payer's
+    Billable: completed sessions, and late cancellations and no-shows with a missed-session
+    fee, to whom `billing.sessions.session_bill_to` says (the payer rules, the one rule
+    authorization usage counts by). A payer's sessions also meet its limits
+    (`billing.payer_limits`): missed ones past `missed_sessions_billable_count` per
+    authorization are not billed; those past the approved sessions or the expiry are set
+    aside (reported) for staff to decide. Amounts: the payer's
     rate in force on the session's date (the appointment fee when there is none, with a
     warning), the appointment fee for self-paying clients, the missed-session fee for missed
     sessions; tax at the service type's rate.
@@ -470,6 +499,16 @@ def invoice_totals_refresh(*, invoice: Invoice, by=None) -> Invoice:
     invoice = _locked(invoice)
     if invoice.status != InvoiceStatus.DRAFT:
         raise ValidationError(_("Only a draft invoice can change."))
+    # Money paid at a session whose line was removed waits on the session again.
+    session_allocations_detach(
+        invoice=invoice,
+        appointment_ids=PaymentAllocation.objects.filter(invoice=invoice)
+        .exclude(
+            appointment__invoice_lines__invoice=invoice, appointment__invoice_lines__is_void=False
+        )
+        .values_list("appointment_id", flat=True),
+        by=by,
+    )
     totals = _live_totals(invoice)
     invoice.subtotal_amount = totals["subtotal"]
     invoice.tax_amount = totals["tax"]
@@ -524,6 +563,9 @@ def invoice_void(*, invoice: Invoice, reason: str, by=None) -> Invoice:
         raise ValidationError(_("A credit note cannot be voided."))
     if invoice.status == InvoiceStatus.VOID:
         raise ValidationError(_("This invoice is already void."))
+    if invoice.status == InvoiceStatus.DRAFT:
+        # Sessions paid at the session keep their money for the draft that bills them next.
+        session_allocations_detach(invoice=invoice, by=by)
     if invoice.paid_amount or PaymentAllocation.objects.filter(invoice=invoice).exists():
         raise ValidationError(
             _("Payments are allocated to %(invoice)s: issue a credit note instead.")
@@ -629,5 +671,9 @@ def invoice_credit(
         line.is_void = True
     bulk_update_with_history(
         credited, InvoiceLine, ["is_void"], default_user=by, default_change_reason=reason
+    )
+    # Money paid at a credited session waits on it for the supplementary invoice.
+    session_allocations_detach(
+        invoice=invoice, appointment_ids=[line.appointment_id for line in credited], by=by
     )
     return credit_note

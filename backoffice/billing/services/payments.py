@@ -7,11 +7,14 @@ before any balance is read, so two allocations at once cannot take the same mone
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -29,9 +32,17 @@ from backoffice.billing.models import (
     PaymentMethod,
     Receipt,
 )
+from backoffice.billing.selectors import sessions_with_payment_facts
 from backoffice.billing.services.numbering import document_number_next
+from backoffice.billing.sessions import (
+    BILLABLE_STATUSES,
+    BillTo,
+    session_client_total,
+    session_paid,
+)
+from backoffice.bulk import rows_per_statement
 from backoffice.caseload.models import Client, Payer
-from backoffice.scheduling.models import Appointment
+from backoffice.scheduling.models import Appointment, AppointmentStatus
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +75,7 @@ def history_snapshot(*, model, ids: Sequence[int], by=None) -> None:
     when = connection.ops.adapt_datetimefield_value(timezone.now())
     user_id = getattr(by, "pk", None)
     with connection.cursor() as cursor:
-        for chunk in chunked(list(ids)):
+        for chunk in chunked(list(ids), size=rows_per_statement(1)):
             cursor.execute(
                 f"INSERT INTO {quote(history._meta.db_table)} ({names}, history_date, "  # noqa: S608
                 f"history_change_reason, history_type, history_user_id) "
@@ -136,11 +147,18 @@ def _sessions_mark_paid(*, invoices: Iterable[Invoice], paid_on: dict[int, date]
     for chunk in chunked(list(covered)):
         lines = (
             InvoiceLine.objects.filter(invoice_id__in=chunk, is_void=False)
+            .annotate(paid_at_session=Subquery(_session_allocation_of_line().values("amount")))
             .order_by("invoice_id", "service_date", "pk")
-            .values_list("invoice_id", "appointment_id", "total_amount")
+            .values_list("invoice_id", "appointment_id", "total_amount", "paid_at_session")
         )
         running: dict[int, Decimal] = defaultdict(lambda: ZERO)
-        for invoice_id, appointment_id, total_amount in lines:
+        rest = []
+        for invoice_id, appointment_id, total_amount, paid_at_session in lines:
+            if paid_at_session is None:
+                rest.append((invoice_id, appointment_id, total_amount))
+            else:  # its own money is on the invoice: not the money being walked here
+                covered[invoice_id] -= paid_at_session
+        for invoice_id, appointment_id, total_amount in rest:
             running[invoice_id] += total_amount
             if running[invoice_id] <= covered[invoice_id] and appointment_id:
                 to_mark[appointment_id] = timezone.make_aware(
@@ -153,9 +171,9 @@ def _sessions_mark_paid(*, invoices: Iterable[Invoice], paid_on: dict[int, date]
     for paid_at, ids in by_day.items():
         for chunk in chunked(sorted(ids)):
             unpaid = list(
-                Appointment.objects.filter(pk__in=chunk, paid_at__isnull=True).values_list(
-                    "pk", flat=True
-                )
+                Appointment.objects.filter(pk__in=chunk)
+                .exclude(session_paid())
+                .values_list("pk", flat=True)
             )
             Appointment.objects.filter(pk__in=unpaid).update(paid_at=paid_at)
             marked += unpaid
@@ -163,31 +181,59 @@ def _sessions_mark_paid(*, invoices: Iterable[Invoice], paid_on: dict[int, date]
     return len(marked)
 
 
-def _allocate_locked(
-    *, payment: Payment, allocations: Sequence[tuple[Invoice, Decimal]], by=None
-) -> list[PaymentAllocation]:
-    """Allocate with `payment` already locked: lock the invoices, check, write, pay sessions."""
-    amounts: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for invoice, amount in allocations:
-        amounts[invoice.pk] += _money(amount)
-    invoices = invoices_lock(invoice_ids=amounts)
-    errors = []
-    for invoice_pk, amount in amounts.items():
-        refusal = allocation_refusal(
-            payer_id=payment.payer_id,
-            client_id=payment.client_id,
-            invoice=invoices[invoice_pk],
-            amount=amount,
+def _session_allocation_of_line():
+    return PaymentAllocation.objects.filter(
+        appointment_id=OuterRef("appointment_id"), invoice_id=OuterRef("invoice_id")
+    )
+
+
+def _allocation_errors(
+    *,
+    payer_id: int | None,
+    client_id: int | None,
+    unallocated: Decimal,
+    invoices: dict[int, Invoice],
+    amounts: dict[int, Decimal],
+) -> list[str]:
+    """Every reason these amounts cannot go on these invoices (`open_amount` annotated) from
+    a payment with `unallocated` left; empty when they can."""
+    refusals = (
+        allocation_refusal(
+            payer_id=payer_id, client_id=client_id, invoice=invoices[pk], amount=amount
         )
-        if refusal:
-            errors.append(refusal)
+        for pk, amount in amounts.items()
+    )
+    errors = [refusal for refusal in refusals if refusal]
     total = sum(amounts.values(), ZERO)
-    unallocated = payment.amount - payment.allocated_amount
     if total > unallocated:
         errors.append(
             _("The allocations total %(total)s but only %(unallocated)s of the payment is left.")
             % {"total": total, "unallocated": unallocated}
         )
+    return errors
+
+
+def _amounts_per_invoice(allocations: Sequence[tuple[Invoice, Decimal]]) -> dict[int, Decimal]:
+    amounts: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for invoice, amount in allocations:
+        amounts[invoice.pk] += _money(amount)
+    return dict(amounts)
+
+
+def _allocate_locked(
+    *, payment: Payment, allocations: Sequence[tuple[Invoice, Decimal]], by=None
+) -> list[PaymentAllocation]:
+    """Allocate with `payment` already locked: lock the invoices, check, write, pay sessions."""
+    amounts = _amounts_per_invoice(allocations)
+    invoices = invoices_lock(invoice_ids=amounts)
+    total = sum(amounts.values(), ZERO)
+    errors = _allocation_errors(
+        payer_id=payment.payer_id,
+        client_id=payment.client_id,
+        unallocated=payment.amount - payment.allocated_amount,
+        invoices=invoices,
+        amounts=amounts,
+    )
     if errors:
         raise ValidationError(errors)
 
@@ -256,6 +302,318 @@ def payment_allocate_oldest(*, payment: Payment, by=None) -> list[PaymentAllocat
     return allocations
 
 
+# --- Sessions paid at the session ---------------------------------------------------------
+#
+# Lock order, shared with the month run (invoicing._generate_once): the bill-to's live
+# invoices, then the client row. Whichever of a payment and a month run locks the client
+# second sees the other's rows once it has the lock, so a session paid while its invoice is
+# being generated is still allocated to its line.
+
+
+def _sessions_lock(*, client_id: int, appointment_ids: Sequence[int]) -> None:
+    months = {
+        timezone.localdate(starts_at).replace(day=1)
+        for starts_at in Appointment.objects.filter(pk__in=appointment_ids).values_list(
+            "starts_at", flat=True
+        )
+    }
+    list(
+        Invoice.objects.select_for_update()
+        .filter(client_id=client_id, payer__isnull=True, period_start__in=months)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    list(Client.objects.select_for_update().filter(pk=client_id).values_list("pk", flat=True))
+
+
+def session_payment_refusal(*, appointment: Appointment, client_id: int) -> str | None:
+    """Why this client cannot pay this session now (None: they can).
+
+    `appointment` comes from `billing.selectors.sessions_with_payment_facts`.
+    """
+    if appointment.billing_client_id != client_id:
+        return _("Session #%(pk)s is not billed to this client.") % {"pk": appointment.pk}
+    if appointment.status not in (AppointmentStatus.SCHEDULED, *BILLABLE_STATUSES):
+        return _("Session #%(pk)s was cancelled: there is nothing to pay.") % {"pk": appointment.pk}
+    if appointment.bill_to != BillTo.CLIENT:
+        return _("Session #%(pk)s is not billed to the client (%(bill_to)s).") % {
+            "pk": appointment.pk,
+            "bill_to": BillTo(appointment.bill_to).label.lower(),
+        }
+    if appointment.is_paid:
+        return _("Session #%(pk)s is already paid.") % {"pk": appointment.pk}
+    if appointment.issued_invoice:
+        return _(
+            "Session #%(pk)s is on invoice %(number)s: record the payment against that invoice."
+        ) % {"pk": appointment.pk, "number": appointment.issued_invoice}
+    return None
+
+
+def _session_errors(*, client_id: int, sessions: Sequence[Appointment], expected_count: int):
+    refusals = (
+        session_payment_refusal(appointment=appointment, client_id=client_id)
+        for appointment in sessions
+    )
+    errors = [refusal for refusal in refusals if refusal]
+    if len(sessions) != expected_count:
+        errors.append(_("Some sessions no longer exist."))
+    return errors
+
+
+def _sessions_over_payment(*, total: Decimal, unallocated: Decimal) -> str:
+    return _("The sessions cost %(total)s but only %(unallocated)s of the payment is left.") % {
+        "total": total,
+        "unallocated": unallocated,
+    }
+
+
+def payment_allocations_check(
+    *,
+    payment: Payment,
+    allocations: Sequence[tuple[Invoice, Decimal]] = (),
+    sessions: Sequence[Appointment] = (),
+) -> None:
+    """Check what staff are about to put on a payment (new or recorded) before anything is
+    saved: each invoice allocation, each session paid at the session, and their total against
+    what is left of the payment. Raises one ValidationError listing every problem; the writes
+    check again under lock (something may change in between)."""
+    amounts = _amounts_per_invoice(allocations)
+    invoices = invoices_with_open_amount(Invoice.objects.filter(pk__in=amounts)).in_bulk()
+    unallocated = (payment.amount or ZERO) - payment.allocated_amount
+    errors = _allocation_errors(
+        payer_id=payment.payer_id,
+        client_id=payment.client_id,
+        unallocated=unallocated,
+        invoices=invoices,
+        amounts=amounts,
+    )
+    if sessions and payment.client_id is None:
+        errors.append(_("Only a client pays sessions at the session."))
+    elif sessions:
+        ids = {session.pk for session in sessions}
+        facts = list(
+            sessions_with_payment_facts(Appointment.objects.filter(pk__in=ids)).select_related(
+                "service_type"
+            )
+        )
+        errors += _session_errors(
+            client_id=payment.client_id, sessions=facts, expected_count=len(ids)
+        )
+        total = sum((session_client_total(session) for session in facts), ZERO)
+        left = max(unallocated - sum(amounts.values(), ZERO), ZERO)
+        if total > left:
+            errors.append(_sessions_over_payment(total=total, unallocated=left))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _sessions_pay(*, payment: Payment, sessions: Sequence[Appointment], by=None) -> Decimal:
+    """Allocate `payment` to sessions its client pays at the session; returns the total."""
+    if payment.client_id is None:
+        raise ValidationError(_("Only a client pays sessions at the session."))
+    ids = sorted({session.pk for session in sessions})
+    _sessions_lock(client_id=payment.client_id, appointment_ids=ids)
+    locked = list(
+        sessions_with_payment_facts(Appointment.objects.filter(pk__in=ids))
+        .select_related("service_type")
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    dues = {appointment.pk: session_client_total(appointment) for appointment in locked}
+    total = sum(dues.values(), ZERO)
+    errors = _session_errors(client_id=payment.client_id, sessions=locked, expected_count=len(ids))
+    unallocated = payment.amount - payment.allocated_amount
+    if not errors and total > unallocated:
+        errors.append(_sessions_over_payment(total=total, unallocated=unallocated))
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            bulk_create_with_history(
+                [
+                    PaymentAllocation(payment=payment, appointment_id=pk, amount=amount)
+                    for pk, amount in dues.items()
+                    if amount > 0
+                ],
+                PaymentAllocation,
+                default_user=by,
+            )
+    except IntegrityError as error:  # paid meanwhile by another payment (one per session)
+        raise ValidationError(_("One of these sessions was paid meanwhile.")) from error
+    payment.allocated_amount += total
+    payment._history_user = by
+    payment.save(update_fields=["allocated_amount"])
+    Appointment.objects.filter(pk__in=ids).update(
+        paid_at=timezone.make_aware(datetime.combine(payment.received_on, time.min))
+    )
+    history_snapshot(model=Appointment, ids=ids, by=by)
+    _session_money_attach_to_lines(appointment_ids=ids, by=by)
+    return total
+
+
+@dataclass(frozen=True)
+class SessionMoney:
+    """Money paid at a session, waiting for the line that bills it: `amount` is what goes on
+    the line (never more than its total; `trimmed` when the rest goes back to credit)."""
+
+    allocation_id: int
+    payment_id: int
+    amount: Decimal
+    trimmed: bool
+
+
+def session_money_waiting(
+    *, line_totals: dict[int, Decimal], sessions: QuerySet | None = None
+) -> dict[int, SessionMoney]:
+    """The money paid at these sessions that waits for their lines ({appointment id: the
+    total of its line}; `sessions`, the same ids as a subquery, when there are many):
+    {appointment id: SessionMoney}. One query."""
+    rows = PaymentAllocation.objects.filter(
+        invoice__isnull=True,
+        appointment_id__in=list(line_totals) if sessions is None else sessions,
+    ).values_list("pk", "payment_id", "appointment_id", "amount")
+    waiting = {}
+    for pk, payment_id, appointment_id, amount in rows:
+        total = line_totals.get(appointment_id, ZERO)
+        if total > 0:
+            waiting[appointment_id] = SessionMoney(
+                pk, payment_id, min(amount, total), amount > total
+            )
+    return waiting
+
+
+def session_money_attach(
+    *, money: dict[int, SessionMoney], allocations: QuerySet | None = None, by=None
+) -> None:
+    """Put waiting money on the live lines that now bill its sessions (the caller wrote the
+    lines, and adds `amount` to their invoices' `paid_amount`); money beyond a line's total
+    goes back to its payment's credit. `allocations` narrows the UPDATE without binding the
+    ids (a month run's thousands). A constant number of queries.
+
+    The caller holds the lock of the clients concerned (see the lock order above)."""
+    if not money:
+        return
+    ids = [each.allocation_id for each in money.values()]
+    line = InvoiceLine.objects.filter(appointment_id=OuterRef("appointment_id"), is_void=False)
+    if allocations is None:
+        allocations = PaymentAllocation.objects.filter(pk__in=ids)
+    # Waiting money has no live line but for the lines just written: those get it.
+    allocations.filter(invoice__isnull=True).filter(Exists(line)).update(
+        invoice_id=Subquery(line.values("invoice_id")[:1]),
+        amount=Least(F("amount"), Subquery(line.values("total_amount")[:1])),
+    )
+    history_snapshot(model=PaymentAllocation, ids=ids, by=by)
+    trimmed = sorted({each.payment_id for each in money.values() if each.trimmed})
+    if trimmed:
+        allocated = (
+            PaymentAllocation.objects.filter(payment=OuterRef("pk"))
+            .order_by()
+            .values("payment")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        Payment.objects.filter(pk__in=trimmed).update(
+            allocated_amount=Coalesce(Subquery(allocated), ZERO)
+        )
+        history_snapshot(model=Payment, ids=trimmed, by=by)
+
+
+def _session_money_attach_to_lines(*, appointment_ids: Sequence[int], by=None) -> None:
+    """After sessions are paid at the session: those already on a live (draft) line get their
+    money there at once; their invoices are locked already (`_sessions_lock`)."""
+    lines = list(
+        InvoiceLine.objects.filter(appointment_id__in=appointment_ids, is_void=False).values_list(
+            "appointment_id", "invoice_id", "total_amount"
+        )
+    )
+    money = session_money_waiting(
+        line_totals={appointment: total for appointment, _i, total in lines}
+    )
+    if not money:
+        return
+    session_money_attach(money=money, by=by)
+    invoices = invoices_lock(invoice_ids={invoice_id for _a, invoice_id, _t in lines})
+    for appointment_id, invoice_id, _total in lines:
+        if appointment_id in money:
+            invoices[invoice_id].paid_amount += money[appointment_id].amount
+    invoices_paid_amount_save(invoices=list(invoices.values()), by=by)
+
+
+def session_allocations_detach(
+    *, invoice: Invoice, appointment_ids: Sequence[int] | None = None, by=None
+) -> Decimal:
+    """Take the money paid at the session off `invoice` (its `appointment_ids` sessions, else
+    all): it waits on the sessions again for the invoice that bills them next (a rerun after a
+    draft is discarded, a supplementary invoice after a credit note). The caller holds the
+    invoice's lock; `invoice.paid_amount` is lowered and saved. Returns the amount detached."""
+    allocations = PaymentAllocation.objects.filter(invoice=invoice, appointment__isnull=False)
+    if appointment_ids is not None:
+        allocations = allocations.filter(appointment_id__in=appointment_ids)
+    rows = list(allocations.values_list("pk", "amount"))
+    if not rows:
+        return ZERO
+    ids = [pk for pk, _amount in rows]
+    detached = sum((amount for _pk, amount in rows), ZERO)
+    PaymentAllocation.objects.filter(pk__in=ids).update(invoice=None)
+    history_snapshot(model=PaymentAllocation, ids=ids, by=by)
+    invoice.paid_amount -= detached
+    Invoice.objects.filter(pk=invoice.pk).update(paid_amount=invoice.paid_amount)
+    history_snapshot(model=Invoice, ids=[invoice.pk], by=by)
+    return detached
+
+
+@transaction.atomic
+def session_payment_follow_outcome(*, appointment: Appointment, by=None) -> None:
+    """After a session paid ahead is cancelled or missed, its money follows what it now owes:
+    nothing billed (cancelled in time, no fee) → the payment keeps it as credit and the
+    session is unpaid again; a missed-session fee smaller than what was paid → the session
+    keeps the fee, the rest is credit."""
+    allocation = (
+        PaymentAllocation.objects.select_for_update()
+        .filter(appointment_id=appointment.pk, invoice__isnull=True)
+        .first()
+    )
+    if allocation is None:
+        return
+    session = (
+        sessions_with_payment_facts(Appointment.objects.filter(pk=appointment.pk))
+        .select_related("service_type")
+        .get()
+    )
+    owes = (
+        session_client_total(session)
+        if session.bill_to == BillTo.CLIENT and session.status in BILLABLE_STATUSES
+        else ZERO
+    )
+    if owes >= allocation.amount:
+        return
+    payment = Payment.objects.select_for_update().get(pk=allocation.payment_id)
+    payment.allocated_amount -= allocation.amount - max(owes, ZERO)
+    payment._history_user = by
+    payment.save(update_fields=["allocated_amount"])
+    allocation._history_user = by
+    if owes > 0:
+        allocation.amount = owes
+        allocation.save(update_fields=["amount"])
+        return
+    allocation.delete()
+    Appointment.objects.filter(pk=appointment.pk).update(paid_at=None)
+    history_snapshot(model=Appointment, ids=[appointment.pk], by=by)
+
+
+@transaction.atomic
+def payment_sessions_pay(*, payment: Payment, sessions: Sequence[Appointment], by=None) -> Decimal:
+    """Pay sessions of the payment's client from what is left of the payment (its credit):
+    they are paid at once (`Appointment.paid_at` = the received date) and their money goes on
+    their invoice lines when the month's invoice is generated. Refused (ValidationError, with
+    each session named) for sessions not billed to the client, already paid, cancelled, or on
+    an issued invoice, and beyond the payment's credit."""
+    locked = Payment.objects.select_for_update().get(pk=payment.pk)
+    total = _sessions_pay(payment=locked, sessions=sessions, by=by)
+    payment.allocated_amount = locked.allocated_amount
+    return total
+
+
 @transaction.atomic
 def payment_record(
     *,
@@ -266,11 +624,13 @@ def payment_record(
     method: str,
     reference: str = "",
     allocations: Sequence[tuple[Invoice, Decimal]] = (),
+    sessions: Sequence[Appointment] = (),
     notes: str = "",
     send_receipt: bool = True,
     by=None,
 ) -> Payment:
-    """Record money received from a payer or a client and allocate it to invoices.
+    """Record money received from a payer or a client and allocate it to invoices, and (a
+    client's payment) to `sessions` paid at the session (see `payment_sessions_pay`).
 
     What is not allocated stays on the payment as credit. A client's payment gets a numbered
     receipt, emailed once the transaction commits unless `send_receipt` is False (the demo
@@ -296,6 +656,8 @@ def payment_record(
     payment.save()
     if allocations:
         _allocate_locked(payment=payment, allocations=allocations, by=by)
+    if sessions:
+        _sessions_pay(payment=payment, sessions=sessions, by=by)
     if client is not None:
         receipt_issue(payment=payment, send=send_receipt, by=by)
     return payment

@@ -19,6 +19,7 @@ from backoffice.scheduling.models import (
     AppointmentStatus,
 )
 from backoffice.scheduling.services.booking import _as_user
+from backoffice.scheduling.signals import appointment_outcome_recorded
 
 S = AppointmentStatus
 # The only moves between statuses; everything else is refused with a message.
@@ -74,6 +75,7 @@ def _record_status(
         setattr(appointment, name, value)
     _as_user(appointment, by)
     appointment.save(update_fields=["status", *fields])
+    appointment_outcome_recorded.send(sender=Appointment, appointment=appointment, by=by)
     return appointment
 
 
