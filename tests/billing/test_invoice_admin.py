@@ -13,6 +13,7 @@ from backoffice.billing.models import Invoice, InvoiceLine
 from backoffice.billing.services import invoice_issue, invoices_generate
 from backoffice.billing.services.payments import payment_allocate
 from backoffice.caseload.selectors import authorization_usage
+from backoffice.messaging.models import OutboxMessage
 from tests.billing.conftest import MARCH, session_of
 from tests.factories import AuthorizationFactory, ClientFactory, PaymentFactory
 
@@ -252,3 +253,24 @@ def test_issue_and_send_selected_issues_drafts_and_leaves_the_pdfs_to_the_worker
     assert set(Invoice.objects.values_list("status", flat=True)) == {"issued"}
     [email] = mail.outbox
     assert email.to == [direct_client.email]
+
+
+def test_send_on_an_invoice_emails_it_by_post_only(
+    admin_client, direct_client, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    session_of(direct_client)
+    [invoice] = invoices_generate(month=MARCH)
+    invoice = invoice_issue(invoice=invoice)
+    url = reverse("admin:billing_invoice_send_invoice", args=[invoice.pk])
+
+    assert admin_client.get(url).status_code == 200  # the dialog asks first
+    assert not OutboxMessage.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        messages = row_action(admin_client, "send_invoice", invoice)
+
+    assert messages == [f"Invoice {invoice.number} queued for email to {direct_client.email}."]
+    [email] = mail.outbox
+    assert email.to == [direct_client.email]
+    invoice.refresh_from_db()
+    assert invoice.send_status == "sent"
