@@ -11,10 +11,10 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -249,9 +249,16 @@ class PaymentAdmin(CaseloadAdmin):
         icon="playlist_add_check",
         url_path="allocate-oldest",
         permissions=["change"],
+        dialog={
+            "title": _("Allocate the credit to the oldest invoices?"),
+            "description": _(
+                "What is left of this payment pays the bill-to's open invoices, oldest first."
+            ),
+            "form_submit_text": _("Allocate"),
+        },
     )
-    def allocate_oldest(self, request, object_id):
-        payment = Payment.objects.get(pk=object_id)
+    def allocate_oldest(self, request, form, object_id):
+        payment = get_object_or_404(self.get_queryset(request), pk=object_id)
         allocations = payment_allocate_oldest(payment=payment, by=request.user)
         if allocations:
             messages.success(
@@ -261,7 +268,7 @@ class PaymentAdmin(CaseloadAdmin):
             )
         else:
             messages.info(request, _("No credit left, or no open invoice for this payer."))
-        return redirect("admin:billing_payment_change", object_id)
+        return self.back_after_dialog(request)
 
 
 # --- Receipts ------------------------------------------------------------------------------
@@ -291,27 +298,44 @@ class ReceiptAdmin(CaseloadAdmin):
     def amount(self, receipt):
         return receipt.payment.amount
 
-    @action(description=_("PDF"), icon="picture_as_pdf", url_path="pdf")
+    def _receipt_or_404(self, request, object_id) -> Receipt:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(
+            self.get_queryset(request).select_related("payment__client"), pk=object_id
+        )
+
+    @action(description=_("PDF"), icon="picture_as_pdf", url_path="pdf", permissions=["view"])
     def download_pdf(self, request, object_id):
         from backoffice.billing.pdf import receipt_pdf
 
-        receipt = Receipt.objects.select_related("payment__client").get(pk=object_id)
+        receipt = self._receipt_or_404(request, object_id)
         response = HttpResponse(receipt_pdf(receipt=receipt), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{receipt.number}.pdf"'
         return response
 
-    @action(description=_("Send again"), icon="send", url_path="send", permissions=["change"])
-    def send_again(self, request, object_id):
+    @action(
+        description=_("Send again"),
+        icon="send",
+        url_path="send",
+        permissions=["change"],
+        dialog={
+            "title": _("Email this receipt to the client?"),
+            "description": _("Its PDF goes attached to the client's email address."),
+            "form_submit_text": _("Send"),
+        },
+    )
+    def send_again(self, request, form, object_id):
         from backoffice.billing.sending import receipt_send
 
-        receipt = Receipt.objects.select_related("payment__client").get(pk=object_id)
+        receipt = self._receipt_or_404(request, object_id)
         try:
             receipt_send(receipt=receipt, by=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("Receipt %(number)s queued.") % {"number": receipt})
-        return redirect("admin:billing_receipt_change", object_id)
+        return self.back_after_dialog(request)
 
 
 # --- Finance import ------------------------------------------------------------------------
