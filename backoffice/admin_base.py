@@ -1,9 +1,12 @@
 """The base every Caseload ModelAdmin shares: unfold look, history, no full-table counts."""
 
 from datetime import date, datetime, time, timedelta
+from functools import wraps
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import URLPattern, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from simple_history.admin import SimpleHistoryAdmin
@@ -37,6 +40,36 @@ class CaseloadAdmin(SimpleHistoryAdmin, ModelAdmin):
         return cache[key]
 
     permission_fields: tuple[str, ...] = ("pk",)
+
+    # Django's own object pages: they deal with an object that does not exist themselves.
+    OWN_OBJECT_VIEWS = ("change", "delete", "history")
+
+    @property
+    def urls(self):
+        """Every URL of one object, custom ones included, answers 404 for an id that is not one
+        of this admin's objects (a typed or stale URL), never 500."""
+        return [self._object_checked(pattern) for pattern in self.get_urls()]
+
+    def _object_checked(self, pattern):
+        if not isinstance(pattern, URLPattern) or "object_id" not in pattern.pattern.converters:
+            return pattern
+        opts = self.model._meta
+        own = {f"{opts.app_label}_{opts.model_name}_{view}" for view in self.OWN_OBJECT_VIEWS}
+        must_exist = pattern.name not in own and pattern.name is not None
+        view = pattern.callback
+
+        @wraps(view)
+        def checked(request, *args, **kwargs):
+            if self.admin_site.has_permission(request):  # else the view asks to sign in
+                try:
+                    pk = opts.pk.to_python(unquote(str(kwargs["object_id"])))
+                except ValidationError:
+                    raise Http404 from None
+                if must_exist and not self.get_queryset(request).filter(pk=pk).exists():
+                    raise Http404
+            return view(request, *args, **kwargs)
+
+        return URLPattern(pattern.pattern, checked, pattern.default_args, pattern.name)
 
     # List actions (their url_path) that act on the rows the list shows: they keep its
     # filters and search, e.g. "PDFs of this list (ZIP)".
