@@ -1,10 +1,12 @@
 """The base every Caseload ModelAdmin shares: unfold look, history, no full-table counts."""
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from functools import wraps
+from functools import cache, wraps
 
-from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
+from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, reverse
 from django.utils import timezone
@@ -14,6 +16,57 @@ from unfold.admin import ModelAdmin, StackedInline, TabularInline
 from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.paginator import InfinitePaginator
 from unfold.utils import parse_date_str
+
+from backoffice.fields import MoneyField
+from backoffice.money import money
+
+
+@cache
+def _money_shown(model: type[Model], name: str) -> Callable[[Model], str]:
+    field = model._meta.get_field(name)
+
+    def shown(obj: Model) -> str:
+        amount = getattr(obj, name)
+        return "-" if amount is None else money(amount)
+
+    shown.__name__ = name  # the column keeps its field's CSS class and help text
+    shown.short_description = field.verbose_name
+    shown.admin_order_field = name
+    return shown
+
+
+def money_shown(model: type[Model], name) -> Callable | str:
+    """The MoneyField `name` of `model` as a column or read-only field shown through
+    backoffice.money; any other name or callable as it is."""
+    if not isinstance(name, str):
+        return name
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name
+    return _money_shown(model, name) if isinstance(field, MoneyField) else name
+
+
+def _show_money_in(admin_form, model: type[Model], read_only: set) -> None:
+    """Read-only money of a change page (or of one inline) shown through backoffice.money."""
+    admin_form.fieldsets = [
+        (
+            title,
+            {
+                **options,
+                "fields": [
+                    tuple(money_shown(model, n) if n in read_only else n for n in entry)
+                    if isinstance(entry, (list, tuple))
+                    else money_shown(model, entry)
+                    if entry in read_only
+                    else entry
+                    for entry in options.get("fields", ())
+                ],
+            },
+        )
+        for title, options in admin_form.fieldsets
+    ]
+    admin_form.readonly_fields = [money_shown(model, n) for n in admin_form.readonly_fields]
 
 
 class CaseloadAdmin(SimpleHistoryAdmin, ModelAdmin):
@@ -70,6 +123,26 @@ class CaseloadAdmin(SimpleHistoryAdmin, ModelAdmin):
             return view(request, *args, **kwargs)
 
         return URLPattern(pattern.pattern, checked, pattern.default_args, pattern.name)
+
+    def get_list_display(self, request):
+        """Money columns in the active language's format (backoffice.money)."""
+        return [
+            name if name in self.list_editable else money_shown(self.model, name)
+            for name in super().get_list_display(request)
+        ]
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        """Read-only money on the page and its inlines in the active language's format; money
+        typed in a form stays a plain number."""
+        adminform = context.get("adminform")
+        if adminform is not None:
+            _show_money_in(adminform, self.model, set(adminform.readonly_fields))
+        for inline in context.get("inline_admin_formsets", []):
+            read_only = set(inline.readonly_fields)
+            if not inline.has_change_permission and not inline.has_add_permission:
+                read_only |= set(flatten_fieldsets(inline.fieldsets))
+            _show_money_in(inline, inline.formset.model, read_only)
+        return super().render_change_form(request, context, *args, **kwargs)
 
     # List actions (their url_path) that act on the rows the list shows: they keep its
     # filters and search, e.g. "PDFs of this list (ZIP)".

@@ -41,6 +41,7 @@ from backoffice.billing.services.payments import (
     payment_allocate_oldest,
     payment_record,
 )
+from backoffice.money import money
 
 PREVIEW_ROWS = 500
 
@@ -166,7 +167,7 @@ class PaymentAdmin(CaseloadAdmin):
 
     @display(description=_("credit"))
     def credit_amount(self, payment):
-        return payment.amount - payment.allocated_amount
+        return money(payment.amount - payment.allocated_amount)
 
     @display(description=_("receipt"))
     def receipt_link(self, payment):
@@ -264,7 +265,10 @@ class PaymentAdmin(CaseloadAdmin):
             messages.success(
                 request,
                 _("%(count)s invoice(s) paid from the credit; %(left)s left.")
-                % {"count": len(allocations), "left": payment.amount - payment.allocated_amount},
+                % {
+                    "count": len(allocations),
+                    "left": money(payment.amount - payment.allocated_amount),
+                },
             )
         else:
             messages.info(request, _("No credit left, or no open invoice for this payer."))
@@ -296,7 +300,7 @@ class ReceiptAdmin(CaseloadAdmin):
 
     @display(description=_("amount"))
     def amount(self, receipt):
-        return receipt.payment.amount
+        return money(receipt.payment.amount)
 
     def _receipt_or_404(self, request, object_id) -> Receipt:
         if not self.has_view_permission(request):
@@ -422,11 +426,11 @@ class PaymentsImportView(UnfoldModelAdminViewMixin, FormView):
             return self._preview(result, token=None, name=name)
         messages.success(
             request,
-            _("%(payments)s payment(s) recorded from %(rows)s row(s), %(total)s $ in all.")
+            _("%(payments)s payment(s) recorded from %(rows)s row(s), %(total)s in all.")
             % {
                 "payments": result.payments_count,
                 "rows": len(result.lines),
-                "total": result.total_amount,
+                "total": money(result.total_amount),
             },
         )
         return redirect("admin:billing_payment_changelist")

@@ -34,6 +34,7 @@ from backoffice.billing.models import (
     Receipt,
 )
 from backoffice.fields import Language
+from backoffice.money import money
 
 logger = logging.getLogger(__name__)
 
@@ -70,12 +71,6 @@ def html_to_pdf(html: str) -> bytes:
     if result.err:
         raise PdfError(f"xhtml2pdf reported {result.err} error(s)")
     return out.getvalue()
-
-
-def money(amount: Decimal | None) -> str:
-    """An amount in the active language: $1,234.56 or 1 234,56 $."""
-    number = formats.number_format(amount or Decimal("0"), 2, use_l10n=True, force_grouping=True)
-    return _("$%(amount)s") % {"amount": number}
 
 
 def day(value: date | None) -> str:

@@ -15,11 +15,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from backoffice.billing.models import Invoice, InvoiceStatus, Receipt, SendStatus
-from backoffice.billing.pdf import day, invoice_pdf, money, receipt_language, receipt_pdf
+from backoffice.billing.pdf import day, invoice_pdf, receipt_language, receipt_pdf
 from backoffice.billing.services.invoicing import invoice_issue
 from backoffice.messaging.models import Channel, OutboxMessage, OutboxStatus, Purpose
 from backoffice.messaging.services import message_queue
 from backoffice.messaging.templates_service import message_template_render
+from backoffice.money import money
 
 PDF = "application/pdf"
 

@@ -9,6 +9,7 @@ language, the built-in text below (translated with gettext) is used.
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from string import Formatter
 
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.messaging.models import MessageTemplate, Purpose
+from backoffice.money import money
 
 logger = logging.getLogger(__name__)
 
@@ -156,21 +158,21 @@ def message_template_render(*, purpose: str, language: str, context: dict) -> tu
     return " ".join(_format(subject, values).split()), _format(body, values)
 
 
-SAMPLE_VALUES: dict[str, str] = {
+SAMPLE_VALUES: dict[str, str | Decimal] = {
     "invoice_number": "INV-2026-00042",
     "bill_to_name": "Pacific Mutual",
-    "total": "$450.00",
+    "total": Decimal("450.00"),
     "due_date": "2026-05-01",
     "clinic_name": "Caseload Counselling",
     "receipt_number": "RCP-2026-00007",
     "client_name": "Hélène",
-    "amount": "$160.00",
+    "amount": Decimal("160.00"),
     "received_on": "2026-04-10",
     "therapist_name": "Jordan Lee",
     "period": "March 2026",
-    "net_amount": "$3,360.00",
-    "gross_amount": "$4,800.00",
-    "service_fees": "$1,440.00",
+    "net_amount": Decimal("3360.00"),
+    "gross_amount": Decimal("4800.00"),
+    "service_fees": Decimal("1440.00"),
     "held_count": "3",
     "starts_at": "2026-03-09 10:00",
     "location": "Downtown, room 2",
@@ -180,5 +182,10 @@ SAMPLE_VALUES: dict[str, str] = {
 def message_template_preview(*, template: MessageTemplate) -> tuple[str, str]:
     """The template filled with sample values, for staff to read before it goes out."""
     allowed = PLACEHOLDERS.get(template.purpose, {})
-    values = {name: SAMPLE_VALUES.get(name, name) for name in allowed}
+    with translation.override(template.language):
+        values = {name: _sample(SAMPLE_VALUES.get(name, name)) for name in allowed}
     return _format(template.subject, values), _format(template.body_text, values)
+
+
+def _sample(value: str | Decimal) -> str:
+    return money(value) if isinstance(value, Decimal) else value

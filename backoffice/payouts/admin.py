@@ -40,10 +40,10 @@ from unfold.widgets import (
 from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
 from backoffice.billing.admin_documents import SEND_COLOURS
 from backoffice.billing.models import SendStatus
-from backoffice.billing.pdf import money
 from backoffice.caseload.models import Therapist
 from backoffice.documents import XLSX, attachment
 from backoffice.messaging.models import MessageTemplate, Purpose
+from backoffice.money import money
 from backoffice.payouts.exports import statements_xlsx, statements_zip_stream
 from backoffice.payouts.models import Statement, StatementLine, StatementStatus
 from backoffice.payouts.pdf import (

@@ -12,7 +12,6 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from backoffice.billing.pdf import money
 from backoffice.billing.sending import (
     SendBatch,
     record_queued,
@@ -23,6 +22,7 @@ from backoffice.billing.sending import (
 from backoffice.messaging.models import Channel, OutboxMessage, OutboxStatus, Purpose
 from backoffice.messaging.services import message_queue, outbox_retry
 from backoffice.messaging.templates_service import message_template_render
+from backoffice.money import money
 from backoffice.payouts.models import Statement, StatementStatus
 from backoffice.payouts.pdf import (
     period_label,

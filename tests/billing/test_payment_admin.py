@@ -45,7 +45,7 @@ def test_allocate_oldest_asks_on_get_and_allocates_on_post(admin_client):
     assert not PaymentAllocation.objects.exists(), "a GET changes nothing"
     messages = press(admin_client, url)
 
-    assert messages == ["2 invoice(s) paid from the credit; 0.00 left."]
+    assert messages == ["2 invoice(s) paid from the credit; $0.00 left."]
     assert sorted(PaymentAllocation.objects.values_list("amount", flat=True)) == [
         Decimal("50.00"),
         Decimal("100.00"),
