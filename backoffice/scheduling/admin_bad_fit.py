@@ -5,6 +5,7 @@ Registered from SchedulingConfig.ready() so it lives apart from the appointment 
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
@@ -146,12 +147,16 @@ class BadFitEntryAdmin(CaseloadAdmin):
             return redirect(done_url)
         form = RemovalForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            bad_fit_remove(entry=entry, by=request.user, note=form.cleaned_data["note"])
-            self.message_user(
-                request,
-                _("%(client)s removed from the Bad Fit list.") % {"client": entry.client},
-                messages.SUCCESS,
-            )
+            try:  # removed meanwhile by someone else
+                bad_fit_remove(entry=entry, by=request.user, note=form.cleaned_data["note"])
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.WARNING)
+            else:
+                self.message_user(
+                    request,
+                    _("%(client)s removed from the Bad Fit list.") % {"client": entry.client},
+                    messages.SUCCESS,
+                )
             return redirect(done_url)
         return render_action_form(
             request,
