@@ -160,7 +160,7 @@ class ReasonDialogForm(BaseDialogForm):
 
 @admin.register(Invoice)
 class InvoiceAdmin(InvoiceDocumentsAdminMixin, ExportMixin, CaseloadAdmin):
-    permission_fields = ("status", "kind")
+    permission_fields = ("status", "kind", "send_status")
     list_display = [
         "number_or_draft",
         "bill_to",

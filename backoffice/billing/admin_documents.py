@@ -24,13 +24,14 @@ from backoffice.billing.exports import (
     invoices_csv,
     invoices_xlsx,
 )
-from backoffice.billing.models import Invoice, InvoiceLine, SendStatus
+from backoffice.billing.models import Invoice, InvoiceLine, InvoiceStatus, SendStatus
 from backoffice.billing.pdf import invoice_pdf, invoice_pdf_filename, invoices_for_documents
 from backoffice.billing.sending import (
     SendBatch,
     invoice_recipient,
     invoice_send,
     invoices_send_later,
+    sending_refusal,
 )
 from backoffice.documents import XLSX, attachment, pdfs_zip_stream
 
@@ -113,8 +114,13 @@ class InvoiceDocumentsAdminMixin:
     # --- permissions ----------------------------------------------------------------------
 
     def has_send_permission(self, request, obj=None):
-        """Issued invoices are sent; sending changes no field staff edit (only its status)."""
-        return request.user.has_perm("billing.change_invoice")
+        """Issued invoices are sent (again only after a failure); sending changes no field
+        staff edit, only its status."""
+        invoice = self.permission_object(request, obj)
+        return request.user.has_perm("billing.change_invoice") and (
+            invoice is None
+            or (invoice.status == InvoiceStatus.ISSUED and not sending_refusal(invoice))
+        )
 
     def has_export_permission(self, request, obj=None):
         """QUALITY S2: exports have their own permission (finance and administrators)."""

@@ -28,6 +28,7 @@ from unfold.widgets import UnfoldAdminFileFieldWidget
 from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
 from backoffice.billing.aging import BUCKETS, invoices_with_open_amount, receivables_aging
 from backoffice.billing.models import Invoice, Payment, PaymentAllocation, Receipt
+from backoffice.billing.sending import sending_refusal
 from backoffice.billing.services.imports import (
     FILE_TYPES_HELP,
     MAX_FILE_BYTES,
@@ -285,6 +286,7 @@ class ReceiptAdmin(CaseloadAdmin):
     list_filter = [("send_status", ChoicesDropdownFilter)]
     search_fields = ["number"]
     readonly_fields = ["number", "payment", "issued_on", "send_status", "outbox_message"]
+    permission_fields = ("send_status",)
     fields = readonly_fields
     actions_detail = ["download_pdf", "send_again"]
 
@@ -301,6 +303,13 @@ class ReceiptAdmin(CaseloadAdmin):
     @display(description=_("amount"))
     def amount(self, receipt):
         return money(receipt.payment.amount)
+
+    def has_send_permission(self, request, obj=None):
+        """A receipt is sent again only when its email was never sent, or failed."""
+        receipt = self.permission_object(request, obj)
+        return self.has_change_permission(request) and (
+            receipt is None or not sending_refusal(receipt)
+        )
 
     def _receipt_or_404(self, request, object_id) -> Receipt:
         if not self.has_view_permission(request):
@@ -322,7 +331,7 @@ class ReceiptAdmin(CaseloadAdmin):
         description=_("Send again"),
         icon="send",
         url_path="send",
-        permissions=["change"],
+        permissions=["send"],
         dialog={
             "title": _("Email this receipt to the client?"),
             "description": _("Its PDF goes attached to the client's email address."),

@@ -39,7 +39,7 @@ from unfold.widgets import (
 
 from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
 from backoffice.billing.admin_documents import SEND_COLOURS
-from backoffice.billing.models import SendStatus
+from backoffice.billing.sending import sending_refusal
 from backoffice.caseload.models import Therapist
 from backoffice.documents import XLSX, attachment
 from backoffice.messaging.models import MessageTemplate, Purpose
@@ -68,8 +68,6 @@ STATUS_COLOURS = {
     StatementStatus.SENT.label: "warning",
     StatementStatus.PAID.label: "success",
 }
-# Sending again only makes sense before the email went out, or after it failed.
-SENDABLE = (SendStatus.NOT_SENT, SendStatus.FAILED)
 
 
 def _month_param(day: date) -> str:
@@ -392,7 +390,7 @@ class StatementAdmin(CaseloadAdmin):
         )
 
     def has_send_permission(self, request, obj=None):
-        return self._may(request, obj, lambda statement: statement.send_status in SENDABLE)
+        return self._may(request, obj, lambda statement: not sending_refusal(statement))
 
     def has_regenerate_permission(self, request, obj=None):
         return self._may(request, obj, lambda s: s.status == StatementStatus.DRAFT)

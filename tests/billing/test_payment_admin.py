@@ -8,7 +8,7 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from backoffice.billing.models import PaymentAllocation
+from backoffice.billing.models import PaymentAllocation, SendStatus
 from backoffice.messaging.models import OutboxMessage
 from tests.factories import (
     ClientFactory,
@@ -78,3 +78,14 @@ def test_a_receipts_pdf_needs_the_permission_to_see_receipts(admin_client):
     response = admin_client.get(url)
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF")
+
+
+def test_a_receipt_already_emailed_is_not_offered_or_sent_again(admin_client):
+    receipt = ReceiptFactory(send_status=SendStatus.SENT)
+    page = admin_client.get(reverse("admin:billing_receipt_change", args=[receipt.pk]))
+    url = reverse("admin:billing_receipt_send_again", args=[receipt.pk])
+
+    assert url not in page.content.decode()
+    response = admin_client.post(url, {"_form_submitted": "True"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 403
+    assert not OutboxMessage.objects.exists()
