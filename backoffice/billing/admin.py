@@ -9,6 +9,7 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -45,10 +46,9 @@ from backoffice.billing.selectors import invoices_matching
 from backoffice.billing.services import (
     invoice_credit,
     invoice_issue,
-    invoice_totals_refresh,
+    invoice_lines_save,
     invoice_void,
     invoices_generate,
-    line_amounts,
 )
 from backoffice.caseload.models import Payer
 
@@ -276,21 +276,18 @@ class InvoiceAdmin(InvoiceDocumentsAdminMixin, ExportMixin, CaseloadAdmin):
         return invoices_matching(invoices=queryset, term=search_term), False
 
     def save_formset(self, request, form, formset, change):
-        """Lines of a draft: tax and total follow the amount and rate staff typed."""
+        """Lines of a draft go through invoice_lines_save (tax, totals, drafts only)."""
         lines = formset.save(commit=False)
-        for line in formset.deleted_objects:
-            line.delete()
-        for line in lines:
-            line.tax_amount, line.total_amount = line_amounts(
-                unit_amount=line.unit_amount, tax_rate=line.tax_rate
+        try:
+            invoice_lines_save(
+                invoice=form.instance,
+                lines=lines,
+                removed=formset.deleted_objects,
+                by=request.user,
             )
-            line.save()
-        formset.save_m2m()
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        if _is_draft(form.instance):
-            invoice_totals_refresh(invoice=form.instance, by=request.user)
+        except ValidationError as error:  # issued meanwhile: nothing of this page is saved
+            transaction.set_rollback(True)
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
 
     # --- actions ------------------------------------------------------------------------
 

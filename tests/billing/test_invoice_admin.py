@@ -5,12 +5,13 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from backoffice.billing.models import Invoice, InvoiceLine
-from backoffice.billing.services import invoice_issue, invoices_generate
+from backoffice.billing.services import invoice_issue, invoice_lines_save, invoices_generate
 from backoffice.billing.services.payments import payment_allocate
 from backoffice.caseload.selectors import authorization_usage
 from backoffice.messaging.models import OutboxMessage
@@ -274,3 +275,29 @@ def test_send_on_an_invoice_emails_it_by_post_only(
     assert email.to == [direct_client.email]
     invoice.refresh_from_db()
     assert invoice.send_status == "sent"
+
+
+def test_draft_lines_are_saved_with_their_tax_and_totals_and_only_on_a_draft(direct_client):
+    session_of(direct_client)
+    session_of(direct_client, day=10)
+    [invoice] = invoices_generate(month=MARCH)
+    kept, removed = invoice.lines.order_by("service_date")
+    kept.unit_amount, kept.tax_rate = Decimal("200.00"), Decimal("0.05")
+
+    invoice_lines_save(invoice=invoice, lines=[kept], removed=[removed])
+
+    kept.refresh_from_db()
+    invoice.refresh_from_db()
+    assert (kept.tax_amount, kept.total_amount) == (Decimal("10.00"), Decimal("210.00"))
+    assert not InvoiceLine.objects.filter(pk=removed.pk).exists()
+    assert (invoice.subtotal_amount, invoice.tax_amount, invoice.total_amount) == (
+        Decimal("200.00"),
+        Decimal("10.00"),
+        Decimal("210.00"),
+    )
+    invoice = invoice_issue(invoice=invoice)
+    kept.unit_amount = Decimal("1.00")
+    with pytest.raises(ValidationError, match="Only a draft"):
+        invoice_lines_save(invoice=invoice, lines=[kept])
+    kept.refresh_from_db()
+    assert kept.unit_amount == Decimal("200.00")
