@@ -16,7 +16,13 @@ from backoffice.billing.services.payments import payment_allocate
 from backoffice.caseload.selectors import authorization_usage
 from backoffice.messaging.models import OutboxMessage
 from tests.billing.conftest import MARCH, session_of
-from tests.factories import AuthorizationFactory, ClientFactory, PaymentFactory
+from tests.factories import (
+    AuthorizationFactory,
+    ClientFactory,
+    DocumentCounterFactory,
+    IssuedInvoiceFactory,
+    PaymentFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -49,8 +55,13 @@ def month_of_invoices(payer, count):
 
 @pytest.mark.parametrize(
     "params",
-    [{}, {"q": "Lévesque"}, {"status__exact": "draft", "period_start_from": "2026-03-01"}],
-    ids=["plain", "searched", "filtered"],
+    [
+        {},
+        {"q": "Lévesque"},
+        {"q": "INV-2026-000"},
+        {"status__exact": "draft", "period_start_from": "2026-03-01"},
+    ],
+    ids=["plain", "searched", "number fragment", "filtered"],
 )
 def test_invoice_list_queries_are_few_and_constant(admin_client, payer, params):
     url = reverse(CHANGELIST)
@@ -301,3 +312,26 @@ def test_draft_lines_are_saved_with_their_tax_and_totals_and_only_on_a_draft(dir
         invoice_lines_save(invoice=invoice, lines=[kept])
     kept.refresh_from_db()
     assert kept.unit_amount == Decimal("200.00")
+
+
+def test_search_finds_an_invoice_number_from_a_fragment(admin_client):
+    def issued(number):
+        return IssuedInvoiceFactory(number=number)
+
+    wanted = issued("INV-2026-02707")
+    neighbour = issued("INV-2026-02712")
+    credit = issued("CN-2025-02707")
+    other = issued("INV-2026-00042")
+    for series, year, last in [("INV", 2026, 2712), ("CN", 2025, 2707)]:
+        DocumentCounterFactory(series=series, year=year, last_number=last)
+
+    def found(term):
+        response = admin_client.get(reverse(CHANGELIST), {"q": term})
+        return set(response.context["cl"].result_list)
+
+    assert found("2707") == {wanted, credit}
+    assert found("inv-2026-027") == {wanted, neighbour}
+    assert found("2026-02707") == {wanted}
+    assert found("INV-2026-02707") == {wanted}
+    assert found("42") == {other}
+    assert found("INV-2026-0") == set(), "too vague to list every number"
