@@ -192,11 +192,12 @@ class LocalDateRangeFilter(RangeDateFilter):
         value_from = parse_date_str(self.used_parameters.get(f"{self.parameter_name}_from") or "")
         value_to = parse_date_str(self.used_parameters.get(f"{self.parameter_name}_to") or "")
         if value_from:
-            filters[f"{self.parameter_name}__gte"] = _local_midnight(value_from)
+            filters[f"{self.parameter_name}__gte"] = local_midnight(value_from)
         if value_to:
-            filters[f"{self.parameter_name}__lt"] = _local_midnight(value_to + timedelta(days=1))
+            filters[f"{self.parameter_name}__lt"] = local_midnight(value_to + timedelta(days=1))
         return queryset.filter(**filters)
 
 
-def _local_midnight(day: date) -> datetime:
+def local_midnight(day: date) -> datetime:
+    """The instant a Vancouver day starts (bounds a query without the database's zones)."""
     return timezone.make_aware(datetime.combine(day, time.min))

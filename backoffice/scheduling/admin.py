@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from datetime import timedelta
 from functools import partial
 
 from django.contrib import admin, messages
@@ -20,7 +21,12 @@ from unfold.contrib.filters.admin import (
 from unfold.decorators import action, display
 from unfold.views import UnfoldModelAdminViewMixin
 
-from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline, LocalDateRangeFilter
+from backoffice.admin_base import (
+    CaseloadAdmin,
+    CaseloadTabularInline,
+    LocalDateRangeFilter,
+    local_midnight,
+)
 from backoffice.caseload.models import Payer
 from backoffice.scheduling.forms import (
     BOOKING_FIELDS,
@@ -112,6 +118,60 @@ class PayerFilter(DropdownFilter):
         return appointments_of_payer(appointments=queryset, payer_id=int(value))
 
 
+class WhenFilter(admin.SimpleListFilter):
+    """Today's appointments by time (the list opens on them), upcoming ones from now on,
+    past ones newest first, or all. A search or another filter looks at all of them."""
+
+    title = _("when")
+    parameter_name = "when"
+    TODAY, UPCOMING, PAST, EVERY = "today", "upcoming", "past", "all"
+    # Parameters that only page or sort the list: they keep it on today.
+    NOT_FILTERS = {"when", "p", ORDER_VAR, "e", "_popup", "_to_field", "_changelist_filters"}
+
+    def __init__(self, request, params, model, model_admin):
+        filtered = set(request.GET) - self.NOT_FILTERS
+        # An action on rows picked by id finds them whatever day they are on.
+        picked = "_selected_action" in request.POST and request.POST.get("select_across") != "1"
+        self.default = self.EVERY if filtered or picked else self.TODAY
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        return [
+            (self.TODAY, _("Today")),
+            (self.UPCOMING, _("Upcoming")),
+            (self.PAST, _("Past")),
+            (self.EVERY, _("All")),
+        ]
+
+    def value(self):
+        return super().value() or self.default
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == self.TODAY:
+            today = timezone.localdate()
+            return queryset.filter(
+                starts_at__gte=local_midnight(today),
+                starts_at__lt=local_midnight(today + timedelta(days=1)),
+            )
+        if self.value() == self.UPCOMING:
+            return queryset.filter(starts_at__gte=now)
+        if self.value() == self.PAST:
+            return queryset.filter(starts_at__lt=now)
+        return queryset
+
+    def soonest_first(self) -> bool:
+        return self.value() in (self.TODAY, self.UPCOMING)
+
+
 def appointments_of_client_url(*, client_id: int) -> str:
     """The appointment list filtered on one billing client (linked from client pages)."""
     changelist = reverse("admin:scheduling_appointment_changelist")
@@ -189,6 +249,7 @@ class AppointmentAdmin(CaseloadAdmin):
     ]
     list_select_related = ["therapist", "billing_client", "service_type", "room__site"]
     list_filter = [
+        WhenFilter,
         ("starts_at", LocalDateRangeFilter),
         ("therapist", AutocompleteSelectFilter),
         ("billing_client", AutocompleteSelectFilter),
@@ -236,6 +297,11 @@ class AppointmentAdmin(CaseloadAdmin):
     actions_row = ["complete_one", "cancel_one", "no_show_one", "cancel_rest_one"]
     actions_detail = ["complete_one", "cancel_one", "no_show_one", "cancel_rest_one"]
     actions_list = ["book_series"]
+
+    def get_ordering(self, request):
+        """Today's and upcoming appointments soonest first; past and all, newest first."""
+        when = WhenFilter(request, dict(request.GET.lists()), self.model, self)
+        return ["starts_at"] if when.soonest_first() else ["-starts_at"]
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
