@@ -69,7 +69,19 @@ def _show_money_in(admin_form, model: type[Model], read_only: set) -> None:
     admin_form.readonly_fields = [money_shown(model, n) for n in admin_form.readonly_fields]
 
 
-class CaseloadAdmin(SimpleHistoryAdmin, ModelAdmin):
+class PickerLabels:
+    """A choice of a model with `picker_label()` (clients) shows that label in forms, as the
+    search-as-you-type results do (backoffice.admin_site.PickerJsonView)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        related = getattr(db_field, "related_model", None)
+        if hasattr(related, "picker_label") and hasattr(formfield, "label_from_instance"):
+            formfield.label_from_instance = related.picker_label
+        return formfield
+
+
+class CaseloadAdmin(PickerLabels, SimpleHistoryAdmin, ModelAdmin):
     # QUALITY P3: never COUNT(*) a big table to draw a list page.
     paginator = InfinitePaginator
     show_full_result_count = False
@@ -171,12 +183,12 @@ class CaseloadAdmin(SimpleHistoryAdmin, ModelAdmin):
         return HttpResponseRedirect(url)
 
 
-class CaseloadTabularInline(TabularInline):
+class CaseloadTabularInline(PickerLabels, TabularInline):
     extra = 0
     tab = True
 
 
-class CaseloadStackedInline(StackedInline):
+class CaseloadStackedInline(PickerLabels, StackedInline):
     extra = 0
     tab = True
 

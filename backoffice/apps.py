@@ -12,3 +12,10 @@ class CaseloadConfig(AppConfig):
 
     def ready(self):
         c_library_from_tzdata(settings.TIME_ZONE)
+        # Before django.contrib.admin's ready() registers every ModelAdmin on admin.site.
+        from django.contrib import admin
+        from django.contrib.admin import sites
+
+        from backoffice.admin_site import CaseloadAdminSite
+
+        admin.site = sites.site = CaseloadAdminSite()

@@ -34,7 +34,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "backoffice",  # first: its templates override unfold's and the admin's
-    "unfold",
+    "unfold.apps.BasicAppConfig",  # the site is Caseload's (backoffice.apps)
     "unfold.contrib.filters",
     "unfold.contrib.forms",
     "unfold.contrib.import_export",

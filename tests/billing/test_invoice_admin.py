@@ -314,9 +314,9 @@ def test_draft_lines_are_saved_with_their_tax_and_totals_and_only_on_a_draft(dir
     assert kept.unit_amount == Decimal("200.00")
 
 
-def test_search_finds_an_invoice_number_from_a_fragment(admin_client):
-    def issued(number):
-        return IssuedInvoiceFactory(number=number)
+def test_search_finds_an_invoice_number_from_a_fragment(admin_client, payer):
+    def issued(number):  # billed to a payer whose name holds no digit
+        return IssuedInvoiceFactory(number=number, payer=payer)
 
     wanted = issued("INV-2026-02707")
     neighbour = issued("INV-2026-02712")
