@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from import_export.admin import ExportMixin
@@ -103,12 +104,12 @@ class InvoiceLineInline(CaseloadTabularInline):
 
 class GenerateInvoicesForm(forms.Form):
     month = forms.DateField(
-        label=_("month"),
+        label=capfirst(_("month")),
         widget=UnfoldAdminSingleDateWidget,
         help_text=_("Any day of the month to invoice."),
     )
     payer = forms.ModelChoiceField(
-        label=_("payer"),
+        label=capfirst(_("payer")),
         queryset=Payer.objects.filter(is_active=True),
         required=False,
         widget=UnfoldAdminSelectWidget,
@@ -154,7 +155,9 @@ class GenerateInvoicesView(UnfoldModelAdminViewMixin, FormView):
 
 class ReasonDialogForm(BaseDialogForm):
     reason = forms.CharField(
-        label=_("reason"), widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}), max_length=2000
+        label=capfirst(_("reason")),
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
+        max_length=2000,
     )
 
 

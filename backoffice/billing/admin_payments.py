@@ -385,7 +385,6 @@ class PaymentsImportView(UnfoldModelAdminViewMixin, FormView):
         context = super().get_context_data(**kwargs)
         context.update(
             {
-                "opts": Payment._meta,
                 "required_columns": REQUIRED_COLUMNS,
                 "optional_columns": OPTIONAL_COLUMNS,
             }
@@ -474,7 +473,6 @@ class ReceivablesView(UnfoldModelAdminViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.update(
             {
-                "opts": Payment._meta,
                 "report": report,
                 "bucket_labels": [label for _key, label, *_rest in BUCKETS],
                 "bucket_totals": [report.totals[key] for key, *_rest in BUCKETS],

@@ -214,7 +214,6 @@ class TherapistCaseloadView(UnfoldModelAdminViewMixin, TemplateView):
                 "therapist": therapist,
                 "sections": sections,
                 "legend": status_legend(),
-                "opts": Therapist._meta,
                 "may_change_clients": self.request.user.has_perm("caseload.change_client"),
             }
         )

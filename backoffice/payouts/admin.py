@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.generic import FormView, TemplateView
@@ -105,13 +106,13 @@ def _last_month() -> date:
 
 class RunStatementsForm(forms.Form):
     month = forms.DateField(
-        label=_("month"),
+        label=capfirst(_("month")),
         widget=UnfoldAdminSingleDateWidget,
         initial=_last_month,
         help_text=_("Any day of the month to pay out."),
     )
     therapist = forms.ModelChoiceField(
-        label=_("therapist"),
+        label=capfirst(_("therapist")),
         queryset=Therapist.objects.order_by("last_name", "first_name"),
         required=False,
         widget=UnfoldAdminSelectWidget,
@@ -205,10 +206,10 @@ class StatementEmailPreviewView(UnfoldModelAdminViewMixin, TemplateView):
 
 class PayoutForm(forms.Form):
     paid_on = forms.DateField(
-        label=_("paid on"), widget=UnfoldAdminSingleDateWidget, initial=timezone.localdate
+        label=capfirst(_("paid on")), widget=UnfoldAdminSingleDateWidget, initial=timezone.localdate
     )
     reference = forms.CharField(
-        label=_("payout reference"),
+        label=capfirst(_("payout reference")),
         max_length=80,
         widget=UnfoldAdminTextInputWidget,
         help_text=_("The cheque number or transfer reference."),
