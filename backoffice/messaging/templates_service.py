@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.fields import Language
 from backoffice.messaging.models import MessageTemplate, Purpose
 from backoffice.money import money
 
@@ -152,10 +153,34 @@ def message_template_render(*, purpose: str, language: str, context: dict) -> tu
         else:
             subject = _format(template.subject, values)
             return " ".join(subject.split()), _format(template.body_text, values)
+    subject, body = message_template_builtin(purpose=purpose, language=language)
+    return " ".join(_format(subject, values).split()), _format(body, values)
+
+
+def message_template_builtin(*, purpose: str, language: str) -> tuple[str, str]:
+    """The built-in subject and text of a purpose in a language (before any placeholder is
+    filled): what is sent while staff have not saved their own."""
     subject, body = DEFAULTS[purpose]
     with translation.override(language):
-        subject, body = str(subject), str(body)
-    return " ".join(_format(subject, values).split()), _format(body, values)
+        return str(subject), str(body)
+
+
+def message_templates_builtin_in_use() -> list[dict]:
+    """Each purpose and language with no saved template: its built-in subject and text."""
+    saved = set(MessageTemplate.objects.values_list("purpose", "language"))
+    return [
+        {
+            "purpose": purpose,
+            "language": language,
+            "title": f"{purpose.label} · {language.label}",
+            "subject": subject,
+            "body_text": body,
+        }
+        for purpose in Purpose
+        for language in Language
+        if (purpose.value, language.value) not in saved
+        for subject, body in [message_template_builtin(purpose=purpose, language=language)]
+    ]
 
 
 SAMPLE_VALUES: dict[str, str | Decimal] = {
