@@ -42,6 +42,19 @@ FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 # What a refused URL becomes: an empty inline resource, so nothing is read and the render goes on.
 REFUSED = "data:,"
 CHUNK_LINES = 15
+# Widths (percent) of the lines table's columns. The amounts fit $99,999.99 or 99 999,99 $
+# at the PDF's type size; with a tax column the text columns give up the room.
+COLUMNS = {
+    False: {"date": 12, "service": 30, "provider": 30, "reference": 15, "amount": 13},
+    True: {
+        "date": 11,
+        "service": 19,
+        "provider": 21,
+        "reference": 12,
+        "amount": 13,
+        "tax": 11,
+    },
+}
 POLICY = ResourceAccessPolicy.server(base_dir=FONTS_DIR, allow_remote=False)
 
 
@@ -199,6 +212,7 @@ def invoice_title(invoice: Invoice) -> str:
 def invoice_context(invoice: Invoice) -> dict:
     """What the invoice template prints, formatted in the active language."""
     lines = _live_lines(invoice)
+    show_tax = any(line.tax_amount for line in lines) or bool(invoice.tax_amount)
     return {
         "letterhead": letterhead(),
         "invoice": invoice,
@@ -212,7 +226,8 @@ def invoice_context(invoice: Invoice) -> dict:
         "bill_to": _bill_to(invoice),
         "credited_number": invoice.credited_invoice.number if invoice.credited_invoice else "",
         "groups": _groups(lines, invoice.language),
-        "show_tax": any(line.tax_amount for line in lines) or bool(invoice.tax_amount),
+        "show_tax": show_tax,
+        "widths": COLUMNS[show_tax],
         "subtotal": money(invoice.subtotal_amount),
         "tax": money(invoice.tax_amount),
         "total": money(invoice.total_amount),
@@ -254,6 +269,7 @@ def receipt_context(receipt: Receipt) -> dict:
         if not line.is_void
     ]
     invoices = [allocation.invoice for allocation in allocations]
+    show_tax = any(line.tax_amount for line in lines)
     client = payment.client or (lines[0].client if lines else None)
     return {
         "letterhead": letterhead(),
@@ -267,7 +283,8 @@ def receipt_context(receipt: Receipt) -> dict:
         "client_date_of_birth": day(client.date_of_birth) if client else "",
         "client_address_lines": client.address.splitlines() if client else [],
         "groups": _groups(lines, language),
-        "show_tax": any(line.tax_amount for line in lines),
+        "show_tax": show_tax,
+        "widths": COLUMNS[show_tax],
         "invoices": [
             {"number": invoice.number, "amount": money(allocation.amount)}
             for invoice, allocation in zip(invoices, allocations, strict=True)
