@@ -4,6 +4,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from functools import cache, wraps
 
+from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Model
@@ -181,6 +182,24 @@ class CaseloadAdmin(PickerLabels, SimpleHistoryAdmin, ModelAdmin):
         if request.headers.get("HX-Request"):
             return HttpResponse(headers={"HX-Redirect": url})
         return HttpResponseRedirect(url)
+
+
+class DefaultChoiceFilter(admin.SimpleListFilter):
+    """A list filter that always has one of its own choices on: `default` when the URL names
+    none (no "All" of Django's; a filter that wants one lists it)."""
+
+    default: str = ""
+
+    def value(self):
+        return super().value() or self.default
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
 
 
 class CaseloadTabularInline(PickerLabels, TabularInline):

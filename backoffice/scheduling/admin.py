@@ -24,6 +24,7 @@ from unfold.views import UnfoldModelAdminViewMixin
 from backoffice.admin_base import (
     CaseloadAdmin,
     CaseloadTabularInline,
+    DefaultChoiceFilter,
     LocalDateRangeFilter,
     local_midnight,
 )
@@ -118,7 +119,7 @@ class PayerFilter(DropdownFilter):
         return appointments_of_payer(appointments=queryset, payer_id=int(value))
 
 
-class WhenFilter(admin.SimpleListFilter):
+class WhenFilter(DefaultChoiceFilter):
     """Today's appointments by time (the list opens on them), upcoming ones from now on,
     past ones newest first, or all. A search or another filter looks at all of them."""
 
@@ -142,17 +143,6 @@ class WhenFilter(admin.SimpleListFilter):
             (self.PAST, _("Past")),
             (self.EVERY, _("All")),
         ]
-
-    def value(self):
-        return super().value() or self.default
-
-    def choices(self, changelist):
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
 
     def queryset(self, request, queryset):
         now = timezone.now()

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action, display
 from unfold.widgets import UnfoldAdminTextareaWidget
 
-from backoffice.admin_base import CaseloadAdmin
+from backoffice.admin_base import CaseloadAdmin, DefaultChoiceFilter
 from backoffice.caseload.admin import render_action_form, safe_next
 from backoffice.scheduling.bad_fit import bad_fit_remove
 from backoffice.scheduling.models import Appointment, BadFitEntry
@@ -23,25 +23,15 @@ from backoffice.scheduling.models import Appointment, BadFitEntry
 OPEN, REMOVED, EVERY = "open", "removed", "all"
 
 
-class BadFitStateFilter(admin.SimpleListFilter):
+class BadFitStateFilter(DefaultChoiceFilter):
     """On the list (the default), removed, or every entry."""
 
     title = _("state")
     parameter_name = "state"
+    default = OPEN
 
     def lookups(self, request, model_admin):
         return [(OPEN, _("On the list")), (REMOVED, _("Removed")), (EVERY, _("All"))]
-
-    def value(self):
-        return super().value() or OPEN
-
-    def choices(self, changelist):
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
 
     def queryset(self, request, queryset):
         if self.value() == OPEN:
