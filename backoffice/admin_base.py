@@ -1,12 +1,17 @@
 """The base every Caseload ModelAdmin shares: unfold look, history, no full-table counts."""
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from functools import cache, wraps
 
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets, unquote
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import Model
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import URLPattern, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
@@ -17,8 +22,71 @@ from unfold.decorators import action
 from unfold.paginator import InfinitePaginator
 from unfold.utils import parse_date_str
 
+from backoffice.fields import MoneyField
+from backoffice.money import money
 
-class CaseloadAdmin(SimpleHistoryAdmin, ModelAdmin):
+
+@cache
+def _money_shown(model: type[Model], name: str) -> Callable[[Model], str]:
+    field = model._meta.get_field(name)
+
+    def shown(obj: Model) -> str:
+        amount = getattr(obj, name)
+        return "-" if amount is None else money(amount)
+
+    shown.__name__ = name  # the column keeps its field's CSS class and help text
+    shown.short_description = field.verbose_name
+    shown.admin_order_field = name
+    return shown
+
+
+def money_shown(model: type[Model], name) -> Callable | str:
+    """The MoneyField `name` of `model` as a column or read-only field shown through
+    backoffice.money; any other name or callable as it is."""
+    if not isinstance(name, str):
+        return name
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return name
+    return _money_shown(model, name) if isinstance(field, MoneyField) else name
+
+
+def _show_money_in(admin_form, model: type[Model], read_only: set) -> None:
+    """Read-only money of a change page (or of one inline) shown through backoffice.money."""
+    admin_form.fieldsets = [
+        (
+            title,
+            {
+                **options,
+                "fields": [
+                    tuple(money_shown(model, n) if n in read_only else n for n in entry)
+                    if isinstance(entry, (list, tuple))
+                    else money_shown(model, entry)
+                    if entry in read_only
+                    else entry
+                    for entry in options.get("fields", ())
+                ],
+            },
+        )
+        for title, options in admin_form.fieldsets
+    ]
+    admin_form.readonly_fields = [money_shown(model, n) for n in admin_form.readonly_fields]
+
+
+class PickerLabels:
+    """A choice of a model with `picker_label()` (clients) shows that label in forms, as the
+    search-as-you-type results do (backoffice.admin_site.PickerJsonView)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        related = getattr(db_field, "related_model", None)
+        if hasattr(related, "picker_label") and hasattr(formfield, "label_from_instance"):
+            formfield.label_from_instance = related.picker_label
+        return formfield
+
+
+class CaseloadAdmin(PickerLabels, SimpleHistoryAdmin, ModelAdmin):
     # QUALITY P3: never COUNT(*) a big table to draw a list page.
     paginator = InfinitePaginator
     show_full_result_count = False
@@ -42,6 +110,56 @@ class CaseloadAdmin(SimpleHistoryAdmin, ModelAdmin):
         return cache[key]
 
     permission_fields: tuple[str, ...] = ("pk",)
+
+    # Django's own object pages: they deal with an object that does not exist themselves.
+    OWN_OBJECT_VIEWS = ("change", "delete", "history")
+
+    @property
+    def urls(self):
+        """Every URL of one object, custom ones included, answers 404 for an id that is not one
+        of this admin's objects (a typed or stale URL), never 500."""
+        return [self._object_checked(pattern) for pattern in self.get_urls()]
+
+    def _object_checked(self, pattern):
+        if not isinstance(pattern, URLPattern) or "object_id" not in pattern.pattern.converters:
+            return pattern
+        opts = self.model._meta
+        own = {f"{opts.app_label}_{opts.model_name}_{view}" for view in self.OWN_OBJECT_VIEWS}
+        must_exist = pattern.name not in own and pattern.name is not None
+        view = pattern.callback
+
+        @wraps(view)
+        def checked(request, *args, **kwargs):
+            if self.admin_site.has_permission(request):  # else the view asks to sign in
+                try:
+                    pk = opts.pk.to_python(unquote(str(kwargs["object_id"])))
+                except ValidationError:
+                    raise Http404 from None
+                if must_exist and not self.get_queryset(request).filter(pk=pk).exists():
+                    raise Http404
+            return view(request, *args, **kwargs)
+
+        return URLPattern(pattern.pattern, checked, pattern.default_args, pattern.name)
+
+    def get_list_display(self, request):
+        """Money columns in the active language's format (backoffice.money)."""
+        return [
+            name if name in self.list_editable else money_shown(self.model, name)
+            for name in super().get_list_display(request)
+        ]
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        """Read-only money on the page and its inlines in the active language's format; money
+        typed in a form stays a plain number."""
+        adminform = context.get("adminform")
+        if adminform is not None:
+            _show_money_in(adminform, self.model, set(adminform.readonly_fields))
+        for inline in context.get("inline_admin_formsets", []):
+            read_only = set(inline.readonly_fields)
+            if not inline.has_change_permission and not inline.has_add_permission:
+                read_only |= set(flatten_fieldsets(inline.fieldsets))
+            _show_money_in(inline, inline.formset.model, read_only)
+        return super().render_change_form(request, context, *args, **kwargs)
 
     # List actions (their url_path) that act on the rows the list shows: they keep its
     # filters and search, e.g. "PDFs of this list (ZIP)".
@@ -70,12 +188,30 @@ class CaseloadAdmin(SimpleHistoryAdmin, ModelAdmin):
         return HttpResponseRedirect(url)
 
 
-class CaseloadTabularInline(TabularInline):
+class DefaultChoiceFilter(admin.SimpleListFilter):
+    """A list filter that always has one of its own choices on: `default` when the URL names
+    none (no "All" of Django's; a filter that wants one lists it)."""
+
+    default: str = ""
+
+    def value(self):
+        return super().value() or self.default
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+
+class CaseloadTabularInline(PickerLabels, TabularInline):
     extra = 0
     tab = True
 
 
-class CaseloadStackedInline(StackedInline):
+class CaseloadStackedInline(PickerLabels, StackedInline):
     extra = 0
     tab = True
 
@@ -91,13 +227,14 @@ class LocalDateRangeFilter(RangeDateFilter):
         value_from = parse_date_str(self.used_parameters.get(f"{self.parameter_name}_from") or "")
         value_to = parse_date_str(self.used_parameters.get(f"{self.parameter_name}_to") or "")
         if value_from:
-            filters[f"{self.parameter_name}__gte"] = _local_midnight(value_from)
+            filters[f"{self.parameter_name}__gte"] = local_midnight(value_from)
         if value_to:
-            filters[f"{self.parameter_name}__lt"] = _local_midnight(value_to + timedelta(days=1))
+            filters[f"{self.parameter_name}__lt"] = local_midnight(value_to + timedelta(days=1))
         return queryset.filter(**filters)
 
 
-def _local_midnight(day: date) -> datetime:
+def local_midnight(day: date) -> datetime:
+    """The instant a Vancouver day starts (bounds a query without the database's zones)."""
     return timezone.make_aware(datetime.combine(day, time.min))
 
 

@@ -1,17 +1,38 @@
-"""unfold callbacks: environment badge, staff dashboard, sidebar grouped by the clinic's work."""
+"""The staff admin site, and unfold's callbacks: environment badge, staff dashboard, sidebar
+grouped by the clinic's work."""
 
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from unfold.sites import UnfoldAdminSite
 
 from backoffice.billing.models import SendStatus
 from backoffice.caseload.selectors import authorizations_expiring
 from backoffice.messaging.models import OutboxMessage, OutboxStatus
 from backoffice.payouts.models import Statement
 from backoffice.scheduling.selectors import appointments_on
+
+
+class PickerJsonView(AutocompleteJsonView):
+    """The admin's search-as-you-type pickers, each choice labelled by the model's
+    `picker_label()` where it has one (clients: namesakes told apart)."""
+
+    def serialize_result(self, obj, to_field_name):
+        result = super().serialize_result(obj, to_field_name)
+        if hasattr(obj, "picker_label"):
+            result["text"] = obj.picker_label()
+        return result
+
+
+class CaseloadAdminSite(UnfoldAdminSite):
+    """`admin.site` (set in backoffice.apps): unfold's site with Caseload's pickers."""
+
+    def autocomplete_view(self, request):
+        return PickerJsonView.as_view(admin_site=self)(request)
 
 
 def environment_callback(request):

@@ -4,8 +4,8 @@ from django.utils import formats
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.billing.pdf import money
 from backoffice.caseload.models import Client
+from backoffice.money import money
 from backoffice.payouts.models import Statement
 
 

@@ -9,9 +9,11 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from import_export.admin import ExportMixin
@@ -52,10 +54,9 @@ from backoffice.billing.selectors import invoices_matching
 from backoffice.billing.services import (
     invoice_credit,
     invoice_issue,
-    invoice_totals_refresh,
+    invoice_lines_save,
     invoice_void,
     invoices_generate,
-    line_amounts,
 )
 from backoffice.caseload.models import Payer
 
@@ -124,12 +125,12 @@ class InvoiceLineInline(CaseloadTabularInline):
 
 class GenerateInvoicesForm(forms.Form):
     month = forms.DateField(
-        label=_("month"),
+        label=capfirst(_("month")),
         widget=UnfoldAdminSingleDateWidget,
         help_text=_("Any day of the month to invoice."),
     )
     payer = forms.ModelChoiceField(
-        label=_("payer"),
+        label=capfirst(_("payer")),
         queryset=Payer.objects.filter(is_active=True),
         required=False,
         widget=UnfoldAdminSelectWidget,
@@ -175,13 +176,15 @@ class GenerateInvoicesView(UnfoldModelAdminViewMixin, FormView):
 
 class ReasonDialogForm(BaseDialogForm):
     reason = forms.CharField(
-        label=_("reason"), widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}), max_length=2000
+        label=capfirst(_("reason")),
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
+        max_length=2000,
     )
 
 
 @admin.register(Invoice)
 class InvoiceAdmin(PayerLimitsAdminMixin, InvoiceDocumentsAdminMixin, ExportMixin, CaseloadAdmin):
-    permission_fields = ("status", "kind")
+    permission_fields = ("status", "kind", "send_status")
     list_display = [
         "number_or_draft",
         "bill_to",
@@ -304,21 +307,18 @@ class InvoiceAdmin(PayerLimitsAdminMixin, InvoiceDocumentsAdminMixin, ExportMixi
         return invoices_matching(invoices=queryset, term=search_term), False
 
     def save_formset(self, request, form, formset, change):
-        """Lines of a draft: tax and total follow the amount and rate staff typed."""
+        """Lines of a draft go through invoice_lines_save (tax, totals, drafts only)."""
         lines = formset.save(commit=False)
-        for line in formset.deleted_objects:
-            line.delete()
-        for line in lines:
-            line.tax_amount, line.total_amount = line_amounts(
-                unit_amount=line.unit_amount, tax_rate=line.tax_rate
+        try:
+            invoice_lines_save(
+                invoice=form.instance,
+                lines=lines,
+                removed=formset.deleted_objects,
+                by=request.user,
             )
-            line.save()
-        formset.save_m2m()
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        if _is_draft(form.instance):
-            invoice_totals_refresh(invoice=form.instance, by=request.user)
+        except ValidationError as error:  # issued meanwhile: nothing of this page is saved
+            transaction.set_rollback(True)
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
 
     # --- actions ------------------------------------------------------------------------
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
@@ -23,9 +24,15 @@ from backoffice.billing.exports import (
     invoices_csv,
     invoices_xlsx,
 )
-from backoffice.billing.models import Invoice, InvoiceLine, SendStatus
+from backoffice.billing.models import Invoice, InvoiceLine, InvoiceStatus, SendStatus
 from backoffice.billing.pdf import invoice_pdf, invoice_pdf_filename, invoices_for_documents
-from backoffice.billing.sending import SendBatch, invoices_send_later
+from backoffice.billing.sending import (
+    SendBatch,
+    invoice_recipient,
+    invoice_send,
+    invoices_send_later,
+    sending_refusal,
+)
 from backoffice.documents import XLSX, attachment, pdfs_zip_stream
 
 SEND_COLOURS = {
@@ -107,8 +114,13 @@ class InvoiceDocumentsAdminMixin:
     # --- permissions ----------------------------------------------------------------------
 
     def has_send_permission(self, request, obj=None):
-        """Issued invoices are sent; sending changes no field staff edit (only its status)."""
-        return request.user.has_perm("billing.change_invoice")
+        """Issued invoices are sent (again only after a failure); sending changes no field
+        staff edit, only its status."""
+        invoice = self.permission_object(request, obj)
+        return request.user.has_perm("billing.change_invoice") and (
+            invoice is None
+            or (invoice.status == InvoiceStatus.ISSUED and not sending_refusal(invoice))
+        )
 
     def has_export_permission(self, request, obj=None):
         """QUALITY S2: exports have their own permission (finance and administrators)."""
@@ -128,11 +140,31 @@ class InvoiceDocumentsAdminMixin:
     def download_pdf(self, request, object_id):
         return self.pdf_download_view(request, object_id)
 
-    @action(description=_("Send by email"), url_path="send", permissions=["send"])
-    def send_invoice(self, request, object_id):
+    @action(
+        description=_("Send by email"),
+        url_path="send",
+        permissions=["send"],
+        icon="send",
+        dialog={
+            "title": _("Email this invoice?"),
+            "description": _("Its PDF goes attached to the bill-to's email address."),
+            "form_submit_text": _("Send"),
+        },
+    )
+    def send_invoice(self, request, form, object_id):
         invoice = self._invoice_or_404(request, object_id)
-        self._send(request, [invoice])
-        return redirect(reverse("admin:billing_invoice_change", args=[object_id]))
+        try:
+            invoice_send(invoice=invoice, by=request.user)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                _("Invoice %(invoice)s queued for email to %(email)s.")
+                % {"invoice": invoice, "email": invoice_recipient(invoice)},
+                messages.SUCCESS,
+            )
+        return self.back_after_dialog(request)
 
     # --- list action: a ZIP of everything the current filters show ------------------------
 

@@ -29,8 +29,8 @@ from backoffice.scheduling.models import Appointment
 
 class SetAsideDecisionForm(forms.Form):
     appointment = forms.IntegerField(widget=forms.HiddenInput)
-    outcome = forms.ChoiceField(label=_("decision"), choices=SetAsideOutcome.choices)
-    note = forms.CharField(label=_("note"), required=False, max_length=2000)
+    outcome = forms.ChoiceField(label=_("Decision"), choices=SetAsideOutcome.choices)
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
 
 
 class SetAsideView(UnfoldModelAdminViewMixin, TemplateView):

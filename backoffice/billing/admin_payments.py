@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -37,6 +37,7 @@ from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
 from backoffice.billing.aging import BUCKETS, receivables_aging
 from backoffice.billing.models import Payment, PaymentAllocation, PaymentMethod, Receipt
 from backoffice.billing.selectors import sessions_payable, sessions_with_payment_facts
+from backoffice.billing.sending import sending_refusal
 from backoffice.billing.services.imports import (
     FILE_TYPES_HELP,
     MAX_CELL_CHARS,
@@ -59,6 +60,7 @@ from backoffice.billing.services.payments import (
     session_payment_refusal,
 )
 from backoffice.caseload.models import Client
+from backoffice.money import money
 
 PREVIEW_ROWS = 500
 PREVIEW_REPEATED = 50
@@ -196,7 +198,7 @@ class PaymentAdmin(CaseloadAdmin):
 
     @display(description=_("credit"))
     def credit_amount(self, payment):
-        return payment.amount - payment.allocated_amount
+        return money(payment.amount - payment.allocated_amount)
 
     @display(description=_("receipt"))
     def receipt_link(self, payment):
@@ -276,19 +278,29 @@ class PaymentAdmin(CaseloadAdmin):
         icon="playlist_add_check",
         url_path="allocate-oldest",
         permissions=["change"],
+        dialog={
+            "title": _("Allocate the credit to the oldest invoices?"),
+            "description": _(
+                "What is left of this payment pays the bill-to's open invoices, oldest first."
+            ),
+            "form_submit_text": _("Allocate"),
+        },
     )
-    def allocate_oldest(self, request, object_id):
-        payment = Payment.objects.get(pk=object_id)
+    def allocate_oldest(self, request, form, object_id):
+        payment = get_object_or_404(self.get_queryset(request), pk=object_id)
         allocations = payment_allocate_oldest(payment=payment, by=request.user)
         if allocations:
             messages.success(
                 request,
                 _("%(count)s invoice(s) paid from the credit; %(left)s left.")
-                % {"count": len(allocations), "left": payment.amount - payment.allocated_amount},
+                % {
+                    "count": len(allocations),
+                    "left": money(payment.amount - payment.allocated_amount),
+                },
             )
         else:
             messages.info(request, _("No credit left, or no open invoice for this payer."))
-        return redirect("admin:billing_payment_change", object_id)
+        return self.back_after_dialog(request)
 
 
 # --- Taking payment at the session ---------------------------------------------------------
@@ -336,11 +348,11 @@ class TakePaymentForm(forms.Form):
 
 
 def session_choice_label(session) -> str:
-    return "{start} · {service} · {therapist} · {amount} $".format(
+    return "{start} · {service} · {therapist} · {amount}".format(
         start=f"{timezone.localtime(session.starts_at):%Y-%m-%d %H:%M}",
         service=session.service_type,
         therapist=session.therapist,
-        amount=session.due_amount,
+        amount=money(session.due_amount),
     )
 
 
@@ -416,14 +428,14 @@ class TakePaymentView(UnfoldModelAdminViewMixin, FormView):
         messages.success(
             self.request,
             ngettext(
-                "%(amount)s $ received from %(client)s: %(count)d session paid, receipt "
+                "%(amount)s received from %(client)s: %(count)d session paid, receipt "
                 "%(receipt)s emailed.",
-                "%(amount)s $ received from %(client)s: %(count)d sessions paid, receipt "
+                "%(amount)s received from %(client)s: %(count)d sessions paid, receipt "
                 "%(receipt)s emailed.",
                 len(data["sessions"]),
             )
             % {
-                "amount": payment.amount,
+                "amount": money(payment.amount),
                 "client": self.client,
                 "count": len(data["sessions"]),
                 "receipt": payment.receipt.number,
@@ -442,6 +454,7 @@ class ReceiptAdmin(CaseloadAdmin):
     list_filter = [("send_status", ChoicesDropdownFilter)]
     search_fields = ["number"]
     readonly_fields = ["number", "payment", "issued_on", "send_status", "outbox_message"]
+    permission_fields = ("send_status",)
     fields = readonly_fields
     actions_detail = ["download_pdf", "send_again"]
 
@@ -457,29 +470,53 @@ class ReceiptAdmin(CaseloadAdmin):
 
     @display(description=_("amount"))
     def amount(self, receipt):
-        return receipt.payment.amount
+        return money(receipt.payment.amount)
 
-    @action(description=_("PDF"), icon="picture_as_pdf", url_path="pdf")
+    def has_send_permission(self, request, obj=None):
+        """A receipt is sent again only when its email was never sent, or failed."""
+        receipt = self.permission_object(request, obj)
+        return self.has_change_permission(request) and (
+            receipt is None or not sending_refusal(receipt)
+        )
+
+    def _receipt_or_404(self, request, object_id) -> Receipt:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(
+            self.get_queryset(request).select_related("payment__client"), pk=object_id
+        )
+
+    @action(description=_("PDF"), icon="picture_as_pdf", url_path="pdf", permissions=["view"])
     def download_pdf(self, request, object_id):
         from backoffice.billing.pdf import receipt_pdf
 
-        receipt = Receipt.objects.select_related("payment__client").get(pk=object_id)
+        receipt = self._receipt_or_404(request, object_id)
         response = HttpResponse(receipt_pdf(receipt=receipt), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{receipt.number}.pdf"'
         return response
 
-    @action(description=_("Send again"), icon="send", url_path="send", permissions=["change"])
-    def send_again(self, request, object_id):
+    @action(
+        description=_("Send again"),
+        icon="send",
+        url_path="send",
+        permissions=["send"],
+        dialog={
+            "title": _("Email this receipt to the client?"),
+            "description": _("Its PDF goes attached to the client's email address."),
+            "form_submit_text": _("Send"),
+        },
+    )
+    def send_again(self, request, form, object_id):
         from backoffice.billing.sending import receipt_send
 
-        receipt = Receipt.objects.select_related("payment__client").get(pk=object_id)
+        receipt = self._receipt_or_404(request, object_id)
         try:
             receipt_send(receipt=receipt, by=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("Receipt %(number)s queued.") % {"number": receipt})
-        return redirect("admin:billing_receipt_change", object_id)
+        return self.back_after_dialog(request)
 
 
 # --- Finance import ------------------------------------------------------------------------
@@ -514,7 +551,6 @@ class PaymentsImportView(UnfoldModelAdminViewMixin, FormView):
         context = super().get_context_data(**kwargs)
         context.update(
             {
-                "opts": Payment._meta,
                 "required_columns": REQUIRED_COLUMNS,
                 "optional_columns": OPTIONAL_COLUMNS,
                 "methods": PaymentMethod.values,
@@ -580,11 +616,11 @@ class PaymentsImportView(UnfoldModelAdminViewMixin, FormView):
             return self._preview(result, token=None, name=staged["name"])
         messages.success(
             request,
-            _("%(payments)s payment(s) recorded from %(rows)s row(s), %(total)s $ in all.")
+            _("%(payments)s payment(s) recorded from %(rows)s row(s), %(total)s in all.")
             % {
                 "payments": result.payments_count,
                 "rows": len(result.lines),
-                "total": result.total_amount,
+                "total": money(result.total_amount),
             },
         )
         return redirect("admin:billing_payment_changelist")
@@ -619,7 +655,6 @@ class ReceivablesView(UnfoldModelAdminViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context.update(
             {
-                "opts": Payment._meta,
                 "report": report,
                 "bucket_labels": [label for _key, label, *_rest in BUCKETS],
                 "bucket_totals": [report.totals[key] for key, *_rest in BUCKETS],

@@ -8,6 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from backoffice.caseload.models import Authorization, Client, Payer, ServiceType, Therapist
 from backoffice.fields import Language, MoneyField
+from backoffice.money import money
 from backoffice.scheduling.models import Appointment
 
 
@@ -263,7 +264,7 @@ class Payment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.received_on:%Y-%m-%d} · {self.amount} $"
+        return f"{self.received_on:%Y-%m-%d} · {money(self.amount)}"
 
 
 class PaymentAllocation(models.Model):

@@ -35,6 +35,7 @@ from backoffice.billing.models import (
 )
 from backoffice.billing.sessions import MISSED_LABELS, client_unit_amount, line_amounts
 from backoffice.fields import Language
+from backoffice.money import money
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,19 @@ FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 # What a refused URL becomes: an empty inline resource, so nothing is read and the render goes on.
 REFUSED = "data:,"
 CHUNK_LINES = 15
+# Widths (percent) of the lines table's columns. The amounts fit $99,999.99 or 99 999,99 $
+# at the PDF's type size; with a tax column the text columns give up the room.
+COLUMNS = {
+    False: {"date": 12, "service": 30, "provider": 30, "reference": 15, "amount": 13},
+    True: {
+        "date": 11,
+        "service": 19,
+        "provider": 21,
+        "reference": 12,
+        "amount": 13,
+        "tax": 11,
+    },
+}
 POLICY = ResourceAccessPolicy.server(base_dir=FONTS_DIR, allow_remote=False)
 
 
@@ -71,12 +85,6 @@ def html_to_pdf(html: str) -> bytes:
     if result.err:
         raise PdfError(f"xhtml2pdf reported {result.err} error(s)")
     return out.getvalue()
-
-
-def money(amount: Decimal | None) -> str:
-    """An amount in the active language: $1,234.56 or 1 234,56 $."""
-    number = formats.number_format(amount or Decimal("0"), 2, use_l10n=True, force_grouping=True)
-    return _("$%(amount)s") % {"amount": number}
 
 
 def day(value: date | None) -> str:
@@ -205,6 +213,7 @@ def invoice_title(invoice: Invoice) -> str:
 def invoice_context(invoice: Invoice) -> dict:
     """What the invoice template prints, formatted in the active language."""
     lines = _live_lines(invoice)
+    show_tax = any(line.tax_amount for line in lines) or bool(invoice.tax_amount)
     return {
         "letterhead": letterhead(),
         "invoice": invoice,
@@ -218,7 +227,8 @@ def invoice_context(invoice: Invoice) -> dict:
         "bill_to": _bill_to(invoice),
         "credited_number": invoice.credited_invoice.number if invoice.credited_invoice else "",
         "groups": _groups(lines, invoice.language),
-        "show_tax": any(line.tax_amount for line in lines) or bool(invoice.tax_amount),
+        "show_tax": show_tax,
+        "widths": COLUMNS[show_tax],
         "subtotal": money(invoice.subtotal_amount),
         "tax": money(invoice.tax_amount),
         "total": money(invoice.total_amount),
@@ -299,6 +309,7 @@ def receipt_context(receipt: Receipt) -> dict:
     ]
     session_lines = [_session_line(allocation.appointment, language) for allocation in to_sessions]
     lines += session_lines
+    show_tax = any(line.tax_amount for line in lines)
     client = payment.client or (lines[0].client if lines else None)
     return {
         "letterhead": letterhead(),
@@ -312,7 +323,8 @@ def receipt_context(receipt: Receipt) -> dict:
         "client_date_of_birth": day(client.date_of_birth) if client else "",
         "client_address_lines": client.address.splitlines() if client else [],
         "groups": _groups(lines, language),
-        "show_tax": any(line.tax_amount for line in lines),
+        "show_tax": show_tax,
+        "widths": COLUMNS[show_tax],
         "paid_items": [
             {
                 "label": _("Invoice %(number)s") % {"number": allocation.invoice.number},

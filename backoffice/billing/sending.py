@@ -15,11 +15,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from backoffice.billing.models import Invoice, InvoiceStatus, Receipt, SendStatus
-from backoffice.billing.pdf import day, invoice_pdf, money, receipt_language, receipt_pdf
+from backoffice.billing.pdf import day, invoice_pdf, receipt_language, receipt_pdf
 from backoffice.billing.services.invoicing import invoice_issue
 from backoffice.messaging.models import Channel, OutboxMessage, OutboxStatus, Purpose
-from backoffice.messaging.services import message_queue
+from backoffice.messaging.services import message_queue, outbox_retry
 from backoffice.messaging.templates_service import message_template_render
+from backoffice.money import money
 
 PDF = "application/pdf"
 
@@ -67,18 +68,52 @@ def _send_status(outbox_status: str) -> SendStatus:
     }.get(outbox_status, SendStatus.QUEUED)
 
 
+# An invoice, receipt or statement is emailed (again) only when it never was, or it failed.
+SENDABLE = (SendStatus.NOT_SENT, SendStatus.FAILED)
+
+
+def sending_refusal(document) -> str:
+    """Why the document's email is not sent now ("" when it may go): it is already queued, or
+    it went out. Any document with `send_status` (invoice, receipt, statement)."""
+    if document.send_status == SendStatus.QUEUED:
+        return _("Its email is already queued.")
+    if document.send_status not in SENDABLE:
+        return _("It was already emailed; it is sent again only if the email fails.")
+    return ""
+
+
+def document_email_queue(
+    *, document, dedupe_key: str, compose: Callable[[], OutboxMessage], by=None
+) -> OutboxMessage:
+    """The one way a document's email is queued: refused while queued or once sent; the
+    first time `compose()` stores the PDF and queues the message (with `dedupe_key`); a
+    failed message is queued again. The document's `send_status` follows the outbox."""
+    refusal = sending_refusal(document)
+    if refusal:
+        raise ValidationError(refusal)
+    message = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
+    if message is None:
+        message = compose()
+    elif message.status == OutboxStatus.FAILED:
+        outbox_retry(message_ids=[message.pk])
+        message.refresh_from_db()
+    record_queued(document, message, by)
+    return message
+
+
 def _unsendable(invoice: Invoice) -> str:
     """Why the invoice cannot be emailed ("" when it can)."""
     if invoice.status != InvoiceStatus.ISSUED or not invoice.number:
         return _("Only an issued invoice can be sent.")
     if not invoice_recipient(invoice):
         return _("No email address to send invoice %s to.") % invoice.number
-    return ""
+    return sending_refusal(invoice)
 
 
 @transaction.atomic
 def invoice_send(*, invoice: Invoice, by=None) -> OutboxMessage:
-    """Queue the email of an issued invoice with its PDF attached; once per invoice number.
+    """Queue the email of an issued invoice with its PDF attached; once per invoice number,
+    again only after a failure (`document_email_queue`).
 
     The PDF is stored at invoices/<year>/<number>.pdf; the message is sent when the
     transaction commits and `invoice.send_status` follows it (`send_status_follow`).
@@ -86,10 +121,8 @@ def invoice_send(*, invoice: Invoice, by=None) -> OutboxMessage:
     refusal = _unsendable(invoice)
     if refusal:
         raise ValidationError(refusal)
-    recipient = invoice_recipient(invoice)
-    dedupe_key = f"invoice:{invoice.pk}:{invoice.number}"
-    message = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
-    if message is None:
+
+    def compose() -> OutboxMessage:
         path = store_document(invoice_pdf_path(invoice), invoice_pdf(invoice=invoice))
         with translation.override(invoice.language):
             context = {
@@ -102,29 +135,30 @@ def invoice_send(*, invoice: Invoice, by=None) -> OutboxMessage:
         subject, body = message_template_render(
             purpose=Purpose.INVOICE, language=invoice.language, context=context
         )
-        message = message_queue(
+        return message_queue(
             channel=Channel.EMAIL,
-            recipient=recipient,
+            recipient=invoice_recipient(invoice),
             subject=subject,
             body_text=body,
             purpose=Purpose.INVOICE,
             attachments=[{"name": f"{invoice.number}.pdf", "path": path, "mimetype": PDF}],
             dedupe_key=dedupe_key,
         )
-    record_queued(invoice, message, by)
-    return message
+
+    dedupe_key = f"invoice:{invoice.pk}:{invoice.number}"
+    return document_email_queue(document=invoice, dedupe_key=dedupe_key, compose=compose, by=by)
 
 
 @transaction.atomic
 def receipt_send(*, receipt: Receipt, by=None) -> OutboxMessage:
-    """Queue the email of a receipt to its client with the PDF attached; once per receipt."""
+    """Queue the email of a receipt to its client with the PDF attached; once per receipt,
+    again only after a failure (`document_email_queue`)."""
     payment = receipt.payment
     client = payment.client
     if client is None or not client.email:
         raise ValidationError(_("No email address to send receipt %s to.") % receipt.number)
-    dedupe_key = f"receipt:{receipt.pk}:{receipt.number}"
-    message = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
-    if message is None:
+
+    def compose() -> OutboxMessage:
         language = receipt_language(receipt)
         path = store_document(receipt_pdf_path(receipt), receipt_pdf(receipt=receipt))
         with translation.override(language):
@@ -138,7 +172,7 @@ def receipt_send(*, receipt: Receipt, by=None) -> OutboxMessage:
         subject, body = message_template_render(
             purpose=Purpose.RECEIPT, language=language, context=context
         )
-        message = message_queue(
+        return message_queue(
             channel=Channel.EMAIL,
             recipient=client.email,
             subject=subject,
@@ -147,8 +181,9 @@ def receipt_send(*, receipt: Receipt, by=None) -> OutboxMessage:
             attachments=[{"name": f"{receipt.number}.pdf", "path": path, "mimetype": PDF}],
             dedupe_key=dedupe_key,
         )
-    record_queued(receipt, message, by)
-    return message
+
+    dedupe_key = f"receipt:{receipt.pk}:{receipt.number}"
+    return document_email_queue(document=receipt, dedupe_key=dedupe_key, compose=compose, by=by)
 
 
 @dataclass

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -50,6 +51,7 @@ from backoffice.caseload.services import (
     client_deactivate,
 )
 from backoffice.scheduling.models import Appointment
+from backoffice.scheduling.selectors import clients_matching
 
 # Unfold has no pink label: "primary" (the clinic's accent) stands in for it.
 STATUS_LABELS = {
@@ -217,7 +219,6 @@ class TherapistCaseloadView(UnfoldModelAdminViewMixin, TemplateView):
                 "therapist": therapist,
                 "sections": sections,
                 "legend": status_legend(),
-                "opts": Therapist._meta,
                 "may_change_clients": self.request.user.has_perm("caseload.change_client"),
             }
         )
@@ -476,6 +477,14 @@ class ClientAdmin(TakePaymentActionMixin, CaseloadAdmin):
     def get_queryset(self, request):
         # The colour is annotated (one rule, per-row subqueries): no query per client.
         return clients_with_status(super().get_queryset(request))
+
+    def get_search_results(self, request, queryset, search_term):
+        """Names as the list shows them ("Last, First"), every word of a name, the file number
+        ("#123"), or the email address (the list and every client picker)."""
+        if not search_term.strip():
+            return queryset, False
+        matching = clients_matching(term=search_term).values("pk")
+        return queryset.filter(Q(pk__in=matching) | Q(email__iexact=search_term.strip())), False
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "status_legend": status_legend()}

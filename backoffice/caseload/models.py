@@ -334,6 +334,11 @@ class Client(models.Model):
     def __str__(self):
         return f"{self.first_name} {self.last_name}"
 
+    def picker_label(self) -> str:
+        """How staff pick a client: "Last, First" as the lists show names, then the date of
+        birth and the file number, which tell namesakes apart."""
+        return f"{self.last_name}, {self.first_name} · {self.date_of_birth:%Y-%m-%d} · #{self.pk}"
+
     def clean(self):
         errors = {}
         if self.sms_consent and not self.phone:

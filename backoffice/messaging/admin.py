@@ -1,17 +1,21 @@
 from django import forms
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from unfold.decorators import action, display
 
 from backoffice.admin_base import CaseloadAdmin
-from backoffice.messaging.models import MessageTemplate, OutboxMessage, OutboxStatus
+from backoffice.fields import Language
+from backoffice.messaging.models import MessageTemplate, OutboxMessage, OutboxStatus, Purpose
 from backoffice.messaging.services import outbox_retry
 from backoffice.messaging.templates_service import (
     PLACEHOLDERS,
+    message_template_builtin,
     message_template_preview,
     message_template_validate,
+    message_templates_builtin_in_use,
 )
 
 STATUS_COLOURS = {
@@ -87,8 +91,30 @@ class MessageTemplateAdmin(CaseloadAdmin):
     form = MessageTemplateForm
     list_display = ["purpose", "language", "subject", "updated_at"]
     list_filter = ["purpose", "language"]
+    list_before_template = "messaging/admin/builtin_templates.html"
     readonly_fields = ["placeholders", "preview"]
     fields = ["purpose", "language", "subject", "body_text", "placeholders", "preview"]
+
+    def changelist_view(self, request, extra_context=None):
+        """Above the saved templates: the built-in texts still in use, each a link to a new
+        template that starts from it."""
+        builtin = message_templates_builtin_in_use()
+        if self.has_add_permission(request):
+            add = reverse("admin:messaging_messagetemplate_add")
+            for text in builtin:
+                text["edit_url"] = f"{add}?purpose={text['purpose']}&language={text['language']}"
+        extra_context = {**(extra_context or {}), "builtin_templates": builtin}
+        return super().changelist_view(request, extra_context)
+
+    def get_changeform_initial_data(self, request):
+        """A new template for a purpose and language starts from their built-in text."""
+        initial = super().get_changeform_initial_data(request)
+        purpose, language = initial.get("purpose"), initial.get("language")
+        if purpose in Purpose.values and language in Language.values:
+            subject, body_text = message_template_builtin(purpose=purpose, language=language)
+            initial.setdefault("subject", subject)
+            initial.setdefault("body_text", body_text)
+        return initial
 
     @display(description=_("placeholders"))
     def placeholders(self, template):

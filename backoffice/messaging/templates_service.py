@@ -9,6 +9,7 @@ language, the built-in text below (translated with gettext) is used.
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 from string import Formatter
 
 from django.core.exceptions import ValidationError
@@ -16,7 +17,9 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.fields import Language
 from backoffice.messaging.models import MessageTemplate, Purpose
+from backoffice.money import money
 
 logger = logging.getLogger(__name__)
 
@@ -150,27 +153,51 @@ def message_template_render(*, purpose: str, language: str, context: dict) -> tu
         else:
             subject = _format(template.subject, values)
             return " ".join(subject.split()), _format(template.body_text, values)
-    subject, body = DEFAULTS[purpose]
-    with translation.override(language):
-        subject, body = str(subject), str(body)
+    subject, body = message_template_builtin(purpose=purpose, language=language)
     return " ".join(_format(subject, values).split()), _format(body, values)
 
 
-SAMPLE_VALUES: dict[str, str] = {
+def message_template_builtin(*, purpose: str, language: str) -> tuple[str, str]:
+    """The built-in subject and text of a purpose in a language (before any placeholder is
+    filled): what is sent while staff have not saved their own."""
+    subject, body = DEFAULTS[purpose]
+    with translation.override(language):
+        return str(subject), str(body)
+
+
+def message_templates_builtin_in_use() -> list[dict]:
+    """Each purpose and language with no saved template: its built-in subject and text."""
+    saved = set(MessageTemplate.objects.values_list("purpose", "language"))
+    return [
+        {
+            "purpose": purpose,
+            "language": language,
+            "title": f"{purpose.label} · {language.label}",
+            "subject": subject,
+            "body_text": body,
+        }
+        for purpose in Purpose
+        for language in Language
+        if (purpose.value, language.value) not in saved
+        for subject, body in [message_template_builtin(purpose=purpose, language=language)]
+    ]
+
+
+SAMPLE_VALUES: dict[str, str | Decimal] = {
     "invoice_number": "INV-2026-00042",
     "bill_to_name": "Pacific Mutual",
-    "total": "$450.00",
+    "total": Decimal("450.00"),
     "due_date": "2026-05-01",
     "clinic_name": "Caseload Counselling",
     "receipt_number": "RCP-2026-00007",
     "client_name": "Hélène",
-    "amount": "$160.00",
+    "amount": Decimal("160.00"),
     "received_on": "2026-04-10",
     "therapist_name": "Jordan Lee",
     "period": "March 2026",
-    "net_amount": "$3,360.00",
-    "gross_amount": "$4,800.00",
-    "service_fees": "$1,440.00",
+    "net_amount": Decimal("3360.00"),
+    "gross_amount": Decimal("4800.00"),
+    "service_fees": Decimal("1440.00"),
     "held_count": "3",
     "starts_at": "2026-03-09 10:00",
     "location": "Downtown, room 2",
@@ -180,5 +207,10 @@ SAMPLE_VALUES: dict[str, str] = {
 def message_template_preview(*, template: MessageTemplate) -> tuple[str, str]:
     """The template filled with sample values, for staff to read before it goes out."""
     allowed = PLACEHOLDERS.get(template.purpose, {})
-    values = {name: SAMPLE_VALUES.get(name, name) for name in allowed}
+    with translation.override(template.language):
+        values = {name: _sample(SAMPLE_VALUES.get(name, name)) for name in allowed}
     return _format(template.subject, values), _format(template.body_text, values)
+
+
+def _sample(value: str | Decimal) -> str:
+    return money(value) if isinstance(value, Decimal) else value

@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.generic import FormView, TemplateView
@@ -39,11 +40,11 @@ from unfold.widgets import (
 
 from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
 from backoffice.billing.admin_documents import SEND_COLOURS
-from backoffice.billing.models import SendStatus
-from backoffice.billing.pdf import money
+from backoffice.billing.sending import sending_refusal
 from backoffice.caseload.models import Therapist
 from backoffice.documents import XLSX, attachment
 from backoffice.messaging.models import MessageTemplate, Purpose
+from backoffice.money import money
 from backoffice.payouts.exports import statements_xlsx, statements_zip_stream
 from backoffice.payouts.models import Statement, StatementLine, StatementStatus
 from backoffice.payouts.pdf import (
@@ -68,8 +69,6 @@ STATUS_COLOURS = {
     StatementStatus.SENT.label: "warning",
     StatementStatus.PAID.label: "success",
 }
-# Sending again only makes sense before the email went out, or after it failed.
-SENDABLE = (SendStatus.NOT_SENT, SendStatus.FAILED)
 
 
 def _month_param(day: date) -> str:
@@ -107,13 +106,13 @@ def _last_month() -> date:
 
 class RunStatementsForm(forms.Form):
     month = forms.DateField(
-        label=_("month"),
+        label=capfirst(_("month")),
         widget=UnfoldAdminSingleDateWidget,
         initial=_last_month,
         help_text=_("Any day of the month to pay out."),
     )
     therapist = forms.ModelChoiceField(
-        label=_("therapist"),
+        label=capfirst(_("therapist")),
         queryset=Therapist.objects.order_by("last_name", "first_name"),
         required=False,
         widget=UnfoldAdminSelectWidget,
@@ -207,10 +206,10 @@ class StatementEmailPreviewView(UnfoldModelAdminViewMixin, TemplateView):
 
 class PayoutForm(forms.Form):
     paid_on = forms.DateField(
-        label=_("paid on"), widget=UnfoldAdminSingleDateWidget, initial=timezone.localdate
+        label=capfirst(_("paid on")), widget=UnfoldAdminSingleDateWidget, initial=timezone.localdate
     )
     reference = forms.CharField(
-        label=_("payout reference"),
+        label=capfirst(_("payout reference")),
         max_length=80,
         widget=UnfoldAdminTextInputWidget,
         help_text=_("The cheque number or transfer reference."),
@@ -392,7 +391,7 @@ class StatementAdmin(CaseloadAdmin):
         )
 
     def has_send_permission(self, request, obj=None):
-        return self._may(request, obj, lambda statement: statement.send_status in SENDABLE)
+        return self._may(request, obj, lambda statement: not sending_refusal(statement))
 
     def has_regenerate_permission(self, request, obj=None):
         return self._may(request, obj, lambda s: s.status == StatementStatus.DRAFT)

@@ -21,8 +21,9 @@ from django.utils.translation import gettext as _
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-from backoffice.billing.pdf import FONTS_DIR, day, html_to_pdf, letterhead, money
+from backoffice.billing.pdf import FONTS_DIR, day, html_to_pdf, letterhead
 from backoffice.fields import Language
+from backoffice.money import money
 from backoffice.payouts.models import Statement, StatementLine, StatementLineKind, StatementStatus
 from backoffice.scheduling.models import AppointmentStatus
 

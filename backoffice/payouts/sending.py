@@ -12,17 +12,18 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from backoffice.billing.pdf import money
 from backoffice.billing.sending import (
     SendBatch,
-    record_queued,
+    document_email_queue,
     send_each,
     send_later,
+    sending_refusal,
     store_document,
 )
-from backoffice.messaging.models import Channel, OutboxMessage, OutboxStatus, Purpose
-from backoffice.messaging.services import message_queue, outbox_retry
+from backoffice.messaging.models import Channel, OutboxMessage, Purpose
+from backoffice.messaging.services import message_queue
 from backoffice.messaging.templates_service import message_template_render
+from backoffice.money import money
 from backoffice.payouts.models import Statement, StatementStatus
 from backoffice.payouts.pdf import (
     period_label,
@@ -63,12 +64,13 @@ def _unsendable(statement: Statement) -> str:
     therapist = statement.therapist
     if not therapist.email:
         return _("%(therapist)s has no email address.") % {"therapist": therapist}
-    return ""
+    return sending_refusal(statement)
 
 
 @transaction.atomic
 def statement_send(*, statement: Statement, by=None) -> OutboxMessage:
-    """Email the statement with its PDF attached, once; a failed email is queued again.
+    """Email the statement with its PDF attached, once; again only after a failure
+    (`billing.sending.document_email_queue`).
 
     A draft becomes sent (it no longer changes); its `send_status` follows the outbox.
     """
@@ -80,8 +82,8 @@ def statement_send(*, statement: Statement, by=None) -> OutboxMessage:
     if refusal:
         raise ValidationError(refusal)
     dedupe_key = f"statement:{statement.pk}"
-    message = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
-    if message is None:
+
+    def compose() -> OutboxMessage:
         if statement.status == StatementStatus.DRAFT:
             statement.status = StatementStatus.SENT
             statement.sent_on = timezone.localdate()
@@ -89,7 +91,7 @@ def statement_send(*, statement: Statement, by=None) -> OutboxMessage:
             statement.save(update_fields=["status", "sent_on"])
         path = store_document(_pdf_path(statement), statement_pdf(statement=statement))
         subject, body = statement_email(statement)
-        message = message_queue(
+        return message_queue(
             channel=Channel.EMAIL,
             recipient=therapist.email,
             subject=subject,
@@ -100,11 +102,8 @@ def statement_send(*, statement: Statement, by=None) -> OutboxMessage:
             ],
             dedupe_key=dedupe_key,
         )
-    elif message.status == OutboxStatus.FAILED:
-        outbox_retry(message_ids=[message.pk])
-        message.refresh_from_db()
-    record_queued(statement, message, by)
-    return message
+
+    return document_email_queue(document=statement, dedupe_key=dedupe_key, compose=compose, by=by)
 
 
 def statements_send(*, statements, by=None) -> SendBatch:

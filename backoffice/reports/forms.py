@@ -29,13 +29,21 @@ class AutocompleteMedia:
     css = {"screen": ("admin/css/vendor/select2/select2.css", "admin/css/autocomplete.css")}
 
 
+class IdAutocompleteSelect(AutocompleteSelect):
+    """The admin's search box for a choice given by id in the URL: a value that is no id is
+    shown as no choice (the field says it is not valid) instead of failing the page."""
+
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, [v for v in value if str(v).isdigit()], attr)
+
+
 class WeekForm(forms.Form):
     therapist = forms.ModelChoiceField(
         label=_("Therapist"),
         queryset=Therapist.objects.all(),
         required=False,
         # The admin's therapist search: no list of every therapist in the page.
-        widget=AutocompleteSelect(
+        widget=IdAutocompleteSelect(
             Appointment._meta.get_field("therapist"),
             admin.site,
             attrs={"class": "unfold-filter-autocomplete"},

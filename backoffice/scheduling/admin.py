@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from datetime import timedelta
 from functools import partial
 
 from django.contrib import admin, messages
@@ -23,8 +24,10 @@ from unfold.views import UnfoldModelAdminViewMixin
 from backoffice.admin_base import (
     CaseloadAdmin,
     CaseloadTabularInline,
+    DefaultChoiceFilter,
     LocalDateRangeFilter,
     TakePaymentActionMixin,
+    local_midnight,
 )
 from backoffice.caseload.models import Payer
 from backoffice.scheduling.forms import (
@@ -117,6 +120,49 @@ class PayerFilter(DropdownFilter):
         return appointments_of_payer(appointments=queryset, payer_id=int(value))
 
 
+class WhenFilter(DefaultChoiceFilter):
+    """Today's appointments by time (the list opens on them), upcoming ones from now on,
+    past ones newest first, or all. A search or another filter looks at all of them."""
+
+    title = _("when")
+    parameter_name = "when"
+    TODAY, UPCOMING, PAST, EVERY = "today", "upcoming", "past", "all"
+    # Parameters that only page or sort the list: they keep it on today.
+    NOT_FILTERS = {"when", "p", ORDER_VAR, "e", "_popup", "_to_field", "_changelist_filters"}
+
+    def __init__(self, request, params, model, model_admin):
+        filtered = set(request.GET) - self.NOT_FILTERS
+        # An action on rows picked by id finds them whatever day they are on.
+        picked = "_selected_action" in request.POST and request.POST.get("select_across") != "1"
+        self.default = self.EVERY if filtered or picked else self.TODAY
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        return [
+            (self.TODAY, _("Today")),
+            (self.UPCOMING, _("Upcoming")),
+            (self.PAST, _("Past")),
+            (self.EVERY, _("All")),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == self.TODAY:
+            today = timezone.localdate()
+            return queryset.filter(
+                starts_at__gte=local_midnight(today),
+                starts_at__lt=local_midnight(today + timedelta(days=1)),
+            )
+        if self.value() == self.UPCOMING:
+            return queryset.filter(starts_at__gte=now)
+        if self.value() == self.PAST:
+            return queryset.filter(starts_at__lt=now)
+        return queryset
+
+    def soonest_first(self) -> bool:
+        return self.value() in (self.TODAY, self.UPCOMING)
+
+
 def appointments_of_client_url(*, client_id: int) -> str:
     """The appointment list filtered on one billing client (linked from client pages)."""
     changelist = reverse("admin:scheduling_appointment_changelist")
@@ -195,6 +241,7 @@ class AppointmentAdmin(TakePaymentActionMixin, CaseloadAdmin):
     ]
     list_select_related = ["therapist", "billing_client", "service_type", "room__site"]
     list_filter = [
+        WhenFilter,
         ("starts_at", LocalDateRangeFilter),
         ("therapist", AutocompleteSelectFilter),
         ("billing_client", AutocompleteSelectFilter),
@@ -242,6 +289,11 @@ class AppointmentAdmin(TakePaymentActionMixin, CaseloadAdmin):
     actions_row = ["complete_one", "cancel_one", "no_show_one", "cancel_rest_one", "take_payment"]
     actions_detail = ["complete_one", "cancel_one", "no_show_one", "cancel_rest_one"]
     actions_list = ["book_series"]
+
+    def get_ordering(self, request):
+        """Today's and upcoming appointments soonest first; past and all, newest first."""
+        when = WhenFilter(request, dict(request.GET.lists()), self.model, self)
+        return ["starts_at"] if when.soonest_first() else ["-starts_at"]
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():

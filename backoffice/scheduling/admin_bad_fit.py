@@ -5,6 +5,7 @@ Registered from SchedulingConfig.ready() so it lives apart from the appointment 
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action, display
 from unfold.widgets import UnfoldAdminTextareaWidget
 
-from backoffice.admin_base import CaseloadAdmin
+from backoffice.admin_base import CaseloadAdmin, DefaultChoiceFilter
 from backoffice.caseload.admin import render_action_form, safe_next
 from backoffice.scheduling.bad_fit import bad_fit_remove
 from backoffice.scheduling.models import Appointment, BadFitEntry
@@ -22,25 +23,15 @@ from backoffice.scheduling.models import Appointment, BadFitEntry
 OPEN, REMOVED, EVERY = "open", "removed", "all"
 
 
-class BadFitStateFilter(admin.SimpleListFilter):
+class BadFitStateFilter(DefaultChoiceFilter):
     """On the list (the default), removed, or every entry."""
 
     title = _("state")
     parameter_name = "state"
+    default = OPEN
 
     def lookups(self, request, model_admin):
         return [(OPEN, _("On the list")), (REMOVED, _("Removed")), (EVERY, _("All"))]
-
-    def value(self):
-        return super().value() or OPEN
-
-    def choices(self, changelist):
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == lookup,
-                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
-                "display": title,
-            }
 
     def queryset(self, request, queryset):
         if self.value() == OPEN:
@@ -146,12 +137,16 @@ class BadFitEntryAdmin(CaseloadAdmin):
             return redirect(done_url)
         form = RemovalForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            bad_fit_remove(entry=entry, by=request.user, note=form.cleaned_data["note"])
-            self.message_user(
-                request,
-                _("%(client)s removed from the Bad Fit list.") % {"client": entry.client},
-                messages.SUCCESS,
-            )
+            try:  # removed meanwhile by someone else
+                bad_fit_remove(entry=entry, by=request.user, note=form.cleaned_data["note"])
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.WARNING)
+            else:
+                self.message_user(
+                    request,
+                    _("%(client)s removed from the Bad Fit list.") % {"client": entry.client},
+                    messages.SUCCESS,
+                )
             return redirect(done_url)
         return render_action_form(
             request,

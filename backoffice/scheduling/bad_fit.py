@@ -5,8 +5,10 @@ One open entry per client per episode: further triggers join the open entry; onc
 remove the client, only appointments after that removal can start a new episode.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backoffice.accounts.models import User
 from backoffice.scheduling.models import (
@@ -70,7 +72,15 @@ def _record(
 
 @transaction.atomic
 def bad_fit_remove(*, entry: BadFitEntry, by: User, note: str) -> BadFitEntry:
-    """Staff take a client off the list; the entry stays, closed, with who, when and why."""
+    """Staff take a client off the list; the entry stays, closed, with who, when and why.
+
+    Once only: removing an entry already removed is refused and keeps the first removal.
+    """
+    entry = BadFitEntry.objects.select_for_update().select_related("client").get(pk=entry.pk)
+    if entry.resolved_at is not None:
+        raise ValidationError(
+            _("%(client)s was already removed from the list.") % {"client": entry.client}
+        )
     entry.resolved_at = timezone.now()
     entry.resolved_by = by
     entry.resolution_note = note

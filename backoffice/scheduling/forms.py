@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from unfold.forms import BaseDialogForm
 from unfold.widgets import (
@@ -83,17 +84,17 @@ class AppointmentSeriesAdminForm(AppointmentAdminForm):
     """The first occurrence plus how it repeats; every occurrence is checked before saving."""
 
     frequency = forms.ChoiceField(
-        label=_("repeats"), choices=Frequency.choices, widget=UnfoldAdminSelectWidget
+        label=capfirst(_("repeats")), choices=Frequency.choices, widget=UnfoldAdminSelectWidget
     )
     occurrence_count = forms.IntegerField(
-        label=_("occurrences"),
+        label=capfirst(_("occurrences")),
         min_value=1,
         required=False,
         widget=UnfoldAdminIntegerFieldWidget,
         help_text=_("How many sessions, the first included."),
     )
     repeat_until = forms.DateField(
-        label=_("repeat until"),
+        label=capfirst(_("repeat until")),
         required=False,
         widget=UnfoldAdminSingleDateWidget,
         help_text=_("Or the last possible day."),
@@ -121,7 +122,7 @@ class MissedSessionFeeDialogForm(BaseDialogForm):
     """Confirms a cancellation or no-show, with an optional fee for the missed session."""
 
     missed_session_fee_amount = forms.DecimalField(
-        label=_("late-cancel / no-show fee"),
+        label=capfirst(_("late-cancel / no-show fee")),
         required=False,
         min_value=0,
         max_digits=10,

@@ -14,14 +14,21 @@ from backoffice.scheduling.models import (
 
 
 def clients_matching(*, term: str) -> QuerySet[Client]:
-    """Clients whose legal or preferred names contain every word of `term`."""
+    """Clients whose legal or preferred names contain every word of `term`; "Last, First"
+    (as lists and pickers show names) matches the last name before the comma and the first
+    or preferred name after it; "#123" is the file number."""
     clients = Client.objects.all()
-    for word in term.split():
-        clients = clients.filter(
-            Q(last_name__icontains=word)
-            | Q(first_name__icontains=word)
-            | Q(preferred_name__icontains=word)
-        )
+    term = term.strip()
+    if term.startswith("#") and term[1:].isdigit():
+        return clients.filter(pk=int(term[1:]))
+    last, comma, first = term.partition(",")
+    if not comma:
+        last, first = "", term
+    for word in last.split():
+        clients = clients.filter(last_name__icontains=word)
+    for word in first.split():
+        names = Q(first_name__icontains=word) | Q(preferred_name__icontains=word)
+        clients = clients.filter(names if comma else names | Q(last_name__icontains=word))
     return clients
 
 

@@ -76,4 +76,5 @@ PAGES = [
     Page("reports: therapist week", WEEK, {"therapist": "{therapist}", "week": BENCH_MONTH_10TH}),
     Page("reports: room utilization, month", UTILIZATION, BENCH_MONTH_PERIOD),
     Page("invoices", INVOICES, {}),
+    Page("invoices: number fragment", INVOICES, {"q": "2707"}),
 ]

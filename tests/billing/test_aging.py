@@ -110,7 +110,7 @@ def test_receivables_page_links_to_the_filtered_invoices(admin_client, books):
     assert f"payer__id__exact={books['icbc'].pk}" in page
     assert f"client__id__exact={books['client'].pk}" in page
     assert "due_on__lt=2026-06-30" in page
-    assert "1130.00" in page
+    assert "$1,130.00" in page  # formatted money, not a raw decimal
     invoices = admin_client.get(
         reverse("admin:billing_invoice_changelist")
         + f"?status__exact=issued&payer__isnull=True&client__id__exact={books['client'].pk}"

@@ -428,7 +428,7 @@ def test_the_same_remittance_imported_twice_is_refused_row_by_row(books):
     assert all(
         p.reason.startswith("Already recorded: the payment of 2026-04-") for p in again.problems
     )
-    assert "reference CHQ 881, 400.00 $" in again.problems[0].reason
+    assert "reference CHQ 881, $400.00" in again.problems[0].reason
     assert Payment.objects.count() == 2
     books["first"].refresh_from_db()
     assert books["first"].paid_amount == Decimal("300.00")
@@ -459,7 +459,7 @@ def test_a_row_without_reference_is_recorded_when_invoice_date_and_amount_match(
     again = run([GOOD[3]])
     assert [p.line for p in again.problems] == [2]
     assert again.problems[0].reason.startswith(
-        "Already recorded: the payment of 2026-04-11 without a reference, 50.00 $"
+        "Already recorded: the payment of 2026-04-11 without a reference, $50.00"
     )
     assert Payment.objects.count() == 1
 

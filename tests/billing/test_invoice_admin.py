@@ -5,17 +5,25 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from backoffice.billing.models import Invoice, InvoiceLine
-from backoffice.billing.services import invoice_issue, invoices_generate
+from backoffice.billing.services import invoice_issue, invoice_lines_save, invoices_generate
 from backoffice.billing.services.payments import payment_allocate, payment_record
 from backoffice.caseload.selectors import authorization_usage
+from backoffice.messaging.models import OutboxMessage
 from tests.billing.conftest import MARCH, session_of
-from tests.factories import AuthorizationFactory, ClientFactory, PaymentFactory
+from tests.factories import (
+    AuthorizationFactory,
+    ClientFactory,
+    DocumentCounterFactory,
+    IssuedInvoiceFactory,
+    PaymentFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -51,10 +59,11 @@ def month_of_invoices(payer, count):
     [
         {},
         {"q": "Lévesque"},
+        {"q": "INV-2026-000"},
         {"status__exact": "draft", "period_start_from": "2026-03-01"},
         {"payment": "partly-paid"},
     ],
-    ids=["plain", "searched", "filtered", "by payment"],
+    ids=["plain", "searched", "number fragment", "filtered", "by payment"],
 )
 def test_invoice_list_queries_are_few_and_constant(admin_client, payer, params):
     url = reverse(CHANGELIST)
@@ -110,8 +119,8 @@ def test_generate_action_runs_the_month_and_reports_counts(admin_client, payer, 
 def test_issue_void_and_credit_actions(admin_client, direct_client):
     session_of(direct_client)
     [invoice] = invoices_generate(month=MARCH)
+    year = timezone.localdate().year  # numbers are of the year the invoice is issued
 
-    year = timezone.localdate().year  # numbers take the year they are issued in
     assert row_action(admin_client, "issue_one", invoice) == [f"Invoice INV-{year}-00001 issued."]
     invoice.refresh_from_db()
     assert (invoice.status, invoice.number) == ("issued", f"INV-{year}-00001")
@@ -291,3 +300,73 @@ def test_invoices_show_and_filter_their_state_of_payment(admin_client):
         assert [row.pk for row in listed.result_list] == [invoice_of[client].pk]
     detail = admin_client.get(change_url(invoice_of[paid])).content.decode()
     assert "Paid" in detail and "Partly paid" not in detail
+
+
+def test_send_on_an_invoice_emails_it_by_post_only(
+    admin_client, direct_client, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    session_of(direct_client)
+    [invoice] = invoices_generate(month=MARCH)
+    invoice = invoice_issue(invoice=invoice)
+    url = reverse("admin:billing_invoice_send_invoice", args=[invoice.pk])
+
+    assert admin_client.get(url).status_code == 200  # the dialog asks first
+    assert not OutboxMessage.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        messages = row_action(admin_client, "send_invoice", invoice)
+
+    assert messages == [f"Invoice {invoice.number} queued for email to {direct_client.email}."]
+    [email] = mail.outbox
+    assert email.to == [direct_client.email]
+    invoice.refresh_from_db()
+    assert invoice.send_status == "sent"
+
+
+def test_draft_lines_are_saved_with_their_tax_and_totals_and_only_on_a_draft(direct_client):
+    session_of(direct_client)
+    session_of(direct_client, day=10)
+    [invoice] = invoices_generate(month=MARCH)
+    kept, removed = invoice.lines.order_by("service_date")
+    kept.unit_amount, kept.tax_rate = Decimal("200.00"), Decimal("0.05")
+
+    invoice_lines_save(invoice=invoice, lines=[kept], removed=[removed])
+
+    kept.refresh_from_db()
+    invoice.refresh_from_db()
+    assert (kept.tax_amount, kept.total_amount) == (Decimal("10.00"), Decimal("210.00"))
+    assert not InvoiceLine.objects.filter(pk=removed.pk).exists()
+    assert (invoice.subtotal_amount, invoice.tax_amount, invoice.total_amount) == (
+        Decimal("200.00"),
+        Decimal("10.00"),
+        Decimal("210.00"),
+    )
+    invoice = invoice_issue(invoice=invoice)
+    kept.unit_amount = Decimal("1.00")
+    with pytest.raises(ValidationError, match="Only a draft"):
+        invoice_lines_save(invoice=invoice, lines=[kept])
+    kept.refresh_from_db()
+    assert kept.unit_amount == Decimal("200.00")
+
+
+def test_search_finds_an_invoice_number_from_a_fragment(admin_client, payer):
+    def issued(number):  # billed to a payer whose name holds no digit
+        return IssuedInvoiceFactory(number=number, payer=payer)
+
+    wanted = issued("INV-2026-02707")
+    neighbour = issued("INV-2026-02712")
+    credit = issued("CN-2025-02707")
+    other = issued("INV-2026-00042")
+    for series, year, last in [("INV", 2026, 2712), ("CN", 2025, 2707)]:
+        DocumentCounterFactory(series=series, year=year, last_number=last)
+
+    def found(term):
+        response = admin_client.get(reverse(CHANGELIST), {"q": term})
+        return set(response.context["cl"].result_list)
+
+    assert found("2707") == {wanted, credit}
+    assert found("inv-2026-027") == {wanted, neighbour}
+    assert found("2026-02707") == {wanted}
+    assert found("INV-2026-02707") == {wanted}
+    assert found("42") == {other}
+    assert found("INV-2026-0") == set(), "too vague to list every number"

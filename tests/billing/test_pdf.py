@@ -16,7 +16,7 @@ from backoffice.billing.pdf import (
     receipt_pdf,
 )
 from backoffice.caseload.models import ClientKind, Designation
-from tests.billing.documents import issued_invoice, line_for, pdf_text
+from tests.billing.documents import issued_invoice, line_for, overlapping_text, pdf_text
 from tests.factories import (
     AuthorizationFactory,
     ClientFactory,
@@ -206,3 +206,31 @@ def test_receipt_is_paid_in_full_with_provider_credentials():
     assert "Élodie Roy" in text and "PSY-2020" in text
     assert "604-555-0100" in text  # the provider's phone, from the letterhead
     assert "160,00" in text
+
+
+@pytest.mark.parametrize("language", ["en", "fr-ca"])
+def test_taxed_lines_keep_their_columns_apart(language):
+    """A taxable report of four figures: fee, tax and total each fit their column."""
+    invoice = issued_invoice(
+        payer=PayerFactory(name="Pacific Mutual"),
+        language=language,
+        subtotal_amount=Decimal("12345.67"),
+        tax_amount=Decimal("617.28"),
+        total_amount=Decimal("12962.95"),
+    )
+    report = ServiceTypeFactory(code="insurer-report", name="Insurer report", tax_rate="0.05")
+    line_for(
+        invoice,
+        client=ClientFactory(first_name="Hélène", last_name="Côté-Lévesque"),
+        service_type=report,
+        description="Insurer report",
+        unit_amount=Decimal("12345.67"),
+        tax_rate=Decimal("0.05"),
+        tax_amount=Decimal("617.28"),
+        total_amount=Decimal("12962.95"),
+    )
+
+    content = invoice_pdf(invoice=invoice)
+
+    assert overlapping_text(content) == []
+    assert "12,962.95" in pdf_text(content) or "12 962,95" in pdf_text(content)

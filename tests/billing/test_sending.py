@@ -57,10 +57,16 @@ def test_invoice_is_stored_queued_and_sent_with_its_pdf(
     assert payer_invoice.send_status == SendStatus.SENT
 
 
-def test_sending_twice_queues_one_message(payer_invoice):
-    first = invoice_send(invoice=payer_invoice)
-    second = invoice_send(invoice=payer_invoice)
-    assert first == second
+def test_an_invoice_queued_or_sent_is_not_sent_again(
+    payer_invoice, django_capture_on_commit_callbacks
+):
+    invoice_send(invoice=payer_invoice)
+    with pytest.raises(ValidationError, match="already queued"):
+        invoice_send(invoice=payer_invoice)
+    Invoice.objects.filter(pk=payer_invoice.pk).update(send_status=SendStatus.SENT)
+    payer_invoice.refresh_from_db()
+    with pytest.raises(ValidationError, match="already emailed"):
+        invoice_send(invoice=payer_invoice)
     assert OutboxMessage.objects.count() == 1
 
 
@@ -101,6 +107,26 @@ def test_failed_email_shows_on_the_invoice_and_a_retry_sends_it(
         outbox_retry(message_ids=[message.pk])
     payer_invoice.refresh_from_db()
     assert payer_invoice.send_status == SendStatus.SENT
+
+
+def test_sending_a_failed_invoice_again_retries_its_message(
+    payer_invoice, django_capture_on_commit_callbacks
+):
+    refused = AnymailRecipientsRefused("refused")
+    with (
+        mock.patch("django.core.mail.EmailMessage.send", side_effect=refused),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        invoice_send(invoice=payer_invoice)
+    payer_invoice.refresh_from_db()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice_send(invoice=payer_invoice)
+
+    payer_invoice.refresh_from_db()
+    assert payer_invoice.send_status == SendStatus.SENT
+    assert OutboxMessage.objects.count() == 1
+    assert len(mail.outbox) == 1
 
 
 def test_following_one_message_costs_two_queries_and_a_read(

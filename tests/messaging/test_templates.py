@@ -121,3 +121,23 @@ def test_admin_refuses_an_unknown_placeholder_and_previews_a_saved_template(admi
     ).content.decode()
     assert "Invoice INV-2026-00042" in page  # the preview, with sample values
     assert "{bill_to_name}" in page  # the placeholders offered
+
+
+def test_the_list_shows_the_built_in_texts_staff_edit_from(admin_client):
+    MessageTemplate.objects.create(
+        purpose=Purpose.INVOICE, language="en", subject="Invoice {invoice_number}", body_text="."
+    )
+    url = reverse("admin:messaging_messagetemplate_changelist")
+
+    builtin = admin_client.get(url).context["builtin_templates"]
+
+    shown = {(text["purpose"], text["language"]): text for text in builtin}
+    assert (Purpose.INVOICE, "en") not in shown, "a saved template replaces the built-in text"
+    french = shown[(Purpose.INVOICE, "fr-ca")]
+    assert french["subject"].startswith("Facture {invoice_number}")
+    page = admin_client.get(url).content.decode()
+    assert "Receipt {receipt_number} from {clinic_name}" in page
+
+    form = admin_client.get(french["edit_url"]).context["adminform"].form
+    assert form["subject"].value() == french["subject"]
+    assert form["body_text"].value() == french["body_text"]

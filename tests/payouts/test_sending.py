@@ -49,7 +49,8 @@ def test_the_statement_is_emailed_once_with_its_pdf_and_becomes_sent(
 
     with django_capture_on_commit_callbacks(execute=True):
         message = statement_send(statement=statement)
-    statement_send(statement=statement)
+    with pytest.raises(ValidationError, match="already emailed"):
+        statement_send(statement=statement)
 
     statement.refresh_from_db()
     assert (statement.status, statement.send_status) == (StatementStatus.SENT, SendStatus.SENT)

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from backoffice.scheduling.bad_fit import bad_fit_evaluate, bad_fit_remove
@@ -104,3 +105,17 @@ def test_scheduled_future_sessions_do_not_break_or_make_a_run(client_record):
     )
     history(client_record, [C], start_week=1)
     assert BadFitEntry.objects.count() == 1
+
+
+def test_an_entry_is_removed_once_and_keeps_its_first_removal(client_record, superuser):
+    history(client_record, [N])
+    entry = BadFitEntry.objects.get()
+    stale = BadFitEntry.objects.get()  # another staff member's page, opened before
+    bad_fit_remove(entry=entry, by=superuser, note="Phoned: staying.")
+
+    with pytest.raises(ValidationError, match="already removed"):
+        bad_fit_remove(entry=stale, by=superuser, note="Second removal")
+
+    entry.refresh_from_db()
+    assert entry.resolution_note == "Phoned: staying."
+    assert not entry.history.filter(resolution_note="Second removal").exists()

@@ -40,6 +40,7 @@ from backoffice.billing.services.payments import (
     receipt_issue,
 )
 from backoffice.caseload.models import Client, Payer
+from backoffice.money import money
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 10_000
@@ -612,20 +613,20 @@ def _already_recorded(payment: Payment) -> str:
     known = {
         "day": payment.received_on,
         "reference": payment.reference,
-        "amount": payment.amount,
+        "amount": money(payment.amount),
         "entered": timezone.localdate(payment.created_at),
     }
     if payment.reference:
         return (
             _(
                 "Already recorded: the payment of %(day)s, reference %(reference)s, "
-                "%(amount)s $ (entered %(entered)s). A payment is never recorded twice."
+                "%(amount)s (entered %(entered)s). A payment is never recorded twice."
             )
             % known
         )
     return (
         _(
-            "Already recorded: the payment of %(day)s without a reference, %(amount)s $ "
+            "Already recorded: the payment of %(day)s without a reference, %(amount)s "
             "(entered %(entered)s). A payment is never recorded twice."
         )
         % known

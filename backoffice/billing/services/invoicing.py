@@ -27,6 +27,7 @@ constraints make two concurrent runs end as one (QUALITY R1).
 
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -491,6 +492,35 @@ def _locked(invoice: Invoice) -> Invoice:
         .select_related("payer", "client")
         .get(pk=invoice.pk)
     )
+
+
+@transaction.atomic
+def invoice_lines_save(
+    *,
+    invoice: Invoice,
+    lines: Iterable[InvoiceLine] = (),
+    removed: Iterable[InvoiceLine] = (),
+    by=None,
+) -> Invoice:
+    """Staff's edits of a draft's lines: each saved line's tax and total follow its amount
+    and tax rate, removed lines go, and the draft's totals follow. Refused (nothing saved)
+    once the invoice is issued or void, or for a line of another invoice."""
+    invoice = _locked(invoice)
+    if invoice.status != InvoiceStatus.DRAFT:
+        raise ValidationError(_("Only a draft invoice can change."))
+    lines, removed = list(lines), list(removed)
+    if any(line.invoice_id != invoice.pk for line in [*lines, *removed]):
+        raise ValidationError(_("A line belongs to another invoice."))
+    for line in removed:
+        if by is not None:
+            line._history_user = by
+        line.delete()
+    for line in lines:
+        line.tax_amount, line.total_amount = line_amounts(
+            unit_amount=line.unit_amount, tax_rate=line.tax_rate
+        )
+        _save(line, by=by)
+    return invoice_totals_refresh(invoice=invoice, by=by)
 
 
 @transaction.atomic

@@ -42,6 +42,7 @@ from backoffice.billing.sessions import (
 )
 from backoffice.bulk import rows_per_statement
 from backoffice.caseload.models import Client, Payer
+from backoffice.money import money
 from backoffice.scheduling.models import Appointment, AppointmentStatus
 
 logger = logging.getLogger(__name__)
@@ -127,8 +128,8 @@ def allocation_refusal(
         return _("Invoice %(number)s is not billed to this client.") % {"number": invoice}
     if amount > invoice.open_amount:
         return _("%(amount)s is more than the %(open)s still open on invoice %(number)s.") % {
-            "amount": amount,
-            "open": invoice.open_amount,
+            "amount": money(amount),
+            "open": money(invoice.open_amount),
             "number": invoice,
         }
     return None
