@@ -1,10 +1,12 @@
 """The base every Caseload ModelAdmin shares: unfold look, history, no full-table counts."""
 
-from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from collections.abc import Callable, Iterable
+from datetime import timedelta
 from functools import cache, wraps
+from typing import TypeVar
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
@@ -12,18 +14,22 @@ from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import URLPattern, reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import FormView
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
 from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.decorators import action
 from unfold.paginator import InfinitePaginator
 from unfold.utils import parse_date_str
+from unfold.views import UnfoldModelAdminViewMixin
 
 from backoffice.fields import MoneyField
 from backoffice.money import money
+from backoffice.zone_data import local_midnight
+
+T = TypeVar("T")
 
 
 @cache
@@ -176,6 +182,44 @@ class CaseloadAdmin(PickerLabels, SimpleHistoryAdmin, ModelAdmin):
                     item["path"] = f"{item['path']}?{query}"
         return response
 
+    def run_service(
+        self,
+        request: HttpRequest,
+        service: Callable[..., T],
+        /,
+        *,
+        done: str | Callable[[T], str] | None = None,
+        warnings: Callable[[T], Iterable[str]] = lambda result: getattr(result, "warnings", ()),
+        form: forms.Form | None = None,
+        **arguments,
+    ) -> T | None:
+        """Call `service(**arguments)` and report it: the one way an admin action or page runs a
+        service.
+
+        Done: `done` (a message, or a function of the result giving one) is shown as a success
+        and each of `warnings(result)` (by default the result's `warnings`) as a warning; the
+        result is returned. Refused (ValidationError, nothing changed): its messages go on
+        `form`, each on its field when it names one, or else are shown as errors; None is
+        returned.
+        """
+        try:
+            result = service(**arguments)
+        except ValidationError as error:
+            if form is None:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            elif hasattr(error, "error_dict"):
+                for name, errors in error.error_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+            return None
+        message = done(result) if callable(done) else done
+        if message:
+            self.message_user(request, message, messages.SUCCESS)
+        for warning in warnings(result):
+            self.message_user(request, warning, messages.WARNING)
+        return result
+
     def back_after_dialog(self, request: HttpRequest, to: str = "") -> HttpResponse:
         """After an action dialog: to `to` when given, else back to the page it was opened on
         (htmx), else the list."""
@@ -233,11 +277,6 @@ class LocalDateRangeFilter(RangeDateFilter):
         return queryset.filter(**filters)
 
 
-def local_midnight(day: date) -> datetime:
-    """The instant a Vancouver day starts (bounds a query without the database's zones)."""
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 class ReadOnlyAdminMixin:
     """Rows written only by services: staff read them (and their history), never edit."""
 
@@ -279,3 +318,27 @@ class TakePaymentActionMixin:
 
     def has_take_payment_permission(self, request, obj=None):
         return request.user.has_perm("billing.add_payment")
+
+
+class CaseloadFormView(UnfoldModelAdminViewMixin, FormView):
+    """A custom admin page holding one form (a month to run, a series to book…), registered by
+    its ModelAdmin's `get_urls` or an unfold action, as unfold documents for custom pages.
+
+    Drawn by admin/form_page.html: `intro` above the fields, one `submit_label` button named
+    `submit_name`; a page with more to show extends that template's blocks.
+    """
+
+    template_name = "admin/form_page.html"
+    intro = ""
+    submit_label = ""
+    submit_name = "_submit"
+    form_id = ""
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "intro": self.intro,
+            "submit_label": self.submit_label,
+            "submit_name": self.submit_name,
+            "form_id": self.form_id,
+        }

@@ -15,7 +15,6 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import FormView
 from import_export.admin import ExportMixin
 from unfold.admin import ModelAdmin
 from unfold.contrib.filters.admin import (
@@ -26,7 +25,6 @@ from unfold.contrib.filters.admin import (
 from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 from unfold.decorators import action, display
 from unfold.forms import BaseDialogForm
-from unfold.views import UnfoldModelAdminViewMixin
 from unfold.widgets import (
     UnfoldAdminSelectWidget,
     UnfoldAdminSingleDateWidget,
@@ -36,6 +34,7 @@ from unfold.widgets import (
 from backoffice.admin_base import (
     AnnotatedChoicesFilter,
     CaseloadAdmin,
+    CaseloadFormView,
     CaseloadTabularInline,
     ReadOnlyAdminMixin,
 )
@@ -138,38 +137,46 @@ class GenerateInvoicesForm(forms.Form):
     )
 
 
-class GenerateInvoicesView(UnfoldModelAdminViewMixin, FormView):
+class GenerateInvoicesView(CaseloadFormView):
     """Run invoicing for a month (optionally one payer) and report what it did."""
 
     title = _("Generate invoices for a month")
     permission_required = ("billing.add_invoice",)
-    template_name = "admin/billing/invoice/generate.html"
     form_class = GenerateInvoicesForm
+    form_id = "generate-invoices-form"
+    submit_name = "_generate"
+    submit_label = _("Generate draft invoices")
+    intro = _(
+        "The month's completed sessions, and the late cancellations and no-shows that are "
+        "charged, go on draft invoices: one per payer (or per client, when the payer wants "
+        "that) and one per self-paying client. Sessions already on an invoice are skipped, so "
+        "running a month again only adds what is new."
+    )
 
     def form_valid(self, form):
         month = form.cleaned_data["month"]
-        try:
-            result = invoices_generate(
-                month=month, bill_to=form.cleaned_data.get("payer"), by=self.request.user
-            )
-        except ValidationError as error:
-            form.add_error(None, error.messages)
-            return self.form_invalid(form)
-        messages.success(
+        result = self.model_admin.run_service(
             self.request,
-            _(
-                "%(month)s: %(lines)d session(s) invoiced; %(created)d new draft(s), "
-                "%(extended)d draft(s) completed."
-            )
-            % {
-                "month": f"{month:%Y-%m}",
-                "lines": result.lines_added_count,
-                "created": result.created_count,
-                "extended": len(result) - result.created_count,
-            },
+            invoices_generate,
+            form=form,
+            done=lambda result: (
+                _(
+                    "%(month)s: %(lines)d session(s) invoiced; %(created)d new draft(s), "
+                    "%(extended)d draft(s) completed."
+                )
+                % {
+                    "month": f"{month:%Y-%m}",
+                    "lines": result.lines_added_count,
+                    "created": result.created_count,
+                    "extended": len(result) - result.created_count,
+                }
+            ),
+            month=month,
+            bill_to=form.cleaned_data.get("payer"),
+            by=self.request.user,
         )
-        for warning in result.warnings:
-            messages.warning(self.request, warning)
+        if result is None:
+            return self.form_invalid(form)
         changelist = reverse("admin:billing_invoice_changelist")
         return redirect(f"{changelist}?status__exact=draft")
 

@@ -13,6 +13,25 @@ from simple_history.models import HistoricalRecords
 from backoffice.fields import Language, MoneyField
 
 
+class PersonName:
+    """How a therapist's or a client's name is written: one place for every page and document."""
+
+    first_name: str
+    last_name: str
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def listed_name(self) -> str:
+        """ "Last, First", as lists sort and show people."""
+        return f"{self.last_name}, {self.first_name}"
+
+
 class ServiceKind(models.TextChoices):
     ASSESSMENT = "assessment", _("Assessment")
     SESSION = "session", _("Session")
@@ -70,7 +89,7 @@ class Designation(models.TextChoices):
     MFT = "mft", _("Registered Marriage and Family Therapist")
 
 
-class Therapist(models.Model):
+class Therapist(PersonName, models.Model):
     """A contract psychologist or counsellor; signs in to the portal with `user`."""
 
     user = models.OneToOneField(
@@ -100,9 +119,6 @@ class Therapist(models.Model):
         verbose_name = _("therapist")
         verbose_name_plural = _("therapists")
         indexes = [models.Index(fields=["last_name", "first_name"])]
-
-    def __str__(self):
-        return f"{self.first_name} {self.last_name}"
 
 
 class FeeKind(models.TextChoices):
@@ -292,7 +308,7 @@ class ReminderChannel(models.TextChoices):
     BOTH = "both", _("Email and SMS")
 
 
-class Client(models.Model):
+class Client(PersonName, models.Model):
     kind = models.CharField(_("payment source"), max_length=10, choices=ClientKind.choices)
     first_name = models.CharField(_("legal first name"), max_length=100)
     last_name = models.CharField(_("legal last name"), max_length=100)
@@ -331,13 +347,10 @@ class Client(models.Model):
             models.Index(fields=["primary_therapist", "last_name"]),
         ]
 
-    def __str__(self):
-        return f"{self.first_name} {self.last_name}"
-
     def picker_label(self) -> str:
-        """How staff pick a client: "Last, First" as the lists show names, then the date of
-        birth and the file number, which tell namesakes apart."""
-        return f"{self.last_name}, {self.first_name} · {self.date_of_birth:%Y-%m-%d} · #{self.pk}"
+        """How staff pick a client: their listed name, then the date of birth and the file
+        number, which tell namesakes apart."""
+        return f"{self.listed_name} · {self.date_of_birth:%Y-%m-%d} · #{self.pk}"
 
     def clean(self):
         errors = {}

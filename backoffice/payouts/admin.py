@@ -16,14 +16,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django.views.generic import FormView, TemplateView
+from django.views.generic import TemplateView
 from unfold.contrib.filters.admin import (
     AutocompleteSelectFilter,
     ChoicesDropdownFilter,
@@ -38,7 +38,7 @@ from unfold.widgets import (
     UnfoldAdminTextInputWidget,
 )
 
-from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
+from backoffice.admin_base import CaseloadAdmin, CaseloadFormView, CaseloadTabularInline
 from backoffice.billing.admin_documents import SEND_COLOURS
 from backoffice.billing.sending import sending_refusal
 from backoffice.caseload.models import Therapist
@@ -91,12 +91,6 @@ def _run_summary(run: StatementRun) -> str:
     }
 
 
-def _report_run(request: HttpRequest, run: StatementRun) -> None:
-    messages.success(request, _run_summary(run))
-    for problem in run.problems:
-        messages.warning(request, problem)
-
-
 # --- the month run ------------------------------------------------------------------------
 
 
@@ -120,24 +114,35 @@ class RunStatementsForm(forms.Form):
     )
 
 
-class RunStatementsView(UnfoldModelAdminViewMixin, FormView):
+class RunStatementsView(CaseloadFormView):
     """Create or regenerate a month's draft statements and report what the run did."""
 
     title = _("Run statements for a month")
     permission_required = ("payouts.add_statement", "payouts.change_statement")
-    template_name = "admin/payouts/statement/run.html"
     form_class = RunStatementsForm
+    form_id = "run-statements-form"
+    submit_name = "_run"
+    submit_label = _("Run statements")
+    intro = _(
+        "Each therapist gets a draft statement for the month: the sessions paid by the month's "
+        "last day are paid out, the sessions delivered but not yet paid are held until they "
+        "are. Running a month again rebuilds its drafts from today's payments and rates; sent "
+        "and paid statements are left as they are."
+    )
 
     def form_valid(self, form):
-        month = form.cleaned_data["month"]
-        try:
-            run = statements_generate(
-                month=month, therapist=form.cleaned_data.get("therapist"), by=self.request.user
-            )
-        except ValidationError as error:
-            form.add_error("month", error.messages)
+        run = self.model_admin.run_service(
+            self.request,
+            statements_generate,
+            form=form,
+            done=_run_summary,
+            warnings=lambda run: run.problems,
+            month=form.cleaned_data["month"],
+            therapist=form.cleaned_data.get("therapist"),
+            by=self.request.user,
+        )
+        if run is None:
             return self.form_invalid(form)
-        _report_run(self.request, run)
         changelist = reverse("admin:payouts_statement_changelist")
         return redirect(f"{changelist}?month={_month_param(run.month)}")
 
@@ -619,13 +624,15 @@ class StatementAdmin(CaseloadAdmin):
         statement = self._object_or_message(request, object_id)
         if statement is None:
             return self.back_after_dialog(request)
-        try:
-            run = statement_regenerate(statement=statement, by=request.user)
-        except ValidationError as error:
-            self.message_user(request, " ".join(error.messages), messages.ERROR)
-            return self.back_after_dialog(request)
-        _report_run(request, run)
-        if run.removed:  # its page is gone: back to the month's list
+        run = self.run_service(
+            request,
+            statement_regenerate,
+            done=_run_summary,
+            warnings=lambda run: run.problems,
+            statement=statement,
+            by=request.user,
+        )
+        if run is not None and run.removed:  # its page is gone: back to the month's list
             changelist = reverse("admin:payouts_statement_changelist")
             return self.back_after_dialog(
                 request, to=f"{changelist}?month={_month_param(run.month)}"

@@ -345,9 +345,9 @@ def statements_generate(
     first, last = month_bounds(month)
     go_live = statements_first_month()
     if go_live is not None and first < go_live:
+        message = _("Statements start in %(first)s; %(month)s was settled before Caseload.")
         raise ValidationError(
-            _("Statements start in %(first)s; %(month)s was settled before Caseload.")
-            % {"first": f"{go_live:%Y-%m}", "month": f"{first:%Y-%m}"}
+            {"month": message % {"first": f"{go_live:%Y-%m}", "month": f"{first:%Y-%m}"}}
         )
     return run_retrying(
         lambda: _run_once(

@@ -12,17 +12,16 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django.views.generic import FormView
 from unfold.contrib.filters.admin import (
     AutocompleteSelectFilter,
     ChoicesDropdownFilter,
     DropdownFilter,
 )
 from unfold.decorators import action, display
-from unfold.views import UnfoldModelAdminViewMixin
 
 from backoffice.admin_base import (
     CaseloadAdmin,
+    CaseloadFormView,
     CaseloadTabularInline,
     DefaultChoiceFilter,
     LocalDateRangeFilter,
@@ -169,12 +168,18 @@ def appointments_of_client_url(*, client_id: int) -> str:
     return f"{changelist}?billing_client__id__exact={client_id}"
 
 
-class AppointmentSeriesBookView(UnfoldModelAdminViewMixin, FormView):
+class AppointmentSeriesBookView(CaseloadFormView):
     """Book a weekly or fortnightly series; conflicts are listed per occurrence first."""
 
     title = _("Book a series")
     permission_required = ("scheduling.add_appointment",)
-    template_name = "admin/scheduling/appointment/book_series.html"
+    form_id = "book-series-form"
+    submit_name = "_book"
+    submit_label = _("Check and book the series")
+    intro = _(
+        "Every occurrence is checked for the therapist's and the room's other bookings and for "
+        "the therapist's room reservation; nothing is saved unless all of them can be booked."
+    )
 
     def get_form_class(self):
         return self.model_admin.get_form(
@@ -187,39 +192,36 @@ class AppointmentSeriesBookView(UnfoldModelAdminViewMixin, FormView):
 
     def form_valid(self, form):
         data = form.cleaned_data
-        try:
-            result = appointment_series_book(
-                frequency=data["frequency"],
-                occurrence_count=data.get("occurrence_count"),
-                repeat_until=data.get("repeat_until"),
-                therapist=data["therapist"],
-                billing_client=data["billing_client"],
-                clients=data["clients"],
-                service_type=data["service_type"],
-                starts_at=data["starts_at"],
-                ends_at=data["ends_at"],
-                attendance=data["attendance"],
-                room=data.get("room"),
-                fee_amount=data.get("fee_amount"),
-                authorization=data.get("authorization"),
-                notes=data.get("notes", ""),
-                by=self.request.user,
-            )
-        except ValidationError as error:  # a booking made meanwhile
-            form.add_error(None, error)
-            return self.form_invalid(form)
-        count = len(result.appointments)
-        messages.success(
+        result = self.model_admin.run_service(  # refused: a booking made meanwhile
             self.request,
-            ngettext(
-                "Series #%(pk)s booked: %(count)d appointment.",
-                "Series #%(pk)s booked: %(count)d appointments.",
-                count,
-            )
-            % {"pk": result.series.pk, "count": count},
+            appointment_series_book,
+            form=form,
+            done=lambda result: (
+                ngettext(
+                    "Series #%(pk)s booked: %(count)d appointment.",
+                    "Series #%(pk)s booked: %(count)d appointments.",
+                    len(result.appointments),
+                )
+                % {"pk": result.series.pk, "count": len(result.appointments)}
+            ),
+            frequency=data["frequency"],
+            occurrence_count=data.get("occurrence_count"),
+            repeat_until=data.get("repeat_until"),
+            therapist=data["therapist"],
+            billing_client=data["billing_client"],
+            clients=data["clients"],
+            service_type=data["service_type"],
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            attendance=data["attendance"],
+            room=data.get("room"),
+            fee_amount=data.get("fee_amount"),
+            authorization=data.get("authorization"),
+            notes=data.get("notes", ""),
+            by=self.request.user,
         )
-        for warning in result.warnings:
-            messages.warning(self.request, warning)
+        if result is None:
+            return self.form_invalid(form)
         return redirect("admin:scheduling_appointmentseries_change", result.series.pk)
 
 
