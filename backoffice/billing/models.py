@@ -18,6 +18,14 @@ class DocumentSeries(models.TextChoices):
     RECEIPT = "RCP", _("Receipt")
 
 
+NUMBER_DIGITS = 5
+
+
+def document_number_format(*, series: str, year: int, number: int) -> str:
+    """INV-2026-00042, CN-2026-00003, RCP-2026-00107."""
+    return f"{series}-{year}-{number:0{NUMBER_DIGITS}d}"
+
+
 class DocumentCounter(models.Model):
     """The last number given in one series and year; locked while the next one is taken."""
 

@@ -33,14 +33,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from backoffice.billing.models import Invoice, InvoiceLine, InvoiceStatus, SetAsideReason
-from backoffice.billing.sessions import (
-    BILLABLE_STATUSES,
-    MISSED_STATUSES,
-    BillTo,
-    session_bill_to,
-)
+from backoffice.billing.sessions import BILLABLE_STATUSES, BillTo, session_bill_to
 from backoffice.caseload.models import Authorization, Payer
-from backoffice.scheduling.models import Appointment
+from backoffice.scheduling.models import MISSED_STATUSES, Appointment
 
 BILLABLE = "billable"
 OVER_MISSED_CAP = "over-missed-cap"

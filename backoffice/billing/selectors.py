@@ -1,29 +1,52 @@
-"""Billing reads: which sessions are billed, what a session payment needs, invoice search."""
+"""Billing reads: which sessions are billed and paid, authorization usage and the client colour
+(which follow the billing rules), what a session payment needs, invoice search."""
 
 import re
 from datetime import timedelta
 
-from django.db.models import BooleanField, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
+from django.conf import settings
+from django.db import models
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from backoffice.billing.models import (
+    NUMBER_DIGITS,
     DocumentCounter,
     DocumentSeries,
     Invoice,
     InvoiceLine,
     InvoiceStatus,
+    document_number_format,
 )
-from backoffice.billing.services.numbering import NUMBER_DIGITS, document_number_format
 from backoffice.billing.sessions import (
     BILLABLE_STATUSES,
     BillTo,
     session_bill_to,
     session_client_total,
-    session_paid,
 )
-from backoffice.caseload.models import Client, Payer
-from backoffice.scheduling.models import Appointment, AppointmentStatus
-from backoffice.scheduling.selectors import COMMON_NAME_CLIENTS, clients_matching
+from backoffice.caseload.models import Authorization, Client, ClientKind, Payer, Therapist
+from backoffice.caseload.selectors import clients_of_therapist
+from backoffice.scheduling.models import MISSED_STATUSES, Appointment, AppointmentStatus
+from backoffice.scheduling.selectors import COMMON_NAME_CLIENTS, clients_matching, session_paid
 
 # Sessions paid ahead: at most this far in the future (the next few of a weekly series).
 SESSIONS_PAYABLE_AHEAD_DAYS = 14
@@ -142,3 +165,202 @@ def invoices_matching(*, invoices: QuerySet[Invoice], term: str) -> QuerySet[Inv
         | Q(client_id__in=client_ids)
         | Q(pk__in=with_client_lines)
     )
+
+
+# --- Authorization usage -------------------------------------------------------------------
+#
+# Correlated subqueries (not JOIN + GROUP BY) so a list page computes usage only for the rows
+# it shows, each through the (authorization, status) index: cost stays flat as years pile up.
+
+
+def _sessions_billed_to_payer_count(statuses) -> Coalesce:
+    # Sessions of this authorization in these statuses that the payer rules bill to its payer.
+    counted = (
+        Appointment.objects.filter(authorization=OuterRef("pk"), status__in=statuses)
+        .alias(bill_to=session_bill_to())
+        .filter(bill_to=BillTo.PAYER)
+        .order_by()
+        .values("authorization")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _sessions_billed_count() -> Coalesce:
+    # Sessions on a live line (draft or issued invoice) charged to this authorization.
+    billed = (
+        InvoiceLine.objects.filter(
+            authorization=OuterRef("pk"), is_void=False, appointment__isnull=False
+        )
+        .order_by()
+        .values("authorization")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(billed, output_field=IntegerField()), 0)
+
+
+def authorizations_with_usage(
+    queryset: QuerySet[Authorization] | None = None,
+) -> QuerySet[Authorization]:
+    """Authorizations annotated with sessions used, billed and remaining.
+
+    Used = the completed sessions and the late cancellations / no-shows that
+    `billing.sessions.session_bill_to` bills to the authorization's payer (the rule invoicing
+    applies), at most `missed_sessions_billable_count` of the missed ones.
+    Billed = sessions charged to it on a live line of an invoice (draft or issued).
+    Remaining = approved - used, never below 0. Constant queries for any number of rows.
+    """
+    queryset = Authorization.objects.all() if queryset is None else queryset
+    return (
+        queryset.annotate(
+            sessions_completed_count=_sessions_billed_to_payer_count([AppointmentStatus.COMPLETED]),
+            missed_sessions_count=_sessions_billed_to_payer_count(MISSED_STATUSES),
+        )
+        .annotate(
+            missed_sessions_used_count=Case(
+                When(
+                    payer__missed_sessions_billable_count__isnull=True,
+                    then=F("missed_sessions_count"),
+                ),
+                default=Least(
+                    F("missed_sessions_count"), F("payer__missed_sessions_billable_count")
+                ),
+                output_field=IntegerField(),
+            )
+        )
+        .annotate(
+            sessions_used_count=F("sessions_completed_count") + F("missed_sessions_used_count"),
+            sessions_billed_count=_sessions_billed_count(),
+        )
+        .annotate(
+            sessions_remaining_count=Greatest(
+                F("sessions_approved") - F("sessions_used_count"), Value(0)
+            )
+        )
+    )
+
+
+def authorization_usage(*, authorization: Authorization) -> Authorization:
+    """One authorization with the same annotations as `authorizations_with_usage`."""
+    return authorizations_with_usage(Authorization.objects.filter(pk=authorization.pk)).get()
+
+
+# --- Client status colour ------------------------------------------------------------------
+
+
+class ClientStatus(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    RED = "red", _("Red")
+    PINK = "pink", _("Pink")
+
+
+def _in_force_and_running_out() -> tuple[Q, Q]:
+    """(in force today, running out): the red rule's two halves, read from settings."""
+    today = timezone.localdate()
+    in_force = Q(valid_from__lte=today, valid_until__gte=today)
+    running_out = Q(sessions_remaining_count__lte=settings.CLIENT_RED_SESSIONS_LEFT) | Q(
+        valid_until__lte=today + timedelta(days=settings.CLIENT_RED_EXPIRY_DAYS)
+    )
+    return in_force, running_out
+
+
+def authorizations_with_status(
+    queryset: QuerySet[Authorization] | None = None,
+) -> QuerySet[Authorization]:
+    """Authorizations with usage and `status`: pink once renewal documents are submitted
+    (pink wins over red), else red when it is in force and few sessions are left or it
+    expires soon, else normal."""
+    in_force, running_out = _in_force_and_running_out()
+    return authorizations_with_usage(queryset).annotate(
+        status=Case(
+            When(renewal_submitted_at__isnull=False, then=Value(ClientStatus.PINK)),
+            When(in_force & running_out, then=Value(ClientStatus.RED)),
+            default=Value(ClientStatus.NORMAL),
+            output_field=CharField(),
+        )
+    )
+
+
+def clients_with_status(queryset: QuerySet[Client] | None = None) -> QuerySet[Client]:
+    """Clients annotated with `status` (ClientStatus), the one rule for every screen.
+
+    Red: an authorization in force has at most CLIENT_RED_SESSIONS_LEFT sessions left or
+    expires within CLIENT_RED_EXPIRY_DAYS days, and no renewal was submitted for it; or a
+    direct client has more than one unpaid session: billed to them (a completed session, a
+    missed one with a fee) and not paid (`billing.sessions`: no payment covers it).
+    Pink: renewal documents were submitted for an authorization in force and nothing makes
+    the client red. Otherwise normal.
+    Per-row subqueries, so a list page costs one query however many clients it shows.
+    """
+    queryset = Client.objects.all() if queryset is None else queryset
+    in_force, running_out = _in_force_and_running_out()
+    of_client = Q(client=OuterRef("pk")) & in_force
+    red_authorization = authorizations_with_usage().filter(
+        of_client, running_out, renewal_submitted_at__isnull=True
+    )
+    pink_authorization = Authorization.objects.filter(of_client, renewal_submitted_at__isnull=False)
+    unpaid = (
+        Appointment.objects.filter(billing_client=OuterRef("pk"), status__in=BILLABLE_STATUSES)
+        .alias(bill_to=session_bill_to())
+        .filter(bill_to=BillTo.CLIENT)
+        .exclude(session_paid())
+        .order_by()
+        .values("billing_client")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    more_than_one_unpaid = GreaterThan(Subquery(unpaid, output_field=IntegerField()), 1)
+    return queryset.annotate(
+        status=Case(
+            When(Exists(red_authorization), then=Value(ClientStatus.RED)),
+            When(Q(kind=ClientKind.DIRECT) & more_than_one_unpaid, then=Value(ClientStatus.RED)),
+            When(Exists(pink_authorization), then=Value(ClientStatus.PINK)),
+            default=Value(ClientStatus.NORMAL),
+            output_field=CharField(),
+        )
+    )
+
+
+def client_status(*, client: Client) -> ClientStatus:
+    """One client's colour, by the same query the lists use."""
+    status = clients_with_status(Client.objects.filter(pk=client.pk)).values_list(
+        "status", flat=True
+    )
+    return ClientStatus(status.get())
+
+
+# --- One therapist's caseload ------------------------------------------------------------
+
+
+def therapist_caseload(*, therapist: Therapist) -> list[dict]:
+    """The therapist's clients in four sections (direct or indirect, active or deactivated).
+
+    Each client carries `status` (its colour) and `shown_authorizations`: those in force, or
+    else its latest one, each with usage. Three queries however many clients there are.
+    """
+    today = timezone.localdate()
+    authorizations = authorizations_with_usage(
+        Authorization.objects.select_related("payer")
+    ).order_by("-valid_until", "-pk")
+    clients = clients_with_status(clients_of_therapist(therapist=therapist)).prefetch_related(
+        Prefetch("authorizations", queryset=authorizations, to_attr="authorizations_with_usage")
+    )
+    sections = {
+        (kind, active): {"kind": kind, "is_active": active, "clients": []}
+        for kind in (ClientKind.DIRECT, ClientKind.INDIRECT)
+        for active in (True, False)
+    }
+    for client in clients:
+        in_force = [
+            a for a in client.authorizations_with_usage if a.valid_from <= today <= a.valid_until
+        ]
+        client.shown_authorizations = in_force or client.authorizations_with_usage[:1]
+        sections[(client.kind, client.is_active)]["clients"].append(client)
+    for section in sections.values():
+        section["title"] = _("%(kind)s · %(state)s") % {
+            "kind": ClientKind(section["kind"]).label,
+            "state": _("active") if section["is_active"] else _("deactivated"),
+        }
+    return list(sections.values())

@@ -1,24 +1,21 @@
-"""What billing says about one session, in one place: who it is billed to, what it costs its
-client, and whether it is paid.
+"""What billing says about one session, in one place: who it is billed to and what it costs
+its client (whether it is paid is `scheduling.selectors.session_paid`).
 
-Authorization usage and the client colour (caseload.selectors), the month run and session
-payments (billing.services), the payer-limit lists (billing.selectors) and the statement run
-(payouts.services) all read these, so they cannot disagree (docs/architecture.md, Billing).
+Authorization usage and the client colour (billing.selectors), the month run and session
+payments (billing.services) and the payer-limit lists all read these, so they cannot disagree
+(docs/architecture.md, Billing).
 """
 
-from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Case, CharField, F, Q, Value, When
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.billing.models import SetAsideOutcome
 from backoffice.caseload.models import ClientKind, MissedSessionBilling
-from backoffice.scheduling.models import AppointmentStatus
+from backoffice.scheduling.models import MISSED_STATUSES, AppointmentStatus
 
 CENT = Decimal("0.01")
-MISSED_STATUSES = (AppointmentStatus.LATE_CANCELLED, AppointmentStatus.NO_SHOW)
 # What a missed session's line says after the service's name.
 MISSED_LABELS = {
     AppointmentStatus.LATE_CANCELLED: _("late cancellation"),
@@ -75,24 +72,6 @@ def client_unit_amount(
     """What a session billed to its client costs before tax: the missed-session fee for a late
     cancellation or no-show, else the appointment's fee."""
     return missed_session_fee_amount if status in MISSED_STATUSES else fee_amount
-
-
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def session_paid(*, by: date | None = None) -> Q:
-    """The one definition of a paid session, as a filter on appointments.
-
-    A session is paid when a payment covers it: taken at the session, or allocated to its
-    invoice and covering its whole line. Either way `Appointment.paid_at` holds the day the
-    covering money was received (billing.services.payments writes it, nothing else), so a
-    session is paid by a day when that day is at least its payment's. `by`: paid by the end
-    of that Vancouver day; None: paid at all.
-    """
-    if by is None:
-        return Q(paid_at__isnull=False)
-    return Q(paid_at__lt=_local_midnight(by + timedelta(days=1)))
 
 
 def session_client_total(appointment) -> Decimal:

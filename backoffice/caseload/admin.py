@@ -29,6 +29,12 @@ from backoffice.admin_base import (
     CaseloadTabularInline,
     TakePaymentActionMixin,
 )
+from backoffice.billing.selectors import (
+    ClientStatus,
+    authorizations_with_status,
+    clients_with_status,
+    therapist_caseload,
+)
 from backoffice.caseload.models import (
     Authorization,
     Client,
@@ -37,12 +43,6 @@ from backoffice.caseload.models import (
     ServiceType,
     Therapist,
     TherapistRate,
-)
-from backoffice.caseload.selectors import (
-    ClientStatus,
-    authorizations_with_status,
-    clients_with_status,
-    therapist_caseload,
 )
 from backoffice.caseload.services import (
     authorization_extend,

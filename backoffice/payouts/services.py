@@ -31,7 +31,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from backoffice.billing.sessions import MISSED_STATUSES, session_paid
 from backoffice.bulk import (
     delete_with_history,
     insert_with_history,
@@ -45,7 +44,8 @@ from backoffice.payouts.models import (
     StatementLineKind,
     StatementStatus,
 )
-from backoffice.scheduling.models import Appointment, AppointmentStatus
+from backoffice.scheduling.models import MISSED_STATUSES, Appointment, AppointmentStatus
+from backoffice.scheduling.selectors import session_paid
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")

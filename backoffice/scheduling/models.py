@@ -127,6 +127,10 @@ class AppointmentStatus(models.TextChoices):
     NO_SHOW = "no-show", _("No-show")
 
 
+# A session the client missed without cancelling in time: billed only when a fee was charged.
+MISSED_STATUSES = (AppointmentStatus.LATE_CANCELLED, AppointmentStatus.NO_SHOW)
+
+
 class Attendance(models.TextChoices):
     IN_PERSON = "in-person", _("In person")
     ONLINE = "online", _("Online")

@@ -11,6 +11,7 @@ from backoffice.scheduling.models import (
     AppointmentStatus,
     RoomReservation,
 )
+from backoffice.zone_data import local_midnight
 
 
 def clients_matching(*, term: str) -> QuerySet[Client]:
@@ -138,3 +139,17 @@ def appointments_of_payer(
     return appointments.alias(authorization_key=F("authorization_id") + 0).filter(
         authorization_key__in=Authorization.objects.filter(payer_id=payer_id).values("pk")
     )
+
+
+def session_paid(*, by: date | None = None) -> Q:
+    """The one definition of a paid session, as a filter on appointments.
+
+    A session is paid when a payment covers it: taken at the session, or allocated to its
+    invoice and covering its whole line. Either way `Appointment.paid_at` holds the day the
+    covering money was received (billing's payments write it, nothing else), so a
+    session is paid by a day when that day is at least its payment's. `by`: paid by the end
+    of that Vancouver day; None: paid at all.
+    """
+    if by is None:
+        return Q(paid_at__isnull=False)
+    return Q(paid_at__lt=local_midnight(by + timedelta(days=1)))

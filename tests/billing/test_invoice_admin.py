@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from backoffice.billing.models import Invoice, InvoiceLine
+from backoffice.billing.selectors import authorization_usage
 from backoffice.billing.services import invoice_issue, invoice_lines_save, invoices_generate
 from backoffice.billing.services.payments import payment_allocate, payment_record
-from backoffice.caseload.selectors import authorization_usage
 from backoffice.messaging.models import OutboxMessage
 from tests.billing.conftest import MARCH, session_of
 from tests.factories import (

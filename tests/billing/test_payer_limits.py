@@ -20,9 +20,9 @@ from backoffice.billing.payer_limits import (
     sessions_near_submission_deadline,
     sessions_set_aside,
 )
+from backoffice.billing.selectors import authorization_usage
 from backoffice.billing.services import invoice_issue, invoices_generate
 from backoffice.billing.services.set_aside import set_aside_decide
-from backoffice.caseload.selectors import authorization_usage
 from tests.billing.conftest import MARCH, session_of
 from tests.factories import AuthorizationFactory, PayerFactory, PayerRateFactory
 

@@ -8,13 +8,13 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from backoffice.billing.models import InvoiceStatus, Payment, PaymentAllocation
+from backoffice.billing.selectors import ClientStatus, client_status
 from backoffice.billing.services.payments import (
     payment_allocate,
     payment_allocate_oldest,
     payment_record,
 )
 from backoffice.caseload.models import ClientKind
-from backoffice.caseload.selectors import ClientStatus, client_status
 from tests.factories import (
     AppointmentFactory,
     ClientFactory,

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from backoffice.billing.models import InvoiceStatus, Payment, PaymentAllocation, Receipt
 from backoffice.billing.pdf import receipt_pdf
+from backoffice.billing.selectors import ClientStatus, client_status
 from backoffice.billing.services import (
     invoice_credit,
     invoice_issue,
@@ -24,7 +25,6 @@ from backoffice.billing.services.payments import (
     payment_record,
     payment_sessions_pay,
 )
-from backoffice.caseload.selectors import ClientStatus, client_status
 from backoffice.payouts.models import StatementLineKind
 from backoffice.payouts.services import statements_generate
 from backoffice.scheduling.services import appointment_cancel, appointment_no_show

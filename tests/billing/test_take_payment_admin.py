@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from backoffice.accounts.models import Role
 from backoffice.accounts.services import user_create
 from backoffice.billing.models import Payment, PaymentAllocation, Receipt
-from backoffice.caseload.selectors import ClientStatus, client_status
+from backoffice.billing.selectors import ClientStatus, client_status
 from tests.billing.conftest import session_of
 from tests.factories import ClientFactory, IssuedInvoiceFactory, SessionLineFactory
 

@@ -21,9 +21,9 @@ from backoffice.billing.payer_limits import (
     payer_sessions,
     payer_sessions_unbilled,
 )
+from backoffice.billing.selectors import authorizations_with_usage
 from backoffice.billing.services import invoices_generate
 from backoffice.billing.services.set_aside import set_aside_decide
-from backoffice.caseload.selectors import authorizations_with_usage
 from backoffice.scheduling.models import Appointment
 from tests.factories import (
     AppointmentFactory,

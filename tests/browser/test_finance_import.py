@@ -54,9 +54,7 @@ def test_import_a_remittance_then_the_same_again(
     with page.expect_navigation():
         page.locator("button[name=_confirm]").click()
     assert page.url == f"{live_server.url}/admin/billing/payment/"
-    expect(
-        page.get_by_text("2 payment(s) recorded from 4 row(s), $450.00 in all.")
-    ).to_be_visible()
+    expect(page.get_by_text("2 payment(s) recorded from 4 row(s), $450.00 in all.")).to_be_visible()
     assert Payment.objects.count() == 2
     assert staged_files() == []
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from backoffice.billing.models import Invoice, Receipt
-from backoffice.caseload.selectors import ClientStatus, client_status
+from backoffice.billing.selectors import ClientStatus, client_status
 from backoffice.scheduling.services import appointment_book
 from tests.browser.test_booking import row_action
 from tests.factories import (

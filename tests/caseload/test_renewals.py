@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from backoffice.caseload.selectors import ClientStatus, client_status
+from backoffice.billing.selectors import ClientStatus, client_status
 from backoffice.caseload.services import (
     authorization_extend,
     authorization_renewal_submit,

@@ -1,5 +1,6 @@
 """Billing writes: invoice runs and an invoice's life (invoicing.py), numbers (numbering.py)."""
 
+from backoffice.billing.models import document_number_format
 from backoffice.billing.services.invoicing import (
     GeneratedInvoices,
     invoice_credit,
@@ -10,7 +11,7 @@ from backoffice.billing.services.invoicing import (
     invoices_generate,
     line_amounts,
 )
-from backoffice.billing.services.numbering import document_number_format, document_number_next
+from backoffice.billing.services.numbering import document_number_next
 
 __all__ = [
     "GeneratedInvoices",

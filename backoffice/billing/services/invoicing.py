@@ -57,7 +57,6 @@ from backoffice.billing.services.payments import (
 from backoffice.billing.sessions import (
     BILLABLE_STATUSES,
     MISSED_LABELS,
-    MISSED_STATUSES,
     BillTo,
     client_unit_amount,
     line_amounts,
@@ -73,7 +72,7 @@ from backoffice.caseload.models import (
     ServiceType,
 )
 from backoffice.fields import Language
-from backoffice.scheduling.models import Appointment
+from backoffice.scheduling.models import MISSED_STATUSES, Appointment
 
 ZERO = Decimal("0.00")
 CLIENT_TERMS_DAYS = 30

@@ -6,14 +6,7 @@ counter rolls back with it, so a number is never lost (QUALITY R2).
 
 from django.db import IntegrityError, transaction
 
-from backoffice.billing.models import DocumentCounter, DocumentSeries
-
-NUMBER_DIGITS = 5
-
-
-def document_number_format(*, series: str, year: int, number: int) -> str:
-    """INV-2026-00042, CN-2026-00003, RCP-2026-00107."""
-    return f"{series}-{year}-{number:0{NUMBER_DIGITS}d}"
+from backoffice.billing.models import DocumentCounter, DocumentSeries, document_number_format
 
 
 @transaction.atomic

@@ -34,16 +34,12 @@ from backoffice.billing.models import (
 )
 from backoffice.billing.selectors import sessions_with_payment_facts
 from backoffice.billing.services.numbering import document_number_next
-from backoffice.billing.sessions import (
-    BILLABLE_STATUSES,
-    BillTo,
-    session_client_total,
-    session_paid,
-)
+from backoffice.billing.sessions import BILLABLE_STATUSES, BillTo, session_client_total
 from backoffice.bulk import rows_per_statement
 from backoffice.caseload.models import Client, Payer
 from backoffice.money import money
 from backoffice.scheduling.models import Appointment, AppointmentStatus
+from backoffice.scheduling.selectors import session_paid
 
 logger = logging.getLogger(__name__)
 

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from backoffice.billing.selectors import authorization_usage, authorizations_with_usage
 from backoffice.caseload.models import MissedSessionBilling
-from backoffice.caseload.selectors import authorization_usage, authorizations_with_usage
 from backoffice.scheduling.models import AppointmentStatus
 from tests.factories import AppointmentFactory, AuthorizationFactory
 

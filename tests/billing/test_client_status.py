@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from backoffice.billing.selectors import ClientStatus, client_status, clients_with_status
 from backoffice.caseload.models import ClientKind
-from backoffice.caseload.selectors import ClientStatus, client_status, clients_with_status
 from backoffice.scheduling.models import AppointmentStatus
 from tests.factories import AppointmentFactory, AuthorizationFactory, ClientFactory
 
