@@ -10,7 +10,7 @@ from backoffice.admin_base import CaseloadAdmin
 from backoffice.fields import Language
 from backoffice.messaging.models import MessageTemplate, OutboxMessage, OutboxStatus, Purpose
 from backoffice.messaging.services import outbox_retry
-from backoffice.messaging.templates_service import (
+from backoffice.messaging.services.templates import (
     PLACEHOLDERS,
     message_template_builtin,
     message_template_preview,

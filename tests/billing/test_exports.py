@@ -11,11 +11,12 @@ from django.test import RequestFactory
 from openpyxl import load_workbook
 
 from backoffice.admin_base import CaseloadAdmin
-from backoffice.billing.admin_documents import InvoiceDocumentsAdminMixin, invoices_zip_stream
+from backoffice.billing.admin_documents import InvoiceDocumentsAdminMixin
 from backoffice.billing.exports import (
     invoice_lines_csv,
     invoice_lines_xlsx,
     invoices_xlsx,
+    invoices_zip_stream,
 )
 from backoffice.billing.models import Invoice, InvoiceLine
 from backoffice.billing.resources import InvoiceLineResource
