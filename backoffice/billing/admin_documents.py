@@ -26,7 +26,7 @@ from backoffice.billing.sending import invoice_recipient, invoice_send, invoices
 from backoffice.documents.admin import DocumentAdminMixin
 from backoffice.documents.spreadsheets import XLSX
 from backoffice.documents.zips import attachment
-from backoffice.messaging.services.documents import SendBatch, sending_refusal
+from backoffice.messaging.services.documents import sending_refusal
 
 
 class InvoiceDocumentsAdminMixin(DocumentAdminMixin):
@@ -112,33 +112,22 @@ class InvoiceDocumentsAdminMixin(DocumentAdminMixin):
         )
         return attachment(response, "invoice-lines.csv")
 
-    def _sending_done(self, result: SendBatch) -> str:
-        return (
-            ngettext("%d invoice queued for email.", "%d invoices queued for email.", result.sent)
-            % result.sent
-            if result.sent
-            else ""
+    def _send_later(self, request, queryset, *, issue_drafts: bool) -> None:
+        self.send_later(
+            request,
+            invoices_send_later,
+            queued=lambda count: (
+                ngettext("%d invoice queued for email.", "%d invoices queued for email.", count)
+                % count
+            ),
+            invoices=queryset.select_related("payer", "client"),
+            issue_drafts=issue_drafts,
         )
 
     @action(description=_("Send by email"), permissions=["send"])
     def send_selected(self, request, queryset):
-        self.run_service(
-            request,
-            invoices_send_later,
-            done=self._sending_done,
-            warnings=lambda result: result.refused,
-            invoices=queryset.select_related("payer", "client"),
-            by=request.user,
-        )
+        self._send_later(request, queryset, issue_drafts=False)
 
     @action(description=_("Issue and send by email"), permissions=["send"])
     def issue_and_send_selected(self, request, queryset):
-        self.run_service(
-            request,
-            invoices_send_later,
-            done=self._sending_done,
-            warnings=lambda result: result.refused,
-            invoices=queryset.select_related("payer", "client"),
-            issue_drafts=True,
-            by=request.user,
-        )
+        self._send_later(request, queryset, issue_drafts=True)

@@ -16,7 +16,7 @@ from backoffice.billing.pdf import invoice_pdf, invoice_pdf_filename, invoices_f
 from backoffice.caseload.models import Designation
 from backoffice.documents.formatting import person_name
 from backoffice.documents.spreadsheets import EXPORT_CHUNK_ROWS, rows_csv, rows_xlsx
-from backoffice.documents.zips import pdfs_zip_stream
+from backoffice.documents.zips import documents_zip_stream
 
 
 def invoice_headers() -> list[str]:
@@ -210,15 +210,11 @@ def invoice_lines_csv(*, queryset: QuerySet[InvoiceLine]) -> Iterator[str]:
     return rows_csv(headers=line_headers(), rows=line_rows(queryset))
 
 
-def _invoices_batch(invoice_ids: list[int]):
-    return invoices_for_documents(Invoice.objects.filter(pk__in=invoice_ids)).order_by("pk")
-
-
 def invoices_zip_stream(*, invoice_ids: list[int]) -> Iterator[bytes]:
     """A ZIP of the invoices' PDFs, streamed; two queries per batch of ZIP_BATCH invoices."""
-    yield from pdfs_zip_stream(
+    return documents_zip_stream(
         ids=invoice_ids,
-        batch=_invoices_batch,
+        documents=invoices_for_documents(Invoice.objects.all()),
         pdf=lambda invoice: invoice_pdf(invoice=invoice),
         filename=invoice_pdf_filename,
     )

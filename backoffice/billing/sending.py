@@ -133,11 +133,8 @@ def receipt_send(*, receipt: Receipt, by=None) -> OutboxMessage:
 
 
 def invoices_send(*, invoices, by=None) -> SendBatch:
-    return send_each(
-        documents=invoices,
-        send=lambda invoice, by: invoice_send(invoice=invoice, by=by),
-        by=by,
-    )
+    """Each invoice's email queued (`invoice_send`); the refused ones are reported."""
+    return send_each(invoices, lambda invoice: invoice_send(invoice=invoice, by=by))
 
 
 def invoices_send_later(*, invoices, issue_drafts: bool = False, by=None) -> SendBatch:

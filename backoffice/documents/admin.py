@@ -9,7 +9,7 @@ overriding `document_pdf`, `document_filename`, `documents_loaded`, `documents_z
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
@@ -67,6 +67,18 @@ class DocumentAdminMixin:
     @display(description=_("sending"), ordering="send_status", label=SEND_COLOURS)
     def send_status_label(self, document):
         return document.get_send_status_display()
+
+    def send_later(self, request, service, *, queued: Callable[[int], str], **arguments) -> None:
+        """Staff's "send selected" through `service` (giving a `SendBatch`): `queued(count)`
+        says how many go out, and each refusal is shown as a warning."""
+        self.run_service(
+            request,
+            service,
+            done=lambda batch: queued(batch.sent) if batch.sent else "",
+            warnings=lambda batch: batch.refused,
+            by=request.user,
+            **arguments,
+        )
 
     # --- one document -----------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
+from django.db.models import QuerySet
 from django.http import HttpResponse, HttpResponseBase
 
 from backoffice.documents.pdf import PDF
@@ -54,6 +55,23 @@ def pdfs_zip_stream(
                 archive.writestr(filename(document), pdf(document))
                 yield sink.take()
     yield sink.take()
+
+
+def documents_zip_stream(
+    *,
+    ids: list[int],
+    documents: QuerySet,
+    pdf: Callable[[Document], bytes],
+    filename: Callable[[Document], str],
+) -> Iterator[bytes]:
+    """`pdfs_zip_stream` of the `documents` (loaded with everything their PDFs print) whose
+    ids are given, a batch at a time in id order."""
+    return pdfs_zip_stream(
+        ids=ids,
+        batch=lambda batch_ids: documents.filter(pk__in=batch_ids).order_by("pk"),
+        pdf=pdf,
+        filename=filename,
+    )
 
 
 def attachment(response: HttpResponseBase, filename: str) -> HttpResponseBase:

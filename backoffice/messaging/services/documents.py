@@ -111,12 +111,12 @@ class SendBatch:
     refused: list[str] = field(default_factory=list)
 
 
-def send_each(*, documents: Iterable, send: Callable, by=None) -> SendBatch:
-    """`send(document, by=by)` for each; one that cannot be sent is reported, the others go."""
+def send_each(documents: Iterable, send: Callable) -> SendBatch:
+    """`send(document)` for each; one that cannot be sent is reported, the others go."""
     result = SendBatch()
     for document in documents:
         try:
-            send(document, by=by)
+            send(document)
         except ValidationError as error:
             result.refused.append(f"{document}: {' '.join(error.messages)}")
         else:

@@ -240,20 +240,14 @@ class StatementAdmin(DocumentAdminMixin, CaseloadAdmin):
 
     @action(description=_("Send by email"), permissions=["send"])
     def send_selected(self, request, queryset):
-        self.run_service(
+        self.send_later(
             request,
             statements_send_later,
-            done=lambda result: (
-                ngettext(
-                    "%d statement queued for email.", "%d statements queued for email.", result.sent
-                )
-                % result.sent
-                if result.sent
-                else ""
+            queued=lambda count: (
+                ngettext("%d statement queued for email.", "%d statements queued for email.", count)
+                % count
             ),
-            warnings=lambda result: result.refused,
             statements=queryset.select_related("therapist"),
-            by=request.user,
         )
 
     @action(description=_("Record payout"), permissions=["payout"])

@@ -21,7 +21,7 @@ from backoffice.documents.spreadsheets import (
     with_headers,
     workbook_xlsx,
 )
-from backoffice.documents.zips import pdfs_zip_stream
+from backoffice.documents.zips import documents_zip_stream
 from backoffice.payouts.models import Statement, StatementLineKind, StatementStatus
 from backoffice.payouts.selectors import (
     statement_export_values,
@@ -145,15 +145,11 @@ def statements_xlsx(*, queryset: QuerySet[Statement]) -> bytes:
     )
 
 
-def _statements_batch(statement_ids: list[int]):
-    return statements_for_documents(Statement.objects.filter(pk__in=statement_ids)).order_by("pk")
-
-
 def statements_zip_stream(*, statement_ids: list[int]) -> Iterator[bytes]:
     """A ZIP of the statements' PDFs, streamed; two queries per batch of statements."""
-    yield from pdfs_zip_stream(
+    return documents_zip_stream(
         ids=statement_ids,
-        batch=_statements_batch,
+        documents=statements_for_documents(Statement.objects.all()),
         pdf=lambda statement: statement_pdf(statement=statement),
         filename=statement_pdf_filename,
     )

@@ -1,5 +1,8 @@
-"""Email statements to therapists: what the email says and where the PDF goes; queueing,
-refusals and the sending status are messaging's (`messaging.services.documents`)."""
+"""Statements emailed to their therapists, and the statement day's job (generate, then send).
+
+This module knows the statement's email: its recipient, placeholders, PDF and stored path.
+The outbox rules for any document are in `messaging.services.documents`.
+"""
 
 from __future__ import annotations
 
@@ -114,11 +117,8 @@ def statement_send(*, statement: Statement, by=None) -> OutboxMessage:
 
 
 def statements_send(*, statements, by=None) -> SendBatch:
-    return send_each(
-        documents=statements,
-        send=lambda statement, by: statement_send(statement=statement, by=by),
-        by=by,
-    )
+    """Each statement's email queued (`statement_send`); the refused ones are reported."""
+    return send_each(statements, lambda statement: statement_send(statement=statement, by=by))
 
 
 def statements_send_later(*, statements, by=None) -> SendBatch:
