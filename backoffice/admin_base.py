@@ -25,8 +25,8 @@ from unfold.paginator import InfinitePaginator
 from unfold.utils import parse_date_str
 from unfold.views import UnfoldModelAdminViewMixin
 
+from backoffice.documents.formatting import money
 from backoffice.fields import MoneyField
-from backoffice.money import money
 from backoffice.zone_data import local_midnight
 
 T = TypeVar("T")

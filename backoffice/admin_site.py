@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unfold.sites import UnfoldAdminSite
 
-from backoffice.billing.models import SendStatus
 from backoffice.caseload.selectors import authorizations_expiring
+from backoffice.documents.models import SendStatus
 from backoffice.messaging.models import OutboxMessage, OutboxStatus
 from backoffice.payouts.models import Statement
 from backoffice.scheduling.selectors import appointments_on

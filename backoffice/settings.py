@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "axes",
     "anymail",
     "huey.contrib.djhuey",
+    "backoffice.documents",
     "backoffice.accounts",
     "backoffice.caseload",
     "backoffice.scheduling",
@@ -91,7 +92,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            "libraries": {"money": "backoffice.templatetags.money"},  # the project is not an app
         },
     },
 ]

@@ -1,4 +1,8 @@
-"""Huey tasks and periodic schedules: thin wrappers that load ids and call services."""
+"""Huey tasks and periodic schedules: thin wrappers that load ids and call services.
+
+The tasks services hand work to after a commit are registered under their names in
+`messaging.worker` (at the end of this module), so services never import `jobs`.
+"""
 
 import logging
 
@@ -7,11 +11,17 @@ from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from backoffice.accounts.models import User
 from backoffice.billing.models import Invoice, Receipt
-from backoffice.billing.sending import invoices_send, send_status_follow
+from backoffice.billing.sending import INVOICES_SEND, invoices_send
 from backoffice.billing.services.imports import staged_imports_sweep
 from backoffice.messaging import services as messaging
+from backoffice.messaging.services.documents import send_status_follow
+from backoffice.messaging.worker import job_register
 from backoffice.payouts.models import Statement
-from backoffice.payouts.sending import statements_month_end, statements_send
+from backoffice.payouts.services.sending import (
+    STATEMENTS_SEND,
+    statements_month_end,
+    statements_send,
+)
 from jobs.schedule import clinic_crontab
 
 logger = logging.getLogger(__name__)
@@ -78,3 +88,8 @@ def statements_month_end_task() -> None:
 def staged_imports_sweep_task() -> None:
     """Every hour: payment files previewed a day ago and never confirmed or cancelled go."""
     logger.info("staged imports: %d deleted", staged_imports_sweep())
+
+
+job_register(messaging.OUTBOX_SEND, outbox_send_task)
+job_register(INVOICES_SEND, invoices_send_task)
+job_register(STATEMENTS_SEND, statements_send_task)

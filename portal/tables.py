@@ -1,11 +1,10 @@
 import django_tables2 as tables
 from django.urls import reverse
-from django.utils import formats
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.caseload.models import Client
-from backoffice.money import money
+from backoffice.documents.formatting import money, month
 from backoffice.payouts.models import Statement
 
 
@@ -23,7 +22,7 @@ class ClientTable(tables.Table):
         empty_text = _("No clients yet.")
 
     def render_name(self, record):
-        return f"{record.last_name}, {record.first_name}"
+        return record.listed_name
 
 
 class StatementTable(tables.Table):
@@ -50,7 +49,7 @@ class StatementTable(tables.Table):
         empty_text = _("No statement yet.")
 
     def render_period_start(self, value):
-        return formats.date_format(value, "YEAR_MONTH_FORMAT")
+        return month(value)
 
     def render_net_amount(self, value):
         return money(value)

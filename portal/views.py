@@ -1,14 +1,13 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin, SingleTableView
 
 from backoffice.caseload.selectors import clients_of_therapist
-from backoffice.documents import attachment
-from backoffice.payouts.pdf import statement_pdf, statement_pdf_filename, statements_for_documents
-from backoffice.payouts.selectors import statements_of_therapist
+from backoffice.documents.zips import pdf_response
+from backoffice.payouts.selectors import statements_for_documents, statements_of_therapist
+from backoffice.payouts.services.pdf import statement_pdf, statement_pdf_filename
 from portal.filters import ClientFilter
 from portal.tables import ClientTable, StatementTable
 
@@ -54,5 +53,4 @@ class StatementPdfView(TherapistRequiredMixin, View):
             statements_of_therapist(therapist=request.user.therapist)
         )
         statement = get_object_or_404(statements, pk=pk)
-        response = HttpResponse(statement_pdf(statement=statement), content_type="application/pdf")
-        return attachment(response, statement_pdf_filename(statement))
+        return pdf_response(statement_pdf(statement=statement), statement_pdf_filename(statement))

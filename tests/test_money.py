@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from backoffice.money import money
+from backoffice.documents.formatting import money
 from tests.factories import IssuedInvoiceFactory, PayerFactory, PaymentFactory
 
 NBSP = "\xa0"

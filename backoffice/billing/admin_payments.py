@@ -37,7 +37,6 @@ from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
 from backoffice.billing.aging import BUCKETS, receivables_aging
 from backoffice.billing.models import Payment, PaymentAllocation, PaymentMethod, Receipt
 from backoffice.billing.selectors import sessions_payable, sessions_with_payment_facts
-from backoffice.billing.sending import sending_refusal
 from backoffice.billing.services.imports import (
     FILE_TYPES_HELP,
     MAX_CELL_CHARS,
@@ -60,7 +59,8 @@ from backoffice.billing.services.payments import (
     session_payment_refusal,
 )
 from backoffice.caseload.models import Client
-from backoffice.money import money
+from backoffice.documents.formatting import money
+from backoffice.messaging.services.documents import sending_refusal
 
 PREVIEW_ROWS = 500
 PREVIEW_REPEATED = 50

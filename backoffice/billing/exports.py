@@ -1,28 +1,22 @@
-"""Excel and CSV exports of invoices and invoice lines.
+"""Excel and CSV exports of invoices and invoice lines, and the ZIP of their PDFs.
 
-One query per export (`values_list` over the joins, streamed with `iterator`), openpyxl in
-write-only mode so memory stays flat, and every text cell through `spreadsheet_safe` (S5).
+One query per export (`values_list` over the joins, streamed with `iterator`), written by
+`documents.spreadsheets` (write-only, every text cell made safe).
 """
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Iterator
-from io import BytesIO, StringIO
+from collections.abc import Iterator
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from backoffice.billing.models import Invoice, InvoiceLine
+from backoffice.billing.pdf import invoice_pdf, invoice_pdf_filename, invoices_for_documents
 from backoffice.caseload.models import Designation
-from backoffice.reports.exports import spreadsheet_safe
-
-CHUNK_ROWS = 2000
-
-
-def _person(first: str | None, last: str | None) -> str:
-    return f"{first} {last}" if first or last else ""
+from backoffice.documents.formatting import person_name
+from backoffice.documents.spreadsheets import EXPORT_CHUNK_ROWS, rows_csv, rows_xlsx
+from backoffice.documents.zips import documents_zip_stream
 
 
 def invoice_headers() -> list[str]:
@@ -85,12 +79,12 @@ def invoice_rows(queryset: QuerySet[Invoice]) -> Iterator[list]:
         total,
         paid,
         send_status,
-    ) in values.iterator(chunk_size=CHUNK_ROWS):
+    ) in values.iterator(chunk_size=EXPORT_CHUNK_ROWS):
         yield [
             number or "",
             kind,
             status,
-            payer_name or _person(client_first, client_last),
+            payer_name or person_name(client_first, client_last),
             vendor_number or "",
             issued_on,
             due_on,
@@ -155,7 +149,7 @@ def line_rows(queryset: QuerySet[InvoiceLine]) -> Iterator[list]:
         "is_void",
     )
     yes, no = _("yes"), ""
-    for row in values.iterator(chunk_size=CHUNK_ROWS):
+    for row in values.iterator(chunk_size=EXPORT_CHUNK_ROWS):
         (
             number,
             status,
@@ -182,14 +176,14 @@ def line_rows(queryset: QuerySet[InvoiceLine]) -> Iterator[list]:
         yield [
             number or "",
             status,
-            payer_name or _person(bill_first, bill_last),
+            payer_name or person_name(bill_first, bill_last),
             service_date,
-            _person(client_first, client_last),
+            person_name(client_first, client_last),
             date_of_birth,
             reference or "",
             service,
             description,
-            _person(therapist_first, therapist_last),
+            person_name(therapist_first, therapist_last),
             str(designations.get(designation, designation)),
             registration,
             fee,
@@ -198,39 +192,6 @@ def line_rows(queryset: QuerySet[InvoiceLine]) -> Iterator[list]:
             total,
             yes if is_void else no,
         ]
-
-
-def rows_xlsx(*, title: str, headers: list[str], rows: Iterable[list]) -> bytes:
-    """A one-sheet workbook, write-only, every text cell made safe (S5)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    sheet.append([spreadsheet_safe(cell) for cell in headers])
-    for row in rows:
-        sheet.append([spreadsheet_safe(cell) for cell in row])
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def rows_csv(*, headers: list[str], rows: Iterable[list]) -> Iterator[str]:
-    """CSV text, a row at a time (for a streaming response), every text cell made safe (S5)."""
-    buffer = StringIO()
-    writer = csv.writer(buffer)
-    # A byte-order mark so Excel reads the accents as UTF-8.
-    buffer.write("\ufeff")
-    writer.writerow([spreadsheet_safe(cell) for cell in headers])
-    for row in rows:
-        writer.writerow(
-            [
-                spreadsheet_safe(cell) if isinstance(cell, str) else ("" if cell is None else cell)
-                for cell in row
-            ]
-        )
-        if buffer.tell() > 64 * 1024:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
 
 
 def invoices_xlsx(*, queryset: QuerySet[Invoice]) -> bytes:
@@ -247,3 +208,13 @@ def invoices_csv(*, queryset: QuerySet[Invoice]) -> Iterator[str]:
 
 def invoice_lines_csv(*, queryset: QuerySet[InvoiceLine]) -> Iterator[str]:
     return rows_csv(headers=line_headers(), rows=line_rows(queryset))
+
+
+def invoices_zip_stream(*, invoice_ids: list[int]) -> Iterator[bytes]:
+    """A ZIP of the invoices' PDFs, streamed; two queries per batch of ZIP_BATCH invoices."""
+    return documents_zip_stream(
+        ids=invoice_ids,
+        documents=invoices_for_documents(Invoice.objects.all()),
+        pdf=lambda invoice: invoice_pdf(invoice=invoice),
+        filename=invoice_pdf_filename,
+    )

@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from backoffice.caseload.models import Authorization, Client, Payer, ServiceType, Therapist
+from backoffice.documents.formatting import money
+from backoffice.documents.models import SentDocument
 from backoffice.fields import Language, MoneyField
-from backoffice.money import money
 from backoffice.scheduling.models import Appointment
 
 
@@ -55,14 +56,7 @@ class InvoiceStatus(models.TextChoices):
     VOID = "void", _("Void")
 
 
-class SendStatus(models.TextChoices):
-    NOT_SENT = "not-sent", _("Not sent")
-    QUEUED = "queued", _("Queued")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
-
-
-class Invoice(models.Model):
+class Invoice(SentDocument):
     """A bill to a payer (indirect clients) or to a client (direct clients).
 
     `bill_to_key` names the bill-to (and the client, for payers invoiced per client) so that
@@ -114,17 +108,6 @@ class Invoice(models.Model):
         verbose_name=_("credits invoice"),
     )
     notes = models.TextField(_("notes"), blank=True)
-    send_status = models.CharField(
-        _("sending"), max_length=10, choices=SendStatus.choices, default=SendStatus.NOT_SENT
-    )
-    outbox_message = models.ForeignKey(
-        "messaging.OutboxMessage",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("email"),
-    )
     voided_at = models.DateTimeField(_("voided"), null=True, blank=True)
     void_reason = models.TextField(_("why voided"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -328,7 +311,7 @@ class PaymentAllocation(models.Model):
         return f"{self.payment} → {self.invoice or self.appointment}"
 
 
-class Receipt(models.Model):
+class Receipt(SentDocument):
     """The numbered receipt a direct client gets for a payment ("paid in full")."""
 
     number = models.CharField(_("number"), max_length=20, unique=True)
@@ -336,17 +319,6 @@ class Receipt(models.Model):
         Payment, on_delete=models.PROTECT, related_name="receipt", verbose_name=_("payment")
     )
     issued_on = models.DateField(_("issued on"))
-    send_status = models.CharField(
-        _("sending"), max_length=10, choices=SendStatus.choices, default=SendStatus.NOT_SENT
-    )
-    outbox_message = models.ForeignKey(
-        "messaging.OutboxMessage",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("email"),
-    )
     history = HistoricalRecords()
 
     class Meta:

@@ -1,29 +1,17 @@
-"""Invoice and receipt PDFs (xhtml2pdf) in the bill-to's language, with the fields payers ask for.
+"""Invoice and receipt PDFs in the bill-to's language, with the fields payers ask for.
 
-Rendering reads nothing but the two embedded DejaVu fonts beside this module (QUALITY S6): the
-`link_callback` turns every other URL into an empty data URI, and the xhtml2pdf resource policy
-confines local reads to the fonts directory and refuses the network, so a note holding markup
-or a file path cannot make the server fetch anything.
+They extend `documents/pdf/base.html` and render under the documents app's fonts-only policy
+(`documents.pdf`).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
-from io import BytesIO
-from pathlib import Path
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.db.models import Prefetch, QuerySet
-from django.template.loader import render_to_string
-from django.utils import formats, timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from xhtml2pdf import pisa
-from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 from backoffice.billing.models import (
     Invoice,
@@ -34,14 +22,10 @@ from backoffice.billing.models import (
     Receipt,
 )
 from backoffice.billing.sessions import MISSED_LABELS, client_unit_amount, line_amounts
+from backoffice.documents.formatting import day, money
+from backoffice.documents.pdf import letterhead, pdf_render
 from backoffice.fields import Language
-from backoffice.money import money
 
-logger = logging.getLogger(__name__)
-
-FONTS_DIR = Path(__file__).resolve().parent / "fonts"
-# What a refused URL becomes: an empty inline resource, so nothing is read and the render goes on.
-REFUSED = "data:,"
 CHUNK_LINES = 15
 # Widths (percent) of the lines table's columns. The amounts fit $99,999.99 or 99 999,99 $
 # at the PDF's type size; with a tax column the text columns give up the room.
@@ -56,55 +40,6 @@ COLUMNS = {
         "tax": 11,
     },
 }
-POLICY = ResourceAccessPolicy.server(base_dir=FONTS_DIR, allow_remote=False)
-
-
-class PdfError(Exception):
-    """xhtml2pdf reported errors while building a document."""
-
-
-def link_callback(uri, rel=None) -> str:
-    """The absolute path of a font file in FONTS_DIR; anything else is refused (S6)."""
-    text = str(uri or "")
-    parts = urlsplit(text)
-    if not parts.scheme and not parts.netloc and parts.path:
-        candidate = (FONTS_DIR / parts.path).resolve()
-        if candidate.parent == FONTS_DIR and candidate.suffix == ".ttf" and candidate.is_file():
-            return str(candidate)
-    # The scheme only: a URL can carry a name or a claim number (S7).
-    logger.warning("PDF resource refused (scheme %r)", parts.scheme or "path")
-    return REFUSED
-
-
-def html_to_pdf(html: str) -> bytes:
-    """Render trusted template output to PDF bytes under the fonts-only resource policy."""
-    out = BytesIO()
-    result = pisa.CreatePDF(
-        html, dest=out, link_callback=link_callback, resource_policy=POLICY, encoding="utf-8"
-    )
-    if result.err:
-        raise PdfError(f"xhtml2pdf reported {result.err} error(s)")
-    return out.getvalue()
-
-
-def day(value: date | None) -> str:
-    return formats.date_format(value, "DATE_FORMAT") if value else ""
-
-
-def percent(rate: Decimal) -> str:
-    number = formats.number_format((rate * 100).normalize(), use_l10n=True)
-    return f"{number} %"
-
-
-def letterhead() -> dict:
-    letterhead = settings.LETTERHEAD
-    return {
-        "name": letterhead["NAME"],
-        "address_lines": [line for line in letterhead["ADDRESS"].splitlines() if line.strip()],
-        "phone": letterhead["PHONE"],
-        "email": letterhead["EMAIL"],
-        "gst_number": letterhead.get("GST_NUMBER", ""),
-    }
 
 
 @dataclass
@@ -140,7 +75,7 @@ def _groups(lines: Iterable[InvoiceLine], language: str) -> list[_ClientGroup]:
         group = groups.get(client.pk)
         if group is None:
             group = groups[client.pk] = _ClientGroup(
-                name=f"{client.first_name} {client.last_name}",
+                name=client.full_name,
                 date_of_birth=day(client.date_of_birth),
             )
         service = line.service_type.name_in(language)
@@ -150,7 +85,7 @@ def _groups(lines: Iterable[InvoiceLine], language: str) -> list[_ClientGroup]:
                 service_date=day(line.service_date),
                 service=service,
                 detail=line.description if line.description not in {service, ""} else "",
-                provider=f"{therapist.first_name} {therapist.last_name}",
+                provider=therapist.full_name,
                 credentials=_("%(designation)s, reg. no. %(number)s")
                 % {
                     "designation": therapist.get_designation_display(),
@@ -198,7 +133,7 @@ def _bill_to(invoice: Invoice) -> dict:
         }
     client = invoice.client
     return {
-        "name": f"{client.first_name} {client.last_name}",
+        "name": client.full_name,
         "address_lines": client.address.splitlines(),
         "vendor_number": "",
     }
@@ -239,9 +174,9 @@ def invoice_context(invoice: Invoice) -> dict:
 
 def invoice_pdf(*, invoice: Invoice) -> bytes:
     """The invoice (or credit note) as a PDF, in the invoice's language."""
-    with translation.override(invoice.language):
-        html = render_to_string("billing/pdf/invoice.html", invoice_context(invoice))
-    return html_to_pdf(html)
+    return pdf_render(
+        "billing/pdf/invoice.html", lambda: invoice_context(invoice), language=invoice.language
+    )
 
 
 def invoice_pdf_filename(invoice: Invoice) -> str:
@@ -319,7 +254,7 @@ def receipt_context(receipt: Receipt) -> dict:
         "received_on": day(payment.received_on),
         "method": payment.get_method_display(),
         "reference": payment.reference,
-        "client_name": f"{client.first_name} {client.last_name}" if client else "",
+        "client_name": client.full_name if client else "",
         "client_date_of_birth": day(client.date_of_birth) if client else "",
         "client_address_lines": client.address.splitlines() if client else [],
         "groups": _groups(lines, language),
@@ -354,6 +289,8 @@ def receipt_context(receipt: Receipt) -> dict:
 
 def receipt_pdf(*, receipt: Receipt) -> bytes:
     """The receipt insurers accept, in the client's language."""
-    with translation.override(receipt_language(receipt)):
-        html = render_to_string("billing/pdf/receipt.html", receipt_context(receipt))
-    return html_to_pdf(html)
+    return pdf_render(
+        "billing/pdf/receipt.html",
+        lambda: receipt_context(receipt),
+        language=receipt_language(receipt),
+    )

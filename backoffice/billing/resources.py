@@ -7,7 +7,7 @@ goes through `spreadsheet_safe` (S5), whatever format staff pick.
 from import_export import fields, resources
 
 from backoffice.billing.models import Invoice, InvoiceLine
-from backoffice.reports.exports import spreadsheet_safe
+from backoffice.documents.spreadsheets import spreadsheet_safe
 
 
 class SafeExportResource(resources.ModelResource):

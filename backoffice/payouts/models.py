@@ -5,8 +5,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.billing.models import SendStatus
 from backoffice.caseload.models import Client, ServiceType, Therapist, TherapistRate
+from backoffice.documents.models import SentDocument
 from backoffice.fields import MoneyField
 from backoffice.scheduling.models import Appointment, AppointmentStatus
 
@@ -17,7 +17,7 @@ class StatementStatus(models.TextChoices):
     PAID = "paid", _("Paid")
 
 
-class Statement(models.Model):
+class Statement(SentDocument):
     """What the company owes one therapist for one month; regenerated while a draft."""
 
     therapist = models.ForeignKey(
@@ -37,17 +37,6 @@ class Statement(models.Model):
     paid_count = models.PositiveIntegerField(_("sessions paid out"), default=0)
     held_count = models.PositiveIntegerField(_("sessions held"), default=0)
     held_amount = MoneyField(_("held (at the therapist's price)"), default=0)
-    send_status = models.CharField(
-        _("sending"), max_length=10, choices=SendStatus.choices, default=SendStatus.NOT_SENT
-    )
-    outbox_message = models.ForeignKey(
-        "messaging.OutboxMessage",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("email"),
-    )
     sent_on = models.DateField(_("sent on"), null=True, blank=True)
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
     payout_reference = models.CharField(_("payout reference"), max_length=80, blank=True)

@@ -9,7 +9,8 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backoffice.documents import XLSX, attachment
+from backoffice.documents.spreadsheets import XLSX
+from backoffice.documents.zips import attachment
 from backoffice.reports.exports import utilization_xlsx
 from backoffice.reports.forms import PeriodForm, WeekForm
 from backoffice.reports.selectors import room_utilization, week_grid, week_start_of

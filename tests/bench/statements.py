@@ -243,7 +243,7 @@ def floor_run() -> tuple[float, int, int]:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from backoffice.payouts.services import LINE_COLUMNS
+    from backoffice.payouts.services.month_run import LINE_COLUMNS
 
     ops = connection.ops
     last = _month_end(MONTH)
@@ -417,7 +417,8 @@ def pages(content: bytes) -> int:
 
 def measure_p6(statement_ids: dict[str, int], runs: int) -> list[tuple]:
     from backoffice.payouts.models import Statement
-    from backoffice.payouts.pdf import statement_pdf, statements_for_documents
+    from backoffice.payouts.selectors import statements_for_documents
+    from backoffice.payouts.services.pdf import statement_pdf
 
     loaded = statements_for_documents(Statement.objects.filter(pk__in=statement_ids.values()))
     by_pk = {statement.pk: statement for statement in loaded}

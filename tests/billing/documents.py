@@ -55,7 +55,7 @@ def _text_width(text: str, font: str, size: float) -> float:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    from backoffice.billing.pdf import FONTS_DIR
+    from backoffice.documents.pdf import FONTS_DIR
 
     name = "DejaVuSans-Bold" if "Bold" in font else "DejaVuSans"
     if name not in pdfmetrics.getRegisteredFontNames():

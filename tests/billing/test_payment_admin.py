@@ -8,7 +8,8 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from backoffice.billing.models import PaymentAllocation, SendStatus
+from backoffice.billing.models import PaymentAllocation
+from backoffice.documents.models import SendStatus
 from backoffice.messaging.models import OutboxMessage
 from tests.factories import (
     ClientFactory,

@@ -10,10 +10,12 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 
-from backoffice.billing.models import Invoice, InvoiceStatus, Receipt, SendStatus
-from backoffice.billing.sending import invoice_send, receipt_send, send_status_follow
+from backoffice.billing.models import Invoice, InvoiceStatus, Receipt
+from backoffice.billing.sending import invoice_send, receipt_send
+from backoffice.documents.models import SendStatus
 from backoffice.messaging.models import OutboxMessage, OutboxStatus, Purpose
 from backoffice.messaging.services import outbox_retry
+from backoffice.messaging.services.documents import send_status_follow
 from tests.billing.documents import issued_invoice, line_for, pdf_text
 from tests.factories import ClientFactory, PayerFactory, PaymentFactory
 

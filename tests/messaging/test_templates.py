@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from backoffice.messaging.models import MessageTemplate, Purpose
-from backoffice.messaging.templates_service import (
+from backoffice.messaging.services.templates import (
     message_template_render,
     message_template_validate,
 )

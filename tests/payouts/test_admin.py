@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from backoffice.accounts.models import Role
 from backoffice.accounts.services import user_create
-from backoffice.billing.models import SendStatus
+from backoffice.documents.models import SendStatus
 from backoffice.payouts.models import Statement, StatementStatus
-from backoffice.payouts.sending import statement_send
 from backoffice.payouts.services import statements_generate
+from backoffice.payouts.services.sending import statement_send
 from tests.billing.documents import pdf_text
 from tests.factories import (
     ClientFactory,

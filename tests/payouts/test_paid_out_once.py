@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
 
 from backoffice.payouts.models import Statement, StatementLine, StatementStatus
-from backoffice.payouts.services import month_bounds, statements_generate
+from backoffice.payouts.services import statements_generate
+from backoffice.zone_data import month_bounds
 from tests.factories import AppointmentFactory, TherapistFactory, TherapistRateFactory
 
 MONTHS = [date(2026, month, 1) for month in range(1, 7)]

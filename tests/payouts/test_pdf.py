@@ -11,12 +11,9 @@ import pytest
 from django.utils import timezone
 
 from backoffice.payouts.models import Statement, StatementStatus
-from backoffice.payouts.pdf import (
-    statement_pdf,
-    statement_pdf_filename,
-    statements_for_documents,
-)
+from backoffice.payouts.selectors import statements_for_documents
 from backoffice.payouts.services import statements_generate
+from backoffice.payouts.services.pdf import statement_pdf, statement_pdf_filename
 from tests.billing.documents import pdf_text
 from tests.factories import (
     AppointmentFactory,

@@ -11,16 +11,16 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from backoffice.billing.models import SendStatus
+from backoffice.documents.models import SendStatus
 from backoffice.messaging.models import MessageTemplate, OutboxMessage, Purpose
 from backoffice.payouts.models import Statement, StatementStatus
-from backoffice.payouts.sending import (
+from backoffice.payouts.services import statements_generate
+from backoffice.payouts.services.sending import (
     statement_email,
     statement_send,
     statements_month_end,
     statements_send_later,
 )
-from backoffice.payouts.services import statements_generate
 from tests.billing.documents import pdf_text
 from tests.factories import TherapistFactory, TherapistRateFactory
 from tests.payouts.test_statements import OCT, session

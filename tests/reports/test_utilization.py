@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from backoffice.reports.exports import spreadsheet_safe
+from backoffice.documents.spreadsheets import spreadsheet_safe
 from backoffice.reports.selectors import last_full_month, room_utilization, weekday_count
 from backoffice.scheduling.models import AppointmentStatus
 from tests.factories import (

@@ -40,7 +40,7 @@ from backoffice.billing.services.payments import (
     receipt_issue,
 )
 from backoffice.caseload.models import Client, Payer
-from backoffice.money import money
+from backoffice.documents.formatting import money
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 10_000

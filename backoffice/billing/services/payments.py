@@ -37,7 +37,7 @@ from backoffice.billing.services.numbering import document_number_next
 from backoffice.billing.sessions import BILLABLE_STATUSES, BillTo, session_client_total
 from backoffice.bulk import rows_per_statement
 from backoffice.caseload.models import Client, Payer
-from backoffice.money import money
+from backoffice.documents.formatting import money
 from backoffice.scheduling.models import Appointment, AppointmentStatus
 from backoffice.scheduling.selectors import session_paid
 

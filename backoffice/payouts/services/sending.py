@@ -1,4 +1,8 @@
-"""Email statements to therapists: PDF stored, message in the outbox, status followed (R3)."""
+"""Statements emailed to their therapists, and the statement day's job (generate, then send).
+
+This module knows the statement's email: its recipient, placeholders, PDF and stored path.
+The outbox rules for any document are in `messaging.services.documents`.
+"""
 
 from __future__ import annotations
 
@@ -12,47 +16,55 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from backoffice.billing.sending import (
+from backoffice.documents.formatting import money, month
+from backoffice.messaging.models import OutboxMessage, Purpose
+from backoffice.messaging.services.documents import (
+    DocumentEmail,
     SendBatch,
+    document_email_compose,
     document_email_queue,
     send_each,
     send_later,
     sending_refusal,
-    store_document,
 )
-from backoffice.messaging.models import Channel, OutboxMessage, Purpose
-from backoffice.messaging.services import message_queue
-from backoffice.messaging.templates_service import message_template_render
-from backoffice.money import money
+from backoffice.messaging.services.templates import message_template_render
 from backoffice.payouts.models import Statement, StatementStatus
-from backoffice.payouts.pdf import (
-    period_label,
+from backoffice.payouts.selectors import statements_for_documents
+from backoffice.payouts.services.month_run import StatementRun, statements_generate
+from backoffice.payouts.services.pdf import (
     statement_language,
     statement_pdf,
     statement_pdf_filename,
-    statements_for_documents,
 )
-from backoffice.payouts.services import StatementRun, month_bounds, statements_generate
+from backoffice.zone_data import month_bounds
 
 logger = logging.getLogger(__name__)
-PDF = "application/pdf"
+
+# The worker's job that sends the statements staff selected (messaging.worker).
+STATEMENTS_SEND = "statements_send"
 
 
-def statement_email(statement: Statement) -> tuple[str, str]:
-    """The subject and text the therapist receives (staff's template, else the built-in one)."""
-    language = statement_language(statement)
+def _email_context(statement: Statement) -> dict:
     therapist = statement.therapist
-    with translation.override(language):
-        context = {
-            "therapist_name": f"{therapist.first_name} {therapist.last_name}",
-            "period": period_label(statement),
+    with translation.override(statement_language(statement)):
+        return {
+            "therapist_name": therapist.full_name,
+            "period": month(statement.period_start),
             "net_amount": money(statement.net_amount),
             "gross_amount": money(statement.gross_amount),
             "service_fees": money(statement.service_fee_amount),
             "held_count": statement.held_count,
             "clinic_name": settings.LETTERHEAD["NAME"],
         }
-    return message_template_render(purpose=Purpose.STATEMENT, language=language, context=context)
+
+
+def statement_email(statement: Statement) -> tuple[str, str]:
+    """The subject and text the therapist receives (staff's template, else the built-in one)."""
+    return message_template_render(
+        purpose=Purpose.STATEMENT,
+        language=statement_language(statement),
+        context=_email_context(statement),
+    )
 
 
 def _pdf_path(statement: Statement) -> str:
@@ -70,14 +82,13 @@ def _unsendable(statement: Statement) -> str:
 @transaction.atomic
 def statement_send(*, statement: Statement, by=None) -> OutboxMessage:
     """Email the statement with its PDF attached, once; again only after a failure
-    (`billing.sending.document_email_queue`).
+    (`messaging.services.documents.document_email_queue`).
 
     A draft becomes sent (it no longer changes); its `send_status` follows the outbox.
     """
     statement = statements_for_documents(
         Statement.objects.select_for_update(of=("self",)).filter(pk=statement.pk)
     ).get()
-    therapist = statement.therapist
     refusal = _unsendable(statement)
     if refusal:
         raise ValidationError(refusal)
@@ -89,40 +100,30 @@ def statement_send(*, statement: Statement, by=None) -> OutboxMessage:
             statement.sent_on = timezone.localdate()
             statement._history_user = by
             statement.save(update_fields=["status", "sent_on"])
-        path = store_document(_pdf_path(statement), statement_pdf(statement=statement))
-        subject, body = statement_email(statement)
-        return message_queue(
-            channel=Channel.EMAIL,
-            recipient=therapist.email,
-            subject=subject,
-            body_text=body,
-            purpose=Purpose.STATEMENT,
-            attachments=[
-                {"name": statement_pdf_filename(statement), "path": path, "mimetype": PDF}
-            ],
-            dedupe_key=dedupe_key,
+        return document_email_compose(
+            DocumentEmail(
+                purpose=Purpose.STATEMENT,
+                language=statement_language(statement),
+                context=_email_context(statement),
+                recipient=statement.therapist.email,
+                pdf=lambda: statement_pdf(statement=statement),
+                path=_pdf_path(statement),
+                filename=statement_pdf_filename(statement),
+                dedupe_key=dedupe_key,
+            )
         )
 
     return document_email_queue(document=statement, dedupe_key=dedupe_key, compose=compose, by=by)
 
 
 def statements_send(*, statements, by=None) -> SendBatch:
-    return send_each(
-        documents=statements,
-        send=lambda statement, by: statement_send(statement=statement, by=by),
-        by=by,
-    )
+    """Each statement's email queued (`statement_send`); the refused ones are reported."""
+    return send_each(statements, lambda statement: statement_send(statement=statement, by=by))
 
 
 def statements_send_later(*, statements, by=None) -> SendBatch:
-    """Send selected statements through the worker (`billing.sending.send_later`)."""
-    return send_later(documents=statements, unsendable=_unsendable, enqueue=_enqueue_sending, by=by)
-
-
-def _enqueue_sending(statement_ids: list[int], by_id: int | None) -> None:
-    from jobs.tasks import statements_send_task
-
-    statements_send_task(statement_ids, by_id)
+    """Send selected statements through the worker (`messaging.services.documents.send_later`)."""
+    return send_later(documents=statements, unsendable=_unsendable, job=STATEMENTS_SEND, by=by)
 
 
 @dataclass

@@ -17,9 +17,9 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.documents.formatting import money
 from backoffice.fields import Language
 from backoffice.messaging.models import MessageTemplate, Purpose
-from backoffice.money import money
 
 logger = logging.getLogger(__name__)
 

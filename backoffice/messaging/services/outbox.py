@@ -1,4 +1,6 @@
-"""Queue and send outbox messages. A message is a row before it is anything else (R3)."""
+"""Queue and send outbox messages. A message is a row before it is anything else, so nothing
+queued is lost (docs/quality.md, messages).
+"""
 
 import logging
 import smtplib
@@ -15,12 +17,15 @@ from django.utils import timezone
 
 from backoffice.messaging.models import Channel, OutboxMessage, OutboxStatus, Purpose
 from backoffice.messaging.transports import PermanentError, TransientError, sms_transport
+from backoffice.messaging.worker import enqueue_after_commit
 
 logger = logging.getLogger(__name__)
 
 # A worker that claimed a message and died leaves it "sending"; after this lease the sweep
 # hands it to another worker.
 SENDING_LEASE = timedelta(minutes=10)
+# The worker's job that sends one message (messaging.worker).
+OUTBOX_SEND = "outbox_send"
 
 
 def message_queue(
@@ -57,14 +62,8 @@ def message_queue(
             )
     except IntegrityError:
         return OutboxMessage.objects.get(dedupe_key=dedupe_key)
-    transaction.on_commit(lambda: _enqueue(message.pk))
+    enqueue_after_commit(OUTBOX_SEND, message.pk)
     return message
-
-
-def _enqueue(message_id: int) -> None:
-    from jobs.tasks import outbox_send_task
-
-    outbox_send_task(message_id)
 
 
 @dataclass(frozen=True)
@@ -119,7 +118,7 @@ def _record_failure(message: OutboxMessage, error: str, *, retry: bool) -> SendR
         message.status = OutboxStatus.FAILED
         message.next_attempt_at = None
     message.save(update_fields=["status", "next_attempt_at", "last_error"])
-    # Only ids and the error go to the log: never recipients or text (S7).
+    # Only ids and the error go to the log: never recipients or text (docs/quality.md, logs).
     logger.warning(
         "outbox message %s attempt %s: %s -> %s",
         message.pk,
@@ -194,5 +193,5 @@ def outbox_retry(*, message_ids: list[int]) -> int:
         status=OutboxStatus.PENDING, attempt_count=0, next_attempt_at=None
     )
     for message_id in retried:
-        transaction.on_commit(lambda message_id=message_id: _enqueue(message_id))
+        enqueue_after_commit(OUTBOX_SEND, message_id)
     return len(retried)

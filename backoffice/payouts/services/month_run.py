@@ -1,4 +1,4 @@
-"""Therapist statements: the month run, regeneration, payout.
+"""Therapist statements: the month run and regeneration.
 
 - A statement is one therapist's month. Its **paid** lines are the sessions delivered and paid
   (by the payer or the client: `Appointment.paid_at`) by the last day of the month that no
@@ -13,20 +13,17 @@
   delivered): the therapist keeps the same share of that fee as of their session price.
 - A run creates a draft per therapist with lines, regenerates the month's drafts, and leaves
   sent and paid statements as they are. Its query count does not depend on how many
-  therapists or sessions it covers (QUALITY P5).
+  therapists or sessions it covers (docs/quality.md, the statement run).
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import BooleanField, Exists, ExpressionWrapper, Min, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -44,8 +41,13 @@ from backoffice.payouts.models import (
     StatementLineKind,
     StatementStatus,
 )
-from backoffice.scheduling.models import MISSED_STATUSES, Appointment, AppointmentStatus
-from backoffice.scheduling.selectors import session_paid
+from backoffice.payouts.selectors import (
+    RatesInForce,
+    statement_candidates,
+    statements_first_month,
+)
+from backoffice.scheduling.models import AppointmentStatus
+from backoffice.zone_data import month_bounds
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -88,15 +90,6 @@ class StatementRun:
     problems: list[str] = field(default_factory=list)
 
 
-def month_bounds(month: date) -> tuple[date, date]:
-    first = month.replace(day=1)
-    return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-
-
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def statement_amounts(
     rate: TherapistRate, *, status: str, missed_fee: Decimal | None
 ) -> tuple[Decimal, Decimal, Decimal]:
@@ -116,92 +109,20 @@ def statement_amounts(
     return price, fee, price - fee
 
 
-class _RatesInForce:
-    """Every therapist rate, read once; the one in force for a therapist, service and day.
-
-    The same rule as `caseload.selectors.therapist_rate_in_force`: a row for the service
-    beats the therapist's general row.
-    """
-
-    def __init__(self, therapist_ids):
-        self.by_key: dict[tuple, tuple[list, list]] = defaultdict(lambda: ([], []))
-        rates = TherapistRate.objects.filter(therapist_id__in=therapist_ids).order_by(
-            "effective_from"
-        )
-        for rate in rates:
-            days, rows = self.by_key[(rate.therapist_id, rate.service_type_id)]
-            days.append(rate.effective_from)
-            rows.append(rate)
-
-    def _latest(self, key, on: date) -> TherapistRate | None:
-        days, rows = self.by_key.get(key, ((), ()))
-        index = bisect_right(days, on)
-        return rows[index - 1] if index else None
-
-    def rate(self, *, therapist_id: int, service_type_id: int, on: date) -> TherapistRate | None:
-        return self._latest((therapist_id, service_type_id), on) or self._latest(
-            (therapist_id, None), on
-        )
-
-
-def statements_first_month() -> date | None:
-    """The first month statements were run (go-live)."""
-    return Statement.objects.aggregate(first=Min("period_start"))["first"]
-
-
-def _sessions(*, since: date, last: date, therapist, redone_ids, kept_therapist_ids) -> list:
-    """One query: the billable sessions up to `last` that no other statement pays out."""
-    paid_elsewhere = StatementLine.objects.filter(
-        appointment=OuterRef("pk"), kind=StatementLineKind.PAID
-    ).exclude(statement_id__in=redone_ids)
-    sessions = (
-        Appointment.objects.filter(
-            starts_at__gte=_local_midnight(since),
-            starts_at__lt=_local_midnight(last + timedelta(days=1)),
-        )
-        .filter(
-            Q(status=AppointmentStatus.COMPLETED)
-            | Q(status__in=MISSED_STATUSES, missed_session_fee_amount__isnull=False)
-            & session_paid()
-        )
-        .exclude(therapist_id__in=kept_therapist_ids)
-        .exclude(Exists(paid_elsewhere))
-    )
-    if therapist is not None:
-        sessions = sessions.filter(therapist=therapist)
-    return list(
-        sessions.annotate(
-            paid_by_month_end=ExpressionWrapper(session_paid(by=last), BooleanField())
-        )
-        .order_by("therapist_id", "starts_at", "pk")
-        .values_list(
-            "pk",
-            "therapist_id",
-            "billing_client_id",
-            "service_type_id",
-            "starts_at",
-            "status",
-            "missed_session_fee_amount",
-            "paid_at",
-            "paid_by_month_end",
-        )
-    )
-
-
 @dataclass
 class _Plan:
     lines: list[tuple] = field(default_factory=list)  # LINE_COLUMNS without statement_id
     totals: dict = field(default_factory=dict)
 
 
-def _plan(rows, *, rates: _RatesInForce) -> tuple[dict[int, _Plan], dict[int, str]]:
+def _plan(rows, *, rates: RatesInForce) -> tuple[dict[int, _Plan], dict[int, str]]:
     """Lines and totals per therapist; a therapist missing a rate gets a problem instead."""
     plans: dict[int, _Plan] = defaultdict(_Plan)
     missing: dict[int, tuple[int, date]] = {}
     zone = timezone.get_current_timezone()  # once: each lookup costs more than the conversion
     for row in rows:
         pk, therapist_id, client_id, service_type_id, starts_at, status, missed, paid_at = row[:8]
-        is_paid = bool(row[8])  # billing.sessions.session_paid, by the month's last day
+        is_paid = bool(row[8])  # scheduling.selectors.session_paid, by the month's last day
         service_date = timezone.localdate(starts_at, zone)
         paid_on = timezone.localdate(paid_at, zone) if is_paid else None
         if status != AppointmentStatus.COMPLETED and not is_paid:
@@ -277,7 +198,7 @@ def _run_once(*, first: date, last: date, since: date, therapist, by) -> Stateme
     }
     kept = [t for t, statement in existing.items() if statement.status != StatementStatus.DRAFT]
     run.kept = len(kept)
-    rows = _sessions(
+    rows = statement_candidates(
         since=since,
         last=last,
         therapist=therapist,
@@ -285,7 +206,7 @@ def _run_once(*, first: date, last: date, since: date, therapist, by) -> Stateme
         kept_therapist_ids=kept,
     )
     therapist_ids = {row[1] for row in rows}
-    plans, problems = _plan(rows, rates=_RatesInForce(therapist_ids))
+    plans, problems = _plan(rows, rates=RatesInForce(therapist_ids))
     run.problems = list(problems.values())
 
     redone = {t: statement for t, statement in drafts.items() if t not in problems}
@@ -361,67 +282,3 @@ def statement_regenerate(*, statement: Statement, by=None) -> StatementRun:
     if statement.status != StatementStatus.DRAFT:
         raise ValidationError(_("Only a draft statement can be regenerated."))
     return statements_generate(month=statement.period_start, therapist=statement.therapist, by=by)
-
-
-@dataclass
-class PayoutsRecorded:
-    recorded: int = 0
-    refused: list[str] = field(default_factory=list)
-
-
-def _payout_reference(*, paid_on: date, reference: str) -> str:
-    if paid_on > timezone.localdate():
-        raise ValidationError({"paid_on": _("The payout date cannot be in the future.")})
-    if not reference.strip():
-        raise ValidationError({"reference": _("Enter the cheque number or transfer reference.")})
-    return reference.strip()
-
-
-@transaction.atomic
-def statements_payout_record(
-    *, statements, paid_on: date, reference: str, by=None
-) -> PayoutsRecorded:
-    """Record one payout run (a cheque run, an EFT file): each sent statement becomes paid with
-    the date and reference; the others are reported and left as they are. Constant queries."""
-    reference = _payout_reference(paid_on=paid_on, reference=reference)
-    locked = (
-        Statement.objects.select_for_update(of=("self",))
-        .filter(pk__in=[statement.pk for statement in statements])
-        .select_related("therapist")
-        .order_by("pk")
-    )
-    result, paid = PayoutsRecorded(), []
-    for statement in locked:
-        if statement.status != StatementStatus.SENT:
-            result.refused.append(
-                _("%(statement)s: only a sent statement can be marked paid.")
-                % {"statement": statement}
-            )
-            continue
-        statement.status = StatementStatus.PAID
-        statement.paid_on = paid_on
-        statement.payout_reference = reference
-        paid.append(statement)
-    with whole_batches():
-        bulk_update_with_history(
-            paid,
-            Statement,
-            ["status", "paid_on", "payout_reference"],
-            default_user=by,
-            default_change_reason=_("Payout %(reference)s") % {"reference": reference},
-        )
-    result.recorded = len(paid)
-    return result
-
-
-def statement_payout_record(
-    *, statement: Statement, paid_on: date, reference: str, by=None
-) -> Statement:
-    """Record the payout of one sent statement (date and reference): it becomes paid."""
-    result = statements_payout_record(
-        statements=[statement], paid_on=paid_on, reference=reference, by=by
-    )
-    if result.refused:
-        raise ValidationError(_("Only a sent statement can be marked paid."))
-    statement.refresh_from_db()
-    return statement

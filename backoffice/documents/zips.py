@@ -1,7 +1,5 @@
-"""Documents of any kind zipped for download: PDFs rendered a batch at a time and streamed.
-
-Invoices (billing.admin_documents) and therapist statements (payouts.exports) share it.
-"""
+"""Documents of any kind downloaded: one PDF, or a ZIP of PDFs rendered a batch at a time and
+streamed (invoices and therapist statements alike)."""
 
 from __future__ import annotations
 
@@ -9,10 +7,12 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
-from django.http import HttpResponseBase
+from django.db.models import QuerySet
+from django.http import HttpResponse, HttpResponseBase
+
+from backoffice.documents.pdf import PDF
 
 ZIP_BATCH = 50
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 Document = TypeVar("Document")
 
@@ -57,7 +57,35 @@ def pdfs_zip_stream(
     yield sink.take()
 
 
+def documents_zip_stream(
+    *,
+    ids: list[int],
+    documents: QuerySet,
+    pdf: Callable[[Document], bytes],
+    filename: Callable[[Document], str],
+) -> Iterator[bytes]:
+    """`pdfs_zip_stream` of the `documents` (loaded with everything their PDFs print) whose
+    ids are given, a batch at a time in id order."""
+    return pdfs_zip_stream(
+        ids=ids,
+        batch=lambda batch_ids: documents.filter(pk__in=batch_ids).order_by("pk"),
+        pdf=pdf,
+        filename=filename,
+    )
+
+
 def attachment(response: HttpResponseBase, filename: str) -> HttpResponseBase:
     """The response, downloaded under `filename`."""
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def pdf_response(content: bytes, filename: str, *, inline: bool = False) -> HttpResponse:
+    """A PDF downloaded under `filename`, or (inline) opened in the browser's viewer."""
+    response = HttpResponse(content, content_type=PDF)
+    if not inline:
+        return attachment(response, filename)
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    # The PDF opens in the browser's viewer, inside no frame of another site.
+    response["X-Frame-Options"] = "SAMEORIGIN"
     return response

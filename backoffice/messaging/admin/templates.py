@@ -1,87 +1,21 @@
-from django import forms
+"""The editable emails in the admin: the built-in texts in use, placeholders, a preview."""
+
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
-from unfold.decorators import action, display
+from unfold.decorators import display
 
 from backoffice.admin_base import CaseloadAdmin
 from backoffice.fields import Language
-from backoffice.messaging.models import MessageTemplate, OutboxMessage, OutboxStatus, Purpose
-from backoffice.messaging.services import outbox_retry
-from backoffice.messaging.templates_service import (
+from backoffice.messaging.admin.forms import MessageTemplateForm
+from backoffice.messaging.models import MessageTemplate, Purpose
+from backoffice.messaging.services.templates import (
     PLACEHOLDERS,
     message_template_builtin,
     message_template_preview,
-    message_template_validate,
     message_templates_builtin_in_use,
 )
-
-STATUS_COLOURS = {
-    OutboxStatus.PENDING.label: "info",
-    OutboxStatus.SENDING.label: "info",
-    OutboxStatus.SENT.label: "success",
-    OutboxStatus.FAILED.label: "danger",
-}
-
-
-@admin.register(OutboxMessage)
-class OutboxMessageAdmin(CaseloadAdmin):
-    """Read-only: messages are written by the services that send invoices, receipts…"""
-
-    list_display = [
-        "created_at",
-        "channel",
-        "purpose",
-        "recipient",
-        "subject",
-        "status_label",
-        "attempt_count",
-        "sent_at",
-    ]
-    list_filter = ["status", "channel", "purpose"]
-    search_fields = ["recipient", "subject"]
-    actions = ["retry"]
-    readonly_fields = [field.name for field in OutboxMessage._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @display(description=_("status"), ordering="status", label=STATUS_COLOURS)
-    def status_label(self, message):
-        return message.get_status_display()
-
-    @action(description=_("Send the failed messages again"), permissions=["retry"])
-    def retry(self, request, queryset):
-        count = outbox_retry(message_ids=list(queryset.values_list("pk", flat=True)))
-        self.message_user(
-            request,
-            ngettext("%d message queued again.", "%d messages queued again.", count) % count,
-        )
-
-    def has_retry_permission(self, request):
-        return request.user.has_perm("messaging.change_outboxmessage")
-
-
-class MessageTemplateForm(forms.ModelForm):
-    class Meta:
-        model = MessageTemplate
-        fields = ["purpose", "language", "subject", "body_text"]
-
-    def clean(self):
-        cleaned = super().clean()
-        purpose = cleaned.get("purpose")
-        if purpose:
-            message_template_validate(
-                purpose=purpose,
-                subject=cleaned.get("subject") or "",
-                body_text=cleaned.get("body_text") or "",
-            )
-        return cleaned
 
 
 @admin.register(MessageTemplate)
@@ -91,7 +25,7 @@ class MessageTemplateAdmin(CaseloadAdmin):
     form = MessageTemplateForm
     list_display = ["purpose", "language", "subject", "updated_at"]
     list_filter = ["purpose", "language"]
-    list_before_template = "messaging/admin/builtin_templates.html"
+    list_before_template = "admin/messaging/messagetemplate/builtin_templates.html"
     readonly_fields = ["placeholders", "preview"]
     fields = ["purpose", "language", "subject", "body_text", "placeholders", "preview"]
 
