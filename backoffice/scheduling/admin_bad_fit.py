@@ -17,7 +17,7 @@ from unfold.widgets import UnfoldAdminTextareaWidget
 
 from backoffice.admin_base import CaseloadAdmin, DefaultChoiceFilter
 from backoffice.caseload.admin import render_action_form, safe_next
-from backoffice.scheduling.bad_fit import bad_fit_remove
+from backoffice.scheduling.services import bad_fit_remove
 from backoffice.scheduling.models import Appointment, BadFitEntry
 
 OPEN, REMOVED, EVERY = "open", "removed", "all"
