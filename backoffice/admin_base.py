@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from functools import cache, wraps
+from functools import cache, cached_property, wraps
 from typing import TypeVar
 
 from django import forms
@@ -12,13 +12,13 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import URLPattern, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from simple_history.admin import SimpleHistoryAdmin
-from unfold.admin import ModelAdmin, StackedInline, TabularInline
+from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.decorators import action
 from unfold.paginator import InfinitePaginator
@@ -93,7 +93,7 @@ class PickerLabels:
 
 
 class CaseloadAdmin(PickerLabels, SimpleHistoryAdmin, ModelAdmin):
-    # QUALITY P3: never COUNT(*) a big table to draw a list page.
+    # A list page never counts a big table (docs/quality.md, list pages).
     paginator = InfinitePaginator
     show_full_result_count = False
     list_per_page = 50
@@ -220,6 +220,28 @@ class CaseloadAdmin(PickerLabels, SimpleHistoryAdmin, ModelAdmin):
             self.message_user(request, warning, messages.WARNING)
         return result
 
+    def run_service_on_each(
+        self,
+        request: HttpRequest,
+        service: Callable[..., object],
+        objects: Iterable,
+        /,
+        *,
+        name: str,
+        done: Callable[[int], str],
+        **arguments,
+    ) -> int:
+        """Run `service` on each of `objects` (passed as its argument `name`) through
+        run_service: each refusal is shown, then `done(count)` once for those done (when any).
+        Returns how many were done."""
+        count = sum(
+            self.run_service(request, service, **{name: obj}, **arguments) is not None
+            for obj in objects
+        )
+        if count:
+            self.message_user(request, done(count), messages.SUCCESS)
+        return count
+
     def back_after_dialog(self, request: HttpRequest, to: str = "") -> HttpResponse:
         """After an action dialog: to `to` when given, else back to the page it was opened on
         (htmx), else the list."""
@@ -251,11 +273,6 @@ class DefaultChoiceFilter(admin.SimpleListFilter):
 
 
 class CaseloadTabularInline(PickerLabels, TabularInline):
-    extra = 0
-    tab = True
-
-
-class CaseloadStackedInline(PickerLabels, StackedInline):
     extra = 0
     tab = True
 
@@ -337,8 +354,55 @@ class CaseloadFormView(UnfoldModelAdminViewMixin, FormView):
     def get_context_data(self, **kwargs):
         return {
             **super().get_context_data(**kwargs),
-            "intro": self.intro,
+            "intro": self.get_intro(),
             "submit_label": self.submit_label,
             "submit_name": self.submit_name,
             "form_id": self.form_id,
+            "cancel_url": self.next_url(""),
         }
+
+    def get_intro(self) -> str:
+        return self.intro
+
+    def next_url(self, default: str) -> str:
+        """The page's `next` (where it was opened from) when it is on this site, else
+        `default`."""
+        target = self.request.POST.get("next") or self.request.GET.get("next")
+        if target and url_has_allowed_host_and_scheme(
+            target,
+            allowed_hosts={self.request.get_host()},
+            require_https=self.request.is_secure(),
+        ):
+            return target
+        return default
+
+
+class CaseloadObjectFormView(CaseloadFormView):
+    """A form page acting on one object of its ModelAdmin (an unfold row or detail action with
+    `object_id`): the object is `self.object`; done, the page goes back to `next` or to
+    `done_url()`. Refusals of the service (run through `model_admin.run_service`) go on the
+    form."""
+
+    submit_label = _("Confirm")
+
+    @cached_property
+    def object(self):
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["object_id"])
+
+    def get_queryset(self):
+        return self.model_admin.model._default_manager.all()
+
+    def get_context_data(self, **kwargs):
+        # The object and its model name the page in unfold's header (app, list, object).
+        return {
+            **super().get_context_data(**kwargs),
+            "object": self.object,
+            "opts": self.model_admin.model._meta,
+        }
+
+    def done_url(self) -> str:
+        opts = self.model_admin.model._meta
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[self.object.pk])
+
+    def get_success_url(self) -> str:
+        return self.next_url(self.done_url())

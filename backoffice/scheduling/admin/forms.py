@@ -1,4 +1,5 @@
-"""Admin forms for booking: they only gather input; scheduling.services decides."""
+"""Scheduling's admin forms: booking and the Bad Fit removal. They only gather input;
+scheduling.services decides."""
 
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from unfold.widgets import (
     UnfoldAdminIntegerFieldWidget,
     UnfoldAdminSelectWidget,
     UnfoldAdminSingleDateWidget,
+    UnfoldAdminTextareaWidget,
 )
 
 from backoffice.scheduling.models import Appointment, Frequency
@@ -129,4 +131,12 @@ class MissedSessionFeeDialogForm(BaseDialogForm):
         decimal_places=2,
         widget=UnfoldAdminDecimalFieldWidget,
         help_text=_("Empty: nothing charged. Only for a late cancellation or a no-show."),
+    )
+
+
+class BadFitRemovalForm(forms.Form):
+    note = forms.CharField(
+        label=_("Why is the client removed from the list?"),
+        widget=UnfoldAdminTextareaWidget,
+        help_text=_("Kept with the entry, with who removed it and when."),
     )
