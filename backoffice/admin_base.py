@@ -277,6 +277,24 @@ class CaseloadTabularInline(PickerLabels, TabularInline):
     tab = True
 
 
+class ReadOnlyInline(CaseloadTabularInline):
+    """Related rows shown on a page, each added and changed on its own page (a link): its
+    `fields` read only, with `select_related` loaded in the same query."""
+
+    can_delete = False
+    show_change_link = True
+    select_related: tuple[str, ...] = ()
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.select_related)
+
+
 class LocalDateRangeFilter(RangeDateFilter):
     """A date range on a datetime field, read as whole Vancouver days (both ends included).
 

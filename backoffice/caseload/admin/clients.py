@@ -9,7 +9,7 @@ from django.utils.translation import ngettext
 from unfold.contrib.filters.admin import AutocompleteSelectFilter
 from unfold.decorators import action, display
 
-from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline, TakePaymentActionMixin
+from backoffice.admin_base import CaseloadAdmin, ReadOnlyInline, TakePaymentActionMixin
 from backoffice.billing.selectors import ClientStatus, clients_with_status
 from backoffice.caseload.admin.colours import STATUS_LABELS, ClientStatusFilter, status_legend
 from backoffice.caseload.admin.views import ClientActivationView
@@ -34,7 +34,7 @@ class LatestAuthorizationsFormSet(LatestRowsFormSet):
     limit = 5
 
 
-class AuthorizationInline(CaseloadTabularInline):
+class AuthorizationInline(ReadOnlyInline):
     """The client's latest authorizations; each is added and changed on its own page, where
     the renewal and extension actions are."""
 
@@ -48,19 +48,11 @@ class AuthorizationInline(CaseloadTabularInline):
         "valid_until",
         "renewal_submitted_at",
     ]
-    readonly_fields = fields
     ordering = ["-valid_until"]
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("payer")
+    select_related = ("payer",)
 
 
-class ClientAppointmentInline(CaseloadTabularInline):
+class ClientAppointmentInline(ReadOnlyInline):
     """The client's latest appointments; the whole history is a link to the filtered list."""
 
     model = Appointment
@@ -68,16 +60,8 @@ class ClientAppointmentInline(CaseloadTabularInline):
     fk_name = "billing_client"
     verbose_name_plural = _("Appointments")
     fields = ["starts_at", "therapist", "service_type", "attendance", "status", "fee_amount"]
-    readonly_fields = fields
     ordering = ["-starts_at"]
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("therapist", "service_type")
+    select_related = ("therapist", "service_type")
 
 
 @admin.register(Client)

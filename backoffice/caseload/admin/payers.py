@@ -4,14 +4,13 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import AutocompleteSelectFilter
 
-from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
+from backoffice.admin_base import CaseloadAdmin
+from backoffice.caseload.admin.rates import RatesInline
 from backoffice.caseload.models import Payer, PayerRate
 
 
-class PayerRateInline(CaseloadTabularInline):
+class PayerRateInline(RatesInline):
     model = PayerRate
-    autocomplete_fields = ["service_type"]
-    verbose_name_plural = _("Rates (effective-dated)")
 
 
 @admin.register(Payer)

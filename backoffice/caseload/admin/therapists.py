@@ -8,15 +8,14 @@ from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import AutocompleteSelectFilter
 from unfold.decorators import action, display
 
-from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
+from backoffice.admin_base import CaseloadAdmin
+from backoffice.caseload.admin.rates import RatesInline
 from backoffice.caseload.admin.views import TherapistCaseloadView
 from backoffice.caseload.models import Therapist, TherapistRate
 
 
-class TherapistRateInline(CaseloadTabularInline):
+class TherapistRateInline(RatesInline):
     model = TherapistRate
-    autocomplete_fields = ["service_type"]
-    verbose_name_plural = _("Rates (effective-dated)")
 
 
 @admin.register(Therapist)

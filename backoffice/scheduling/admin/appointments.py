@@ -212,21 +212,7 @@ class AppointmentAdmin(TakePaymentActionMixin, CaseloadAdmin):
         if change:
             result = appointment_save_changes(appointment=obj, by=request.user)
         else:
-            data = form.cleaned_data
-            result = appointment_book(
-                therapist=data["therapist"],
-                billing_client=data["billing_client"],
-                clients=data.get("clients") or (),
-                service_type=data["service_type"],
-                starts_at=data["starts_at"],
-                ends_at=data["ends_at"],
-                attendance=data["attendance"],
-                room=data.get("room"),
-                fee_amount=data.get("fee_amount"),
-                authorization=data.get("authorization"),
-                notes=data.get("notes", ""),
-                by=request.user,
-            )
+            result = appointment_book(**form.booking(), by=request.user)
             # The admin goes on with `obj` (related objects, log entry, redirect).
             obj.pk = result.appointment.pk
             obj.refresh_from_db()
@@ -290,6 +276,11 @@ class AppointmentAdmin(TakePaymentActionMixin, CaseloadAdmin):
             )
         return self.back_after_dialog(request)
 
+    def _record_missed(self, request, form, object_id, service, done: str) -> HttpResponse:
+        """A cancellation or no-show dialog: its optional fee goes to the service."""
+        fee = form.cleaned_data.get("missed_session_fee_amount")
+        return self._run_on_one(request, object_id, service, done, missed_session_fee_amount=fee)
+
     @action(
         description=_("Complete"),
         permissions=["change"],
@@ -319,12 +310,8 @@ class AppointmentAdmin(TakePaymentActionMixin, CaseloadAdmin):
         },
     )
     def cancel_one(self, request, form, object_id):
-        return self._run_on_one(
-            request,
-            object_id,
-            appointment_cancel,
-            _("Appointment cancelled."),
-            missed_session_fee_amount=form.cleaned_data.get("missed_session_fee_amount"),
+        return self._record_missed(
+            request, form, object_id, appointment_cancel, _("Appointment cancelled.")
         )
 
     @action(
@@ -339,12 +326,8 @@ class AppointmentAdmin(TakePaymentActionMixin, CaseloadAdmin):
         },
     )
     def no_show_one(self, request, form, object_id):
-        return self._run_on_one(
-            request,
-            object_id,
-            appointment_no_show,
-            _("No-show recorded."),
-            missed_session_fee_amount=form.cleaned_data.get("missed_session_fee_amount"),
+        return self._record_missed(
+            request, form, object_id, appointment_no_show, _("No-show recorded.")
         )
 
     @action(

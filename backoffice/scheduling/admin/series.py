@@ -6,24 +6,16 @@ from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import AutocompleteSelectFilter
 from unfold.decorators import display
 
-from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
+from backoffice.admin_base import CaseloadAdmin, ReadOnlyInline
 from backoffice.scheduling.models import Appointment, AppointmentSeries
 
 
-class SeriesAppointmentInline(CaseloadTabularInline):
+class SeriesAppointmentInline(ReadOnlyInline):
     model = Appointment
     fields = ["starts_at", "ends_at", "room", "status", "fee_amount"]
-    readonly_fields = fields
     ordering = ["starts_at"]
-    show_change_link = True
-    can_delete = False
     tab = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("room__site")
+    select_related = ("room__site",)
 
 
 @admin.register(AppointmentSeries)

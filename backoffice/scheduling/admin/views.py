@@ -55,17 +55,7 @@ class AppointmentSeriesBookView(CaseloadFormView):
             frequency=data["frequency"],
             occurrence_count=data.get("occurrence_count"),
             repeat_until=data.get("repeat_until"),
-            therapist=data["therapist"],
-            billing_client=data["billing_client"],
-            clients=data["clients"],
-            service_type=data["service_type"],
-            starts_at=data["starts_at"],
-            ends_at=data["ends_at"],
-            attendance=data["attendance"],
-            room=data.get("room"),
-            fee_amount=data.get("fee_amount"),
-            authorization=data.get("authorization"),
-            notes=data.get("notes", ""),
+            **form.booking(),
             by=self.request.user,
         )
         if result is None:
