@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Iterable
 from datetime import timedelta
-from functools import cache, wraps
+from functools import cache, cached_property, wraps
 from typing import TypeVar
 
 from django import forms
@@ -12,13 +12,13 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import URLPattern, reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from simple_history.admin import SimpleHistoryAdmin
-from unfold.admin import ModelAdmin, StackedInline, TabularInline
+from unfold.admin import ModelAdmin, TabularInline
 from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.decorators import action
 from unfold.paginator import InfinitePaginator
@@ -48,7 +48,7 @@ def _money_shown(model: type[Model], name: str) -> Callable[[Model], str]:
 
 def money_shown(model: type[Model], name) -> Callable | str:
     """The MoneyField `name` of `model` as a column or read-only field shown through
-    backoffice.money; any other name or callable as it is."""
+    documents.formatting.money; any other name or callable as it is."""
     if not isinstance(name, str):
         return name
     try:
@@ -59,7 +59,7 @@ def money_shown(model: type[Model], name) -> Callable | str:
 
 
 def _show_money_in(admin_form, model: type[Model], read_only: set) -> None:
-    """Read-only money of a change page (or of one inline) shown through backoffice.money."""
+    """Read-only money of a change page (or of one inline) in documents.formatting.money."""
     admin_form.fieldsets = [
         (
             title,
@@ -93,7 +93,7 @@ class PickerLabels:
 
 
 class CaseloadAdmin(PickerLabels, SimpleHistoryAdmin, ModelAdmin):
-    # QUALITY P3: never COUNT(*) a big table to draw a list page.
+    # A list page never counts a big table (docs/quality.md, list pages).
     paginator = InfinitePaginator
     show_full_result_count = False
     list_per_page = 50
@@ -148,7 +148,7 @@ class CaseloadAdmin(PickerLabels, SimpleHistoryAdmin, ModelAdmin):
         return URLPattern(pattern.pattern, checked, pattern.default_args, pattern.name)
 
     def get_list_display(self, request):
-        """Money columns in the active language's format (backoffice.money)."""
+        """Money columns in the active language's format (documents.formatting.money)."""
         return [
             name if name in self.list_editable else money_shown(self.model, name)
             for name in super().get_list_display(request)
@@ -220,6 +220,28 @@ class CaseloadAdmin(PickerLabels, SimpleHistoryAdmin, ModelAdmin):
             self.message_user(request, warning, messages.WARNING)
         return result
 
+    def run_service_on_each(
+        self,
+        request: HttpRequest,
+        service: Callable[..., object],
+        objects: Iterable,
+        /,
+        *,
+        name: str,
+        done: Callable[[int], str],
+        **arguments,
+    ) -> int:
+        """Run `service` on each of `objects` (passed as its argument `name`) through
+        run_service: each refusal is shown, then `done(count)` once for those done (when any).
+        Returns how many were done."""
+        count = sum(
+            self.run_service(request, service, **{name: obj}, **arguments) is not None
+            for obj in objects
+        )
+        if count:
+            self.message_user(request, done(count), messages.SUCCESS)
+        return count
+
     def back_after_dialog(self, request: HttpRequest, to: str = "") -> HttpResponse:
         """After an action dialog: to `to` when given, else back to the page it was opened on
         (htmx), else the list."""
@@ -255,9 +277,22 @@ class CaseloadTabularInline(PickerLabels, TabularInline):
     tab = True
 
 
-class CaseloadStackedInline(PickerLabels, StackedInline):
-    extra = 0
-    tab = True
+class ReadOnlyInline(CaseloadTabularInline):
+    """Related rows shown on a page, each added and changed on its own page (a link): its
+    `fields` read only, with `select_related` loaded in the same query."""
+
+    can_delete = False
+    show_change_link = True
+    select_related: tuple[str, ...] = ()
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.select_related)
 
 
 class LocalDateRangeFilter(RangeDateFilter):
@@ -337,8 +372,55 @@ class CaseloadFormView(UnfoldModelAdminViewMixin, FormView):
     def get_context_data(self, **kwargs):
         return {
             **super().get_context_data(**kwargs),
-            "intro": self.intro,
+            "intro": self.get_intro(),
             "submit_label": self.submit_label,
             "submit_name": self.submit_name,
             "form_id": self.form_id,
+            "cancel_url": self.next_url(""),
         }
+
+    def get_intro(self) -> str:
+        return self.intro
+
+    def next_url(self, default: str) -> str:
+        """The page's `next` (where it was opened from) when it is on this site, else
+        `default`."""
+        target = self.request.POST.get("next") or self.request.GET.get("next")
+        if target and url_has_allowed_host_and_scheme(
+            target,
+            allowed_hosts={self.request.get_host()},
+            require_https=self.request.is_secure(),
+        ):
+            return target
+        return default
+
+
+class CaseloadObjectFormView(CaseloadFormView):
+    """A form page acting on one object of its ModelAdmin (an unfold row or detail action with
+    `object_id`): the object is `self.object`; done, the page goes back to `next` or to
+    `done_url()`. Refusals of the service (run through `model_admin.run_service`) go on the
+    form."""
+
+    submit_label = _("Confirm")
+
+    @cached_property
+    def object(self):
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["object_id"])
+
+    def get_queryset(self):
+        return self.model_admin.model._default_manager.all()
+
+    def get_context_data(self, **kwargs):
+        # The object and its model name the page in unfold's header (app, list, object).
+        return {
+            **super().get_context_data(**kwargs),
+            "object": self.object,
+            "opts": self.model_admin.model._meta,
+        }
+
+    def done_url(self) -> str:
+        opts = self.model_admin.model._meta
+        return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[self.object.pk])
+
+    def get_success_url(self) -> str:
+        return self.next_url(self.done_url())

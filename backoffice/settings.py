@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "backoffice.messaging",
     "backoffice.billing",
     "backoffice.payouts",
+    "backoffice.reports",
     "portal",
     "jobs",
     "fixtures",

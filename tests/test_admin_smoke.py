@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from backoffice.billing.models import SetAsideDecision
 from backoffice.messaging.models import MessageTemplate
-from backoffice.reports import forms as report_forms
+from backoffice.reports.admin import forms as report_forms
 from tests.factories import (
     AppointmentFactory,
     AppointmentSeriesFactory,

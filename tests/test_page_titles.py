@@ -7,7 +7,7 @@ from django import forms
 from django.urls import reverse
 from django.utils import translation
 
-from backoffice.reports import forms as report_forms
+from backoffice.reports.admin import forms as report_forms
 from tests.factories import TherapistFactory
 
 

@@ -1,7 +1,7 @@
 """Writes on clients and authorizations: renewals, extensions, activation.
 
-Every change goes through `save()`, so django-simple-history keeps who and when (R6);
-the reason given by staff is the history row's change reason.
+Every change goes through `save()`, so django-simple-history keeps who and when
+(docs/quality.md, history); the reason given by staff is the history row's change reason.
 """
 
 from datetime import date, datetime

@@ -1,1 +1,1 @@
-"""Staff reports in the admin: the week view and room utilization (not an installed app)."""
+"""Staff reports in the admin: the week view and room utilization."""

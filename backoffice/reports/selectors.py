@@ -19,6 +19,7 @@ from backoffice.scheduling.models import (
     Room,
     RoomReservation,
 )
+from backoffice.zone_data import local_midnight
 
 HOUR = Decimal("0.01")
 PERCENT = Decimal("0.1")
@@ -34,11 +35,6 @@ STATUS_VARIANTS = {
     AppointmentStatus.LATE_CANCELLED: "warning",
     AppointmentStatus.NO_SHOW: "danger",
 }
-
-
-def local_midnight(day: date) -> datetime:
-    """The start of a Vancouver calendar day, aware (DST days are 23 or 25 hours long)."""
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def week_start_of(day: date) -> date:

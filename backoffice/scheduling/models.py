@@ -129,6 +129,7 @@ class AppointmentStatus(models.TextChoices):
 
 # A session the client missed without cancelling in time: billed only when a fee was charged.
 MISSED_STATUSES = (AppointmentStatus.LATE_CANCELLED, AppointmentStatus.NO_SHOW)
+CANCELLED_STATUSES = (AppointmentStatus.CANCELLED, AppointmentStatus.LATE_CANCELLED)
 
 
 class Attendance(models.TextChoices):

@@ -1,14 +1,14 @@
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from backoffice.caseload.models import Authorization, Client
 from backoffice.scheduling.models import (
     TIME_HOLDING_STATUSES,
     Appointment,
     AppointmentStatus,
+    BadFitEntry,
     RoomReservation,
 )
 from backoffice.zone_data import local_midnight
@@ -33,7 +33,8 @@ def clients_matching(*, term: str) -> QuerySet[Client]:
     return clients
 
 
-# From this many matching clients on, a name is common (QUALITY P2, see below).
+# From this many matching clients on, a name is common: its search must not slow down as the
+# years of appointments grow (docs/quality.md, list pages; see below).
 COMMON_NAME_CLIENTS = 50
 
 
@@ -63,8 +64,9 @@ def appointments_for_client_name(
 
 def appointments_on(*, day: date) -> QuerySet[Appointment]:
     """Appointments starting on a local (Vancouver) calendar day."""
-    start = timezone.make_aware(datetime.combine(day, time.min))
-    return Appointment.objects.filter(starts_at__gte=start, starts_at__lt=start + timedelta(days=1))
+    return Appointment.objects.filter(
+        starts_at__gte=local_midnight(day), starts_at__lt=local_midnight(day + timedelta(days=1))
+    )
 
 
 def appointments_overlapping(
@@ -153,3 +155,21 @@ def session_paid(*, by: date | None = None) -> Q:
     if by is None:
         return Q(paid_at__isnull=False)
     return Q(paid_at__lt=local_midnight(by + timedelta(days=1)))
+
+
+def session_before_in_bad_fit_episode(*, appointment: Appointment) -> Appointment | None:
+    """The billing client's session just before `appointment` whose outcome is known, after
+    staff last removed the client from the Bad Fit list (the episode's sessions)."""
+    client_id = appointment.billing_client_id
+    earlier = Appointment.objects.filter(
+        billing_client_id=client_id, starts_at__lt=appointment.starts_at
+    ).exclude(status=AppointmentStatus.SCHEDULED)
+    last_removal = (
+        BadFitEntry.objects.filter(client_id=client_id, resolved_at__isnull=False)
+        .order_by("-resolved_at")
+        .values_list("resolved_at", flat=True)
+        .first()
+    )
+    if last_removal:
+        earlier = earlier.filter(starts_at__gt=last_removal)
+    return earlier.order_by("-starts_at").first()

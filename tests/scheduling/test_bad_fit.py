@@ -6,8 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from backoffice.scheduling.bad_fit import bad_fit_evaluate, bad_fit_remove
 from backoffice.scheduling.models import AppointmentStatus, BadFitEntry, BadFitReason
+from backoffice.scheduling.services.bad_fit import bad_fit_evaluate, bad_fit_remove
 from tests.factories import AppointmentFactory, ClientFactory
 
 pytestmark = pytest.mark.django_db

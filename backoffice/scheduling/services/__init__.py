@@ -1,4 +1,5 @@
-"""Scheduling writes: booking and moving (booking.py), recording attendance (attendance.py)."""
+"""Scheduling writes: booking and moving (booking.py), recording attendance (attendance.py),
+the Bad Fit list (bad_fit.py)."""
 
 from backoffice.scheduling.services.attendance import (
     TRANSITIONS,
@@ -8,6 +9,7 @@ from backoffice.scheduling.services.attendance import (
     appointment_no_show,
     appointment_series_cancel_rest,
 )
+from backoffice.scheduling.services.bad_fit import bad_fit_evaluate, bad_fit_remove
 from backoffice.scheduling.services.booking import (
     BookingResult,
     SeriesBookingResult,
@@ -38,4 +40,6 @@ __all__ = [
     "appointment_series_check",
     "appointment_series_plan",
     "appointment_slot_check",
+    "bad_fit_evaluate",
+    "bad_fit_remove",
 ]

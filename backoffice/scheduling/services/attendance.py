@@ -1,4 +1,5 @@
-"""Recording attendance: complete, cancel (in time or late), no-show (QUALITY R6).
+"""Recording attendance: complete, cancel (in time or late), no-show; each change kept in the
+history with who made it (docs/quality.md, history).
 
 Only a scheduled appointment gets an outcome, once; missed sessions feed the Bad Fit rules.
 """
@@ -13,11 +14,11 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from backoffice.accounts.models import User
-from backoffice.scheduling.bad_fit import bad_fit_evaluate
 from backoffice.scheduling.models import (
     Appointment,
     AppointmentStatus,
 )
+from backoffice.scheduling.services.bad_fit import bad_fit_evaluate
 from backoffice.scheduling.services.booking import _as_user
 from backoffice.scheduling.signals import appointment_outcome_recorded
 

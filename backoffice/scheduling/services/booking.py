@@ -1,4 +1,5 @@
-"""Booking and moving appointments, one at a time or as a series (QUALITY R5).
+"""Booking and moving appointments, one at a time or as a series; a therapist or a room is
+never double-booked (docs/quality.md, double booking).
 
 Every write is one transaction. Conflicts are checked here first, in Python, on every
 database; on PostgreSQL the exclusion constraints of migration 0003 are the last guard

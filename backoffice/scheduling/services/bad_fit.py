@@ -1,8 +1,9 @@
-"""The Bad Fit list: clients added automatically on negative attendance, removed by staff.
+"""The Bad Fit list's writes: clients added automatically on negative attendance, removed by
+staff.
 
-Rules (MISSION.md): two cancelled sessions in a row (in time or late), or one no-show.
-One open entry per client per episode: further triggers join the open entry; once staff
-remove the client, only appointments after that removal can start a new episode.
+Rules (docs/rules.md, Bad Fit): two cancelled sessions in a row (in time or late), or one
+no-show. One open entry per client per episode: further triggers join the open entry; once
+staff remove the client, only appointments after that removal can start a new episode.
 """
 
 from django.core.exceptions import ValidationError
@@ -12,13 +13,13 @@ from django.utils.translation import gettext as _
 
 from backoffice.accounts.models import User
 from backoffice.scheduling.models import (
+    CANCELLED_STATUSES,
     Appointment,
     AppointmentStatus,
     BadFitEntry,
     BadFitReason,
 )
-
-CANCELLED = (AppointmentStatus.CANCELLED, AppointmentStatus.LATE_CANCELLED)
+from backoffice.scheduling.selectors import session_before_in_bad_fit_episode
 
 
 def bad_fit_evaluate(*, appointment: Appointment) -> BadFitEntry | None:
@@ -26,31 +27,14 @@ def bad_fit_evaluate(*, appointment: Appointment) -> BadFitEntry | None:
 
     Returns the open entry the appointment now belongs to, or None when no rule fired.
     """
-    client_id = appointment.billing_client_id
     if appointment.status == AppointmentStatus.NO_SHOW:
         return _record(appointment, BadFitReason.NO_SHOW, [appointment])
-    if appointment.status not in CANCELLED:
+    if appointment.status not in CANCELLED_STATUSES:
         return None
-    previous = _previous_attended_or_missed(appointment, client_id)
-    if previous is None or previous.status not in CANCELLED:
+    previous = session_before_in_bad_fit_episode(appointment=appointment)
+    if previous is None or previous.status not in CANCELLED_STATUSES:
         return None
     return _record(appointment, BadFitReason.TWO_CANCELLATIONS, [previous, appointment])
-
-
-def _previous_attended_or_missed(appointment: Appointment, client_id: int) -> Appointment | None:
-    """The client's session just before this one whose outcome is known, in this episode."""
-    earlier = Appointment.objects.filter(
-        billing_client_id=client_id, starts_at__lt=appointment.starts_at
-    ).exclude(status=AppointmentStatus.SCHEDULED)
-    last_removal = (
-        BadFitEntry.objects.filter(client_id=client_id, resolved_at__isnull=False)
-        .order_by("-resolved_at")
-        .values_list("resolved_at", flat=True)
-        .first()
-    )
-    if last_removal:
-        earlier = earlier.filter(starts_at__gt=last_removal)
-    return earlier.order_by("-starts_at").first()
 
 
 def _record(

@@ -1,17 +1,16 @@
-from collections.abc import Callable
+"""Appointments: the day's list, booking and changes through the services, attendance
+actions."""
+
 from datetime import timedelta
-from functools import partial
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ORDER_VAR
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from unfold.contrib.filters.admin import (
     AutocompleteSelectFilter,
     ChoicesDropdownFilter,
@@ -21,28 +20,14 @@ from unfold.decorators import action, display
 
 from backoffice.admin_base import (
     CaseloadAdmin,
-    CaseloadFormView,
-    CaseloadTabularInline,
     DefaultChoiceFilter,
     LocalDateRangeFilter,
     TakePaymentActionMixin,
-    local_midnight,
 )
 from backoffice.caseload.models import Payer
-from backoffice.scheduling.forms import (
-    BOOKING_FIELDS,
-    AppointmentAdminForm,
-    AppointmentSeriesAdminForm,
-    MissedSessionFeeDialogForm,
-)
-from backoffice.scheduling.models import (
-    Appointment,
-    AppointmentSeries,
-    AppointmentStatus,
-    Room,
-    RoomReservation,
-    Site,
-)
+from backoffice.scheduling.admin.forms import AppointmentAdminForm, MissedSessionFeeDialogForm
+from backoffice.scheduling.admin.views import AppointmentSeriesBookView
+from backoffice.scheduling.models import Appointment, AppointmentStatus
 from backoffice.scheduling.selectors import appointments_for_client_name, appointments_of_payer
 from backoffice.scheduling.services import (
     appointment_book,
@@ -51,9 +36,9 @@ from backoffice.scheduling.services import (
     appointment_no_show,
     appointment_participants_ensure,
     appointment_save_changes,
-    appointment_series_book,
     appointment_series_cancel_rest,
 )
+from backoffice.zone_data import local_midnight
 
 STATUS_COLOURS = {
     AppointmentStatus.SCHEDULED.label: "info",
@@ -62,43 +47,6 @@ STATUS_COLOURS = {
     AppointmentStatus.LATE_CANCELLED.label: "warning",
     AppointmentStatus.NO_SHOW.label: "danger",
 }
-
-
-class RoomInline(CaseloadTabularInline):
-    model = Room
-
-
-@admin.register(Site)
-class SiteAdmin(CaseloadAdmin):
-    list_display = ["name", "phone", "is_active"]
-    list_filter = ["is_active"]
-    search_fields = ["name", "address"]
-    inlines = [RoomInline]
-
-
-@admin.register(Room)
-class RoomAdmin(CaseloadAdmin):
-    list_display = ["name", "site", "capacity", "is_active"]
-    list_select_related = ["site"]
-    list_filter = ["site", "is_active"]
-    search_fields = ["name", "site__name"]
-
-
-@admin.register(RoomReservation)
-class RoomReservationAdmin(CaseloadAdmin):
-    list_display = [
-        "room",
-        "therapist",
-        "weekday",
-        "start_time",
-        "end_time",
-        "valid_from",
-        "valid_until",
-    ]
-    list_select_related = ["room__site", "therapist"]
-    list_filter = [("therapist", AutocompleteSelectFilter), "room__site", "weekday"]
-    search_fields = ["therapist__last_name", "therapist__first_name", "room__name"]
-    autocomplete_fields = ["room", "therapist"]
 
 
 class PayerFilter(DropdownFilter):
@@ -166,63 +114,6 @@ def appointments_of_client_url(*, client_id: int) -> str:
     """The appointment list filtered on one billing client (linked from client pages)."""
     changelist = reverse("admin:scheduling_appointment_changelist")
     return f"{changelist}?billing_client__id__exact={client_id}"
-
-
-class AppointmentSeriesBookView(CaseloadFormView):
-    """Book a weekly or fortnightly series; conflicts are listed per occurrence first."""
-
-    title = _("Book a series")
-    permission_required = ("scheduling.add_appointment",)
-    form_id = "book-series-form"
-    submit_name = "_book"
-    submit_label = _("Check and book the series")
-    intro = _(
-        "Every occurrence is checked for the therapist's and the room's other bookings and for "
-        "the therapist's room reservation; nothing is saved unless all of them can be booked."
-    )
-
-    def get_form_class(self):
-        return self.model_admin.get_form(
-            self.request,
-            None,
-            change=False,
-            form=AppointmentSeriesAdminForm,
-            fields=BOOKING_FIELDS,
-        )
-
-    def form_valid(self, form):
-        data = form.cleaned_data
-        result = self.model_admin.run_service(  # refused: a booking made meanwhile
-            self.request,
-            appointment_series_book,
-            form=form,
-            done=lambda result: (
-                ngettext(
-                    "Series #%(pk)s booked: %(count)d appointment.",
-                    "Series #%(pk)s booked: %(count)d appointments.",
-                    len(result.appointments),
-                )
-                % {"pk": result.series.pk, "count": len(result.appointments)}
-            ),
-            frequency=data["frequency"],
-            occurrence_count=data.get("occurrence_count"),
-            repeat_until=data.get("repeat_until"),
-            therapist=data["therapist"],
-            billing_client=data["billing_client"],
-            clients=data["clients"],
-            service_type=data["service_type"],
-            starts_at=data["starts_at"],
-            ends_at=data["ends_at"],
-            attendance=data["attendance"],
-            room=data.get("room"),
-            fee_amount=data.get("fee_amount"),
-            authorization=data.get("authorization"),
-            notes=data.get("notes", ""),
-            by=self.request.user,
-        )
-        if result is None:
-            return self.form_invalid(form)
-        return redirect("admin:scheduling_appointmentseries_change", result.series.pk)
 
 
 DIALOG_CONFIRM = {"form_submit_text": _("Confirm")}
@@ -321,21 +212,7 @@ class AppointmentAdmin(TakePaymentActionMixin, CaseloadAdmin):
         if change:
             result = appointment_save_changes(appointment=obj, by=request.user)
         else:
-            data = form.cleaned_data
-            result = appointment_book(
-                therapist=data["therapist"],
-                billing_client=data["billing_client"],
-                clients=data.get("clients") or (),
-                service_type=data["service_type"],
-                starts_at=data["starts_at"],
-                ends_at=data["ends_at"],
-                attendance=data["attendance"],
-                room=data.get("room"),
-                fee_amount=data.get("fee_amount"),
-                authorization=data.get("authorization"),
-                notes=data.get("notes", ""),
-                by=request.user,
-            )
+            result = appointment_book(**form.booking(), by=request.user)
             # The admin goes on with `obj` (related objects, log entry, redirect).
             obj.pk = result.appointment.pk
             obj.refresh_from_db()
@@ -348,57 +225,61 @@ class AppointmentAdmin(TakePaymentActionMixin, CaseloadAdmin):
 
     # --- attendance actions ------------------------------------------------------------
 
-    def _apply_to_each(
-        self, request: HttpRequest, appointments, service: Callable, done_message: str
-    ) -> None:
-        """Run a service on each appointment; report successes once and each refusal."""
-        done = 0
-        for appointment in appointments:
-            try:
-                service(appointment=appointment, by=request.user)
-            except ValidationError as error:
-                self.message_user(request, " ".join(error.messages), messages.ERROR)
-            else:
-                done += 1
-        if done:
-            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+    def _run_on_each(self, request: HttpRequest, appointments, service, done_message: str):
+        """A list action: the service on each picked appointment, each refusal reported."""
+        self.run_service_on_each(
+            request,
+            service,
+            appointments,
+            name="appointment",
+            by=request.user,
+            done=lambda count: done_message % {"count": count},
+        )
 
     @action(description=_("Mark completed"), permissions=["change"])
     def complete_selected(self, request, queryset):
-        self._apply_to_each(
+        self._run_on_each(
             request, queryset, appointment_complete, _("%(count)d appointment(s) completed.")
         )
 
     @action(description=_("Cancel (late if within the window)"), permissions=["change"])
     def cancel_selected(self, request, queryset):
-        self._apply_to_each(
+        self._run_on_each(
             request, queryset, appointment_cancel, _("%(count)d appointment(s) cancelled.")
         )
 
     @action(description=_("Mark no-show"), permissions=["change"])
     def no_show_selected(self, request, queryset):
-        self._apply_to_each(
+        self._run_on_each(
             request, queryset, appointment_no_show, _("%(count)d appointment(s) marked no-show.")
         )
 
     @action(description=_("Cancel the rest of their series"), permissions=["change"])
     def cancel_rest_selected(self, request, queryset):
-        self._apply_to_each(
+        self._run_on_each(
             request,
             queryset,
             appointment_series_cancel_rest,
             _("The rest of %(count)d series cancelled."),
         )
 
-    def _apply_to_one(
-        self, request: HttpRequest, object_id: str, service: Callable, done_message: str
+    def _run_on_one(
+        self, request: HttpRequest, object_id: str, service, done: str, **arguments
     ) -> HttpResponse:
+        """A row or detail dialog: the service on that appointment, then back to the page."""
         appointment = self.get_object(request, object_id)
         if appointment is None:
             self.message_user(request, _("No such appointment."), messages.ERROR)
         else:
-            self._apply_to_each(request, [appointment], service, done_message)
+            self.run_service(
+                request, service, done=done, appointment=appointment, by=request.user, **arguments
+            )
         return self.back_after_dialog(request)
+
+    def _record_missed(self, request, form, object_id, service, done: str) -> HttpResponse:
+        """A cancellation or no-show dialog: its optional fee goes to the service."""
+        fee = form.cleaned_data.get("missed_session_fee_amount")
+        return self._run_on_one(request, object_id, service, done, missed_session_fee_amount=fee)
 
     @action(
         description=_("Complete"),
@@ -411,7 +292,7 @@ class AppointmentAdmin(TakePaymentActionMixin, CaseloadAdmin):
         },
     )
     def complete_one(self, request, form, object_id):
-        return self._apply_to_one(
+        return self._run_on_one(
             request, object_id, appointment_complete, _("Appointment completed.")
         )
 
@@ -429,9 +310,9 @@ class AppointmentAdmin(TakePaymentActionMixin, CaseloadAdmin):
         },
     )
     def cancel_one(self, request, form, object_id):
-        fee = form.cleaned_data.get("missed_session_fee_amount")
-        cancel = partial(appointment_cancel, missed_session_fee_amount=fee)
-        return self._apply_to_one(request, object_id, cancel, _("Appointment cancelled."))
+        return self._record_missed(
+            request, form, object_id, appointment_cancel, _("Appointment cancelled.")
+        )
 
     @action(
         description=_("No-show"),
@@ -445,9 +326,9 @@ class AppointmentAdmin(TakePaymentActionMixin, CaseloadAdmin):
         },
     )
     def no_show_one(self, request, form, object_id):
-        fee = form.cleaned_data.get("missed_session_fee_amount")
-        no_show = partial(appointment_no_show, missed_session_fee_amount=fee)
-        return self._apply_to_one(request, object_id, no_show, _("No-show recorded."))
+        return self._record_missed(
+            request, form, object_id, appointment_no_show, _("No-show recorded.")
+        )
 
     @action(
         description=_("Cancel rest of series"),
@@ -460,7 +341,7 @@ class AppointmentAdmin(TakePaymentActionMixin, CaseloadAdmin):
         },
     )
     def cancel_rest_one(self, request, form, object_id):
-        return self._apply_to_one(
+        return self._run_on_one(
             request, object_id, appointment_series_cancel_rest, _("Rest of the series cancelled.")
         )
 
@@ -495,51 +376,3 @@ class AppointmentAdmin(TakePaymentActionMixin, CaseloadAdmin):
     @display(description=_("status"), ordering="status", label=STATUS_COLOURS)
     def status_label(self, appointment):
         return appointment.get_status_display()
-
-
-class SeriesAppointmentInline(CaseloadTabularInline):
-    model = Appointment
-    fields = ["starts_at", "ends_at", "room", "status", "fee_amount"]
-    readonly_fields = fields
-    ordering = ["starts_at"]
-    show_change_link = True
-    can_delete = False
-    tab = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("room__site")
-
-
-@admin.register(AppointmentSeries)
-class AppointmentSeriesAdmin(CaseloadAdmin):
-    """Series are booked from the appointment list (Book a series); here they are read."""
-
-    list_display = ["__str__", "therapist", "billing_client", "frequency", "first_occurrence"]
-    list_select_related = ["therapist", "billing_client"]
-    list_filter = [
-        ("therapist", AutocompleteSelectFilter),
-        ("billing_client", AutocompleteSelectFilter),
-        "frequency",
-    ]
-    search_fields = ["billing_client__last_name", "therapist__last_name"]
-    readonly_fields = [
-        "therapist",
-        "billing_client",
-        "frequency",
-        "first_starts_at",
-        "occurrence_count",
-        "repeat_until",
-        "created_at",
-    ]
-    fields = readonly_fields
-    inlines = [SeriesAppointmentInline]
-
-    def has_add_permission(self, request):
-        return False
-
-    @display(description=_("first occurrence"), ordering="first_starts_at")
-    def first_occurrence(self, series):
-        return f"{timezone.localtime(series.first_starts_at):%Y-%m-%d %H:%M}"

@@ -1,4 +1,5 @@
-"""Admin forms for booking: they only gather input; scheduling.services decides."""
+"""Scheduling's admin forms: booking and the Bad Fit removal. They only gather input;
+scheduling.services decides."""
 
 from datetime import timedelta
 
@@ -12,6 +13,7 @@ from unfold.widgets import (
     UnfoldAdminIntegerFieldWidget,
     UnfoldAdminSelectWidget,
     UnfoldAdminSingleDateWidget,
+    UnfoldAdminTextareaWidget,
 )
 
 from backoffice.scheduling.models import Appointment, Frequency
@@ -73,6 +75,24 @@ class AppointmentAdminForm(forms.ModelForm):
         if not self.errors:
             self.check_slots()
 
+    def booking(self) -> dict:
+        """The appointment as the booking services take it (appointment_book and, with how it
+        repeats, appointment_series_book)."""
+        data = self.cleaned_data
+        return {
+            "therapist": data["therapist"],
+            "billing_client": data["billing_client"],
+            "clients": data.get("clients") or (),
+            "service_type": data["service_type"],
+            "starts_at": data["starts_at"],
+            "ends_at": data["ends_at"],
+            "attendance": data["attendance"],
+            "room": data.get("room"),
+            "fee_amount": data.get("fee_amount"),
+            "authorization": data.get("authorization"),
+            "notes": data.get("notes", ""),
+        }
+
     def check_slots(self) -> None:
         try:
             appointment_slot_check(appointment=self.instance)
@@ -129,4 +149,12 @@ class MissedSessionFeeDialogForm(BaseDialogForm):
         decimal_places=2,
         widget=UnfoldAdminDecimalFieldWidget,
         help_text=_("Empty: nothing charged. Only for a late cancellation or a no-show."),
+    )
+
+
+class BadFitRemovalForm(forms.Form):
+    note = forms.CharField(
+        label=_("Why is the client removed from the list?"),
+        widget=UnfoldAdminTextareaWidget,
+        help_text=_("Kept with the entry, with who removed it and when."),
     )

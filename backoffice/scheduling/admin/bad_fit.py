@@ -1,23 +1,15 @@
-"""The Bad Fit list in the admin: open entries first, staff notes, removal with a reason.
+"""The Bad Fit list in the admin: open entries first, staff notes, removal with a reason."""
 
-Registered from SchedulingConfig.ready() so it lives apart from the appointment admin.
-"""
-
-from django import forms
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.db import models
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action, display
 from unfold.widgets import UnfoldAdminTextareaWidget
 
 from backoffice.admin_base import CaseloadAdmin, DefaultChoiceFilter
-from backoffice.caseload.admin import render_action_form, safe_next
-from backoffice.scheduling.bad_fit import bad_fit_remove
+from backoffice.scheduling.admin.views import BadFitRemoveView
 from backoffice.scheduling.models import Appointment, BadFitEntry
 
 OPEN, REMOVED, EVERY = "open", "removed", "all"
@@ -39,14 +31,6 @@ class BadFitStateFilter(DefaultChoiceFilter):
         if self.value() == REMOVED:
             return queryset.filter(resolved_at__isnull=False)
         return queryset
-
-
-class RemovalForm(forms.Form):
-    note = forms.CharField(
-        label=_("Why is the client removed from the list?"),
-        widget=UnfoldAdminTextareaWidget,
-        help_text=_("Kept with the entry, with who removed it and when."),
-    )
 
 
 @admin.register(BadFitEntry)
@@ -126,33 +110,4 @@ class BadFitEntryAdmin(CaseloadAdmin):
 
     @action(description=_("Remove from list"), icon="playlist_remove", permissions=["change"])
     def remove_from_list(self, request, object_id):
-        entry = get_object_or_404(BadFitEntry.objects.select_related("client"), pk=object_id)
-        done_url = safe_next(request, reverse("admin:scheduling_badfitentry_changelist"))
-        if entry.resolved_at:
-            self.message_user(
-                request,
-                _("%(client)s was already removed from the list.") % {"client": entry.client},
-                messages.WARNING,
-            )
-            return redirect(done_url)
-        form = RemovalForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:  # removed meanwhile by someone else
-                bad_fit_remove(entry=entry, by=request.user, note=form.cleaned_data["note"])
-            except ValidationError as error:
-                self.message_user(request, " ".join(error.messages), messages.WARNING)
-            else:
-                self.message_user(
-                    request,
-                    _("%(client)s removed from the Bad Fit list.") % {"client": entry.client},
-                    messages.SUCCESS,
-                )
-            return redirect(done_url)
-        return render_action_form(
-            request,
-            self,
-            form=form,
-            obj=entry,
-            title=_("Remove %(client)s from the Bad Fit list") % {"client": entry.client},
-            intro=_("Reason on the list: %(reason)s.") % {"reason": entry.get_reason_display()},
-        )
+        return BadFitRemoveView.as_view(model_admin=self)(request, object_id=object_id)

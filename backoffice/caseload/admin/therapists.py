@@ -1,0 +1,86 @@
+"""Therapists and their effective-dated rates; each therapist's clients on a page of its own."""
+
+from django.contrib import admin
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from unfold.contrib.filters.admin import AutocompleteSelectFilter
+from unfold.decorators import action, display
+
+from backoffice.admin_base import CaseloadAdmin
+from backoffice.caseload.admin.rates import RatesInline
+from backoffice.caseload.admin.views import TherapistCaseloadView
+from backoffice.caseload.models import Therapist, TherapistRate
+
+
+class TherapistRateInline(RatesInline):
+    model = TherapistRate
+
+
+@admin.register(Therapist)
+class TherapistAdmin(CaseloadAdmin):
+    list_display = [
+        "__str__",
+        "designation",
+        "registration_number",
+        "email",
+        "phone",
+        "is_active",
+        "caseload_link",
+    ]
+    list_filter = ["is_active", "designation"]
+    search_fields = ["last_name", "first_name", "email", "registration_number"]
+    autocomplete_fields = ["user"]
+    inlines = [TherapistRateInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "user",
+                    "first_name",
+                    "last_name",
+                    "email",
+                    "phone",
+                    "preferred_language",
+                    "is_active",
+                ]
+            },
+        ),
+        (_("Professional"), {"fields": ["designation", "registration_number"]}),
+    ]
+    actions_row = ["open_caseload"]
+    actions_detail = ["open_caseload"]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(TherapistCaseloadView.as_view(model_admin=self))
+        return [
+            path("<path:object_id>/caseload/", view, name="caseload_therapist_caseload"),
+            *super().get_urls(),
+        ]
+
+    @display(description=_("clients"))
+    def caseload_link(self, therapist):
+        url = reverse("admin:caseload_therapist_caseload", args=[therapist.pk])
+        return format_html('<a class="text-primary-600" href="{}">{}</a>', url, _("Clients"))
+
+    @action(description=_("Clients"), icon="groups", url_path="open-caseload")
+    def open_caseload(self, request, object_id):
+        return redirect("admin:caseload_therapist_caseload", object_id)
+
+
+@admin.register(TherapistRate)
+class TherapistRateAdmin(CaseloadAdmin):
+    list_display = [
+        "therapist",
+        "service_type",
+        "effective_from",
+        "session_price_amount",
+        "service_fee_kind",
+        "service_fee_value",
+    ]
+    list_select_related = ["therapist", "service_type"]
+    list_filter = [("therapist", AutocompleteSelectFilter), "service_fee_kind"]
+    search_fields = ["therapist__last_name", "therapist__first_name"]
+    autocomplete_fields = ["therapist", "service_type"]

@@ -1,0 +1,124 @@
+"""Caseload's custom admin pages: a therapist's clients, and the forms that renew, extend,
+activate or deactivate one object."""
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+from unfold.views import UnfoldModelAdminViewMixin
+
+from backoffice.admin_base import CaseloadObjectFormView
+from backoffice.billing.selectors import therapist_caseload
+from backoffice.caseload.admin.colours import status_label, status_legend
+from backoffice.caseload.admin.forms import ActivationForm, ExtensionForm, RenewalSubmitForm
+from backoffice.caseload.models import Therapist
+from backoffice.caseload.services import (
+    authorization_extend,
+    authorization_renewal_submit,
+    client_activate,
+    client_deactivate,
+)
+
+
+class TherapistCaseloadView(UnfoldModelAdminViewMixin, TemplateView):
+    """One therapist's clients: direct / indirect, active / deactivated, with their colour."""
+
+    template_name = "caseload/admin/therapist_caseload.html"
+    permission_required = ("caseload.view_therapist", "caseload.view_client")
+
+    def get_context_data(self, **kwargs):
+        therapist = get_object_or_404(Therapist, pk=self.kwargs["object_id"])
+        self.title = _("Clients of %(therapist)s") % {"therapist": therapist}
+        sections = therapist_caseload(therapist=therapist)
+        for section in sections:
+            for client in section["clients"]:
+                client.status_label = status_label(client.status)
+        context = super().get_context_data(**kwargs)
+        context.update(
+            {
+                "therapist": therapist,
+                "sections": sections,
+                "legend": status_legend(),
+                "may_change_clients": self.request.user.has_perm("caseload.change_client"),
+            }
+        )
+        return context
+
+
+class ClientActivationView(CaseloadObjectFormView):
+    """Activate or deactivate one client, with why (kept in history); back to `next`."""
+
+    form_class = ActivationForm
+    permission_required = ("caseload.change_client",)
+    active = True
+
+    @property
+    def title(self):
+        title = _("Activate %(client)s") if self.active else _("Deactivate %(client)s")
+        return title % {"client": self.object}
+
+    def form_valid(self, form):
+        message = _("%(client)s is active.") if self.active else _("%(client)s is deactivated.")
+        self.model_admin.run_service(
+            self.request,
+            client_activate if self.active else client_deactivate,
+            done=message % {"client": self.object},
+            client=self.object,
+            note=form.cleaned_data["note"],
+        )
+        return super().form_valid(form)
+
+
+class AuthorizationRenewalView(CaseloadObjectFormView):
+    """Renewal documents sent to the payer: the client shows pink until the extension."""
+
+    form_class = RenewalSubmitForm
+    permission_required = ("caseload.change_authorization",)
+    intro = _("The client shows pink until the payer's extension is entered.")
+
+    @property
+    def title(self):
+        return _("Renewal documents for %(authorization)s") % {"authorization": self.object}
+
+    def get_initial(self):
+        return {"submitted_at": timezone.localtime()}
+
+    def form_valid(self, form):
+        done = self.model_admin.run_service(
+            self.request,
+            authorization_renewal_submit,
+            form=form,
+            done=_("Renewal documents recorded for %(authorization)s.")
+            % {"authorization": self.object},
+            authorization=self.object,
+            **form.cleaned_data,
+        )
+        return super().form_valid(form) if done else self.form_invalid(form)
+
+
+class AuthorizationExtendView(CaseloadObjectFormView):
+    """The payer's extension: more sessions, a later expiry, or both."""
+
+    form_class = ExtensionForm
+    permission_required = ("caseload.change_authorization",)
+
+    @property
+    def title(self):
+        return _("Extend %(authorization)s") % {"authorization": self.object}
+
+    def get_intro(self):
+        return _(
+            "Now %(sessions)s sessions until %(until)s. An extension raises the sessions "
+            "and/or moves the expiry later; it never lowers them."
+        ) % {"sessions": self.object.sessions_approved, "until": self.object.valid_until}
+
+    def form_valid(self, form):
+        done = self.model_admin.run_service(
+            self.request,
+            authorization_extend,
+            form=form,
+            done=_("%(authorization)s extended.") % {"authorization": self.object},
+            authorization=self.object,
+            **form.cleaned_data,
+        )
+        return super().form_valid(form) if done else self.form_invalid(form)
