@@ -1,4 +1,5 @@
-"""Excel/CSV exports and the PDF/ZIP admin views: formulas neutralised (S5), constant queries."""
+"""Excel/CSV exports and the PDF/ZIP admin views: formulas neutralised (docs/quality.md,
+Spreadsheet formulas), constant queries."""
 
 import csv
 import io

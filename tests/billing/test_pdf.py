@@ -1,4 +1,5 @@
-"""Invoice and receipt PDFs: payer fields, language, accents, and no resource fetched (S6)."""
+"""Invoice and receipt PDFs: payer fields, language, accents, and no resource fetched
+(docs/quality.md, PDF resources)."""
 
 import logging
 from datetime import date

@@ -1,4 +1,5 @@
-"""R3: every message is an outbox row first; sending retries with backoff; nothing twice."""
+"""Every message is an outbox row first; sending retries with backoff; nothing twice
+(docs/quality.md, Outbox)."""
 
 import smtplib
 from datetime import timedelta

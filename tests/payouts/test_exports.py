@@ -1,5 +1,5 @@
-"""Statement workbook and ZIP: both sheets read back, formulas neutralised (S5), clients by
-initials, constant queries."""
+"""Statement workbook and ZIP: both sheets read back, formulas neutralised (docs/quality.md,
+Spreadsheet formulas), clients by initials, constant queries."""
 
 import io
 import zipfile

@@ -1,4 +1,5 @@
-"""The statement day's periodic job: when it runs, and once per period (QUALITY R7)."""
+"""The statement day's periodic job: when it runs, and once per period (docs/quality.md,
+Periodic jobs once)."""
 
 import threading
 from datetime import date, datetime

@@ -1,4 +1,4 @@
-"""S1 (first pages): a therapist reaches only their own clients."""
+"""A therapist reaches only their own clients (docs/quality.md, A therapist's own clients)."""
 
 import pytest
 from django.db import connection
