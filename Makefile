@@ -51,9 +51,11 @@ test-dates: install
 bench: install
 	$(PY) -m tests.bench $(BENCH_ARGS)
 
+# ruff, then the import layers of pyproject.toml (docs/architecture.md, Layers).
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 format: install
 	$(PY) -m ruff check --fix .

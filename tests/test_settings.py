@@ -1,4 +1,5 @@
-"""S3, S4, S7: production settings pass Django's deploy checks; auth is hardened."""
+"""Production settings pass Django's deploy checks; auth is hardened; secrets come from the
+environment (docs/quality.md, Deploy checks, Sign-in, Secrets and logs)."""
 
 import os
 import subprocess

@@ -1,5 +1,5 @@
-"""Excel/CSV exports and the PDF/ZIP admin views: formulas neutralised
-(docs/quality.md, exports), constant queries."""
+"""Excel/CSV exports and the PDF/ZIP admin views: formulas neutralised (docs/quality.md,
+Spreadsheet formulas), constant queries."""
 
 import csv
 import io
@@ -12,12 +12,11 @@ from django.test import RequestFactory
 from openpyxl import load_workbook
 
 from backoffice.admin_base import CaseloadAdmin
-from backoffice.billing.admin_documents import InvoiceDocumentsAdminMixin
+from backoffice.billing.admin_documents import InvoiceDocumentsAdminMixin, invoices_zip_stream
 from backoffice.billing.exports import (
     invoice_lines_csv,
     invoice_lines_xlsx,
     invoices_xlsx,
-    invoices_zip_stream,
 )
 from backoffice.billing.models import Invoice, InvoiceLine
 from backoffice.billing.resources import InvoiceLineResource

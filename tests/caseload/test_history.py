@@ -1,4 +1,4 @@
-"""R6: changes to clinical-administrative records keep who and when."""
+"""Changes to clinical-administrative records keep who and when (docs/quality.md, History)."""
 
 import pytest
 from django.urls import reverse

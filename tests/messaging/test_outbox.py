@@ -1,5 +1,5 @@
 """Every message is an outbox row first; sending retries with backoff; nothing twice
-(docs/quality.md, messages)."""
+(docs/quality.md, Outbox)."""
 
 import smtplib
 from datetime import timedelta

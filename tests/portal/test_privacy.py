@@ -1,4 +1,4 @@
-"""A therapist reaches only their own clients (docs/quality.md, access)."""
+"""A therapist reaches only their own clients (docs/quality.md, A therapist's own clients)."""
 
 import pytest
 from django.db import connection

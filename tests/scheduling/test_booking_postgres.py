@@ -1,4 +1,5 @@
-"""QUALITY R5 under concurrency: two bookings racing for one slot on PostgreSQL.
+"""No double booking under concurrency (docs/quality.md, No double booking): two bookings
+racing for one slot on PostgreSQL.
 
 Both pass the Python conflict check before either saves (a barrier holds them there), so
 only the exclusion constraint can stop the second; it must surface as the same
