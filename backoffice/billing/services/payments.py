@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
@@ -35,7 +35,7 @@ from backoffice.billing.models import (
 from backoffice.billing.selectors import sessions_with_payment_facts
 from backoffice.billing.services.numbering import document_number_next
 from backoffice.billing.sessions import BILLABLE_STATUSES, BillTo, session_client_total
-from backoffice.bulk import rows_per_statement
+from backoffice.bulk import history_rows_insert
 from backoffice.caseload.models import Client, Payer
 from backoffice.money import money
 from backoffice.scheduling.models import Appointment, AppointmentStatus
@@ -58,30 +58,6 @@ def _money(amount) -> Decimal:
     return Decimal(amount).quantize(CENT)
 
 
-def history_snapshot(*, model, ids: Sequence[int], by=None) -> None:
-    """One "changed" history row per id, copied from the table by INSERT ... SELECT.
-
-    The bulk path of QUALITY R6 without a Python object per row: simple-history's
-    bulk_history_create builds and inserts every row field by field, the slowest part of a
-    10,000-row import. Same columns, same history_type, same user.
-    """
-    history = model.history.model
-    quote = connection.ops.quote_name
-    columns = [field.column for field in model._meta.concrete_fields]
-    names = ", ".join(quote(column) for column in columns)
-    when = connection.ops.adapt_datetimefield_value(timezone.now())
-    user_id = getattr(by, "pk", None)
-    with connection.cursor() as cursor:
-        for chunk in chunked(list(ids), size=rows_per_statement(1)):
-            cursor.execute(
-                f"INSERT INTO {quote(history._meta.db_table)} ({names}, history_date, "  # noqa: S608
-                f"history_change_reason, history_type, history_user_id) "
-                f"SELECT {names}, %s, NULL, '~', %s FROM {quote(model._meta.db_table)} "
-                f"WHERE {quote(model._meta.pk.column)} IN ({', '.join(['%s'] * len(chunk))})",
-                [when, user_id, *chunk],
-            )
-
-
 def invoices_paid_amount_save(*, invoices: Sequence[Invoice], by=None) -> None:
     """Write the invoices' new `paid_amount` and their history: one UPDATE per distinct amount
     and chunk (remittances pay many invoices the same sum), not a CASE per row."""
@@ -91,7 +67,9 @@ def invoices_paid_amount_save(*, invoices: Sequence[Invoice], by=None) -> None:
     for paid_amount, ids in by_amount.items():
         for chunk in chunked(ids):
             Invoice.objects.filter(pk__in=chunk).update(paid_amount=paid_amount)
-    history_snapshot(model=Invoice, ids=[invoice.pk for invoice in invoices], by=by)
+    history_rows_insert(
+        model=Invoice, ids=[invoice.pk for invoice in invoices], history_type="~", by=by
+    )
 
 
 def invoices_lock(*, invoice_ids: Iterable[int]) -> dict[int, Invoice]:
@@ -174,7 +152,7 @@ def _sessions_mark_paid(*, invoices: Iterable[Invoice], paid_on: dict[int, date]
             )
             Appointment.objects.filter(pk__in=unpaid).update(paid_at=paid_at)
             marked += unpaid
-    history_snapshot(model=Appointment, ids=marked, by=by)
+    history_rows_insert(model=Appointment, ids=marked, history_type="~", by=by)
     return len(marked)
 
 
@@ -443,7 +421,7 @@ def _sessions_pay(*, payment: Payment, sessions: Sequence[Appointment], by=None)
     Appointment.objects.filter(pk__in=ids).update(
         paid_at=timezone.make_aware(datetime.combine(payment.received_on, time.min))
     )
-    history_snapshot(model=Appointment, ids=ids, by=by)
+    history_rows_insert(model=Appointment, ids=ids, history_type="~", by=by)
     _session_money_attach_to_lines(appointment_ids=ids, by=by)
     return total
 
@@ -499,7 +477,7 @@ def session_money_attach(
         invoice_id=Subquery(line.values("invoice_id")[:1]),
         amount=Least(F("amount"), Subquery(line.values("total_amount")[:1])),
     )
-    history_snapshot(model=PaymentAllocation, ids=ids, by=by)
+    history_rows_insert(model=PaymentAllocation, ids=ids, history_type="~", by=by)
     trimmed = sorted({each.payment_id for each in money.values() if each.trimmed})
     if trimmed:
         allocated = (
@@ -512,7 +490,7 @@ def session_money_attach(
         Payment.objects.filter(pk__in=trimmed).update(
             allocated_amount=Coalesce(Subquery(allocated), ZERO)
         )
-        history_snapshot(model=Payment, ids=trimmed, by=by)
+        history_rows_insert(model=Payment, ids=trimmed, history_type="~", by=by)
 
 
 def _session_money_attach_to_lines(*, appointment_ids: Sequence[int], by=None) -> None:
@@ -552,10 +530,10 @@ def session_allocations_detach(
     ids = [pk for pk, _amount in rows]
     detached = sum((amount for _pk, amount in rows), ZERO)
     PaymentAllocation.objects.filter(pk__in=ids).update(invoice=None)
-    history_snapshot(model=PaymentAllocation, ids=ids, by=by)
+    history_rows_insert(model=PaymentAllocation, ids=ids, history_type="~", by=by)
     invoice.paid_amount -= detached
     Invoice.objects.filter(pk=invoice.pk).update(paid_amount=invoice.paid_amount)
-    history_snapshot(model=Invoice, ids=[invoice.pk], by=by)
+    history_rows_insert(model=Invoice, ids=[invoice.pk], history_type="~", by=by)
     return detached
 
 
@@ -595,7 +573,7 @@ def session_payment_follow_outcome(*, appointment: Appointment, by=None) -> None
         return
     allocation.delete()
     Appointment.objects.filter(pk=appointment.pk).update(paid_at=None)
-    history_snapshot(model=Appointment, ids=[appointment.pk], by=by)
+    history_rows_insert(model=Appointment, ids=[appointment.pk], history_type="~", by=by)
 
 
 @transaction.atomic
