@@ -40,7 +40,6 @@ from backoffice.admin_base import (
 )
 from backoffice.billing.admin_documents import InvoiceDocumentsAdminMixin
 from backoffice.billing.admin_payer_limits import PayerLimitsAdminMixin
-from backoffice.billing.aging import PaymentState, invoices_with_payment_state
 from backoffice.billing.models import (
     DocumentCounter,
     Invoice,
@@ -49,7 +48,11 @@ from backoffice.billing.models import (
     InvoiceStatus,
 )
 from backoffice.billing.resources import InvoiceResource
-from backoffice.billing.selectors import invoices_matching
+from backoffice.billing.selectors import (
+    PaymentState,
+    invoices_matching,
+    invoices_with_payment_state,
+)
 from backoffice.billing.services import (
     invoice_credit,
     invoice_issue,

@@ -18,7 +18,7 @@ from unfold.views import UnfoldModelAdminViewMixin
 
 from backoffice.admin_base import CaseloadAdmin, ReadOnlyAdminMixin
 from backoffice.billing.models import SetAsideDecision, SetAsideOutcome
-from backoffice.billing.payer_limits import (
+from backoffice.billing.selectors import (
     DEADLINE_WARNING_DAYS,
     sessions_near_submission_deadline,
     sessions_set_aside,

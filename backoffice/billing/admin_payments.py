@@ -34,9 +34,13 @@ from unfold.widgets import (
 )
 
 from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
-from backoffice.billing.aging import BUCKETS, receivables_aging
 from backoffice.billing.models import Payment, PaymentAllocation, PaymentMethod, Receipt
-from backoffice.billing.selectors import sessions_payable, sessions_with_payment_facts
+from backoffice.billing.selectors import (
+    BUCKETS,
+    receivables_aging,
+    sessions_payable,
+    sessions_with_payment_facts,
+)
 from backoffice.billing.sending import sending_refusal
 from backoffice.billing.services.imports import (
     FILE_TYPES_HELP,

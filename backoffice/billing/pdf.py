@@ -26,14 +26,16 @@ from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 from backoffice.billing.models import (
+    MISSED_LABELS,
     Invoice,
     InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
     PaymentAllocation,
     Receipt,
+    client_unit_amount,
+    line_amounts,
 )
-from backoffice.billing.sessions import MISSED_LABELS, client_unit_amount, line_amounts
 from backoffice.fields import Language
 from backoffice.money import money
 

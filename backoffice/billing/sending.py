@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from backoffice.billing.models import Invoice, InvoiceStatus, Receipt, SendStatus
 from backoffice.billing.pdf import day, invoice_pdf, receipt_language, receipt_pdf
-from backoffice.billing.services.invoicing import invoice_issue
+from backoffice.billing.services.invoice_lifecycle import invoice_issue
 from backoffice.messaging.models import Channel, OutboxMessage, OutboxStatus, Purpose
 from backoffice.messaging.services import message_queue, outbox_retry
 from backoffice.messaging.templates_service import message_template_render

@@ -29,8 +29,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
-from backoffice.billing.aging import invoices_with_open_amount
 from backoffice.billing.models import Invoice, Payment, PaymentAllocation, PaymentMethod
+from backoffice.billing.selectors import invoices_with_open_amount
 from backoffice.billing.services.payments import (
     CHUNK,
     _sessions_mark_paid,

@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from backoffice.billing import sending
-from backoffice.billing.aging import invoices_with_open_amount
 from backoffice.billing.models import (
+    BILLABLE_STATUSES,
+    BillTo,
     DocumentSeries,
     Invoice,
     InvoiceKind,
@@ -31,10 +32,10 @@ from backoffice.billing.models import (
     PaymentAllocation,
     PaymentMethod,
     Receipt,
+    session_client_total,
 )
-from backoffice.billing.selectors import sessions_with_payment_facts
+from backoffice.billing.selectors import invoices_with_open_amount, sessions_with_payment_facts
 from backoffice.billing.services.numbering import document_number_next
-from backoffice.billing.sessions import BILLABLE_STATUSES, BillTo, session_client_total
 from backoffice.bulk import history_rows_insert
 from backoffice.caseload.models import Client, Payer
 from backoffice.money import money
@@ -279,7 +280,7 @@ def payment_allocate_oldest(*, payment: Payment, by=None) -> list[PaymentAllocat
 
 # --- Sessions paid at the session ---------------------------------------------------------
 #
-# Lock order, shared with the month run (invoicing._generate_once): the bill-to's live
+# Lock order, shared with the month run (invoice_run._generate_once): the bill-to's live
 # invoices, then the client row. Whichever of a payment and a month run locks the client
 # second sees the other's rows once it has the lock, so a session paid while its invoice is
 # being generated is still allocated to its line.
