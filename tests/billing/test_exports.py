@@ -18,7 +18,6 @@ from backoffice.billing.exports import (
     invoices_xlsx,
 )
 from backoffice.billing.models import Invoice, InvoiceLine
-from backoffice.billing.resources import InvoiceLineResource
 from tests.billing.documents import issued_invoice, line_for, pdf_text
 from tests.factories import ClientFactory, PayerFactory
 
@@ -72,11 +71,6 @@ def test_csv_escapes_formulas_too(invoices):
     rows = list(csv.reader(io.StringIO(text)))
     assert len(rows) == 7
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
-
-
-def test_import_export_resource_escapes_formulas(invoices):
-    dataset = InvoiceLineResource().export(queryset=InvoiceLine.objects.all())
-    assert any(str(cell).startswith("'=HYPERLINK") for cell in dataset["client_legal_name"])
 
 
 def test_exports_run_the_same_queries_for_any_number_of_invoices(

@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from backoffice.billing import sending
 from backoffice.billing.models import (
     BILLABLE_STATUSES,
     BillTo,
@@ -650,8 +649,11 @@ def receipt_send_on_commit(*, receipt: Receipt, by=None) -> None:
     receipt_pk = receipt.pk
 
     def send():
+        # Imported when sending: billing.sending issues invoices through these services.
+        from backoffice.billing.sending import receipt_send
+
         try:
-            sending.receipt_send(receipt=Receipt.objects.get(pk=receipt_pk), by=by)
+            receipt_send(receipt=Receipt.objects.get(pk=receipt_pk), by=by)
         except ValidationError as error:
             logger.warning("Receipt %s not sent: %s", receipt_pk, error.messages)
 
