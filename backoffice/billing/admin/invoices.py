@@ -252,8 +252,18 @@ class InvoiceAdmin(PayerLimitsAdminMixin, InvoiceDocumentsAdminMixin, ExportMixi
         # A method, not "billing.add_invoice": unfold's check would query Permission at startup.
         return request.user.has_perm("billing.add_invoice")
 
-    def _invoice(self, request, object_id) -> Invoice:
-        return get_object_or_404(self.get_queryset(request), pk=object_id)
+    def _on_invoice(self, request, object_id, service, *, done: str, **arguments):
+        """An invoice's row or page action: `service` on it, reported by run_service (`done`
+        names the invoice it returns as %(invoice)s); back to where the dialog opened."""
+        self.run_service(
+            request,
+            service,
+            done=lambda invoice: done % {"invoice": invoice},
+            invoice=get_object_or_404(self.get_queryset(request), pk=object_id),
+            by=request.user,
+            **arguments,
+        )
+        return self.back_after_dialog(request)
 
     @action(
         description=_("Issue"),
@@ -268,14 +278,9 @@ class InvoiceAdmin(PayerLimitsAdminMixin, InvoiceDocumentsAdminMixin, ExportMixi
         },
     )
     def issue_one(self, request, form, object_id):
-        self.run_service(
-            request,
-            invoice_issue,
-            done=lambda invoice: _("Invoice %(invoice)s issued.") % {"invoice": invoice},
-            invoice=self._invoice(request, object_id),
-            by=request.user,
+        return self._on_invoice(
+            request, object_id, invoice_issue, done=_("Invoice %(invoice)s issued.")
         )
-        return self.back_after_dialog(request)
 
     @action(
         description=_("Void"),
@@ -292,15 +297,13 @@ class InvoiceAdmin(PayerLimitsAdminMixin, InvoiceDocumentsAdminMixin, ExportMixi
         },
     )
     def void_one(self, request, form, object_id):
-        self.run_service(
+        return self._on_invoice(
             request,
+            object_id,
             invoice_void,
-            done=lambda invoice: _("Invoice %(invoice)s voided.") % {"invoice": invoice},
-            invoice=self._invoice(request, object_id),
+            done=_("Invoice %(invoice)s voided."),
             reason=form.cleaned_data["reason"],
-            by=request.user,
         )
-        return self.back_after_dialog(request)
 
     @action(
         description=_("Credit note"),
@@ -317,15 +320,13 @@ class InvoiceAdmin(PayerLimitsAdminMixin, InvoiceDocumentsAdminMixin, ExportMixi
         },
     )
     def credit_one(self, request, form, object_id):
-        self.run_service(
+        return self._on_invoice(
             request,
+            object_id,
             invoice_credit,
-            done=lambda note: _("Credit note %(invoice)s issued.") % {"invoice": note},
-            invoice=self._invoice(request, object_id),
+            done=_("Credit note %(invoice)s issued."),
             reason=form.cleaned_data["reason"],
-            by=request.user,
         )
-        return self.back_after_dialog(request)
 
     # --- columns ------------------------------------------------------------------------
 

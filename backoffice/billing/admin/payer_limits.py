@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.decorators import display
 
 from backoffice.admin_base import CaseloadAdmin, ReadOnlyAdminMixin
-from backoffice.billing.admin.views import DeadlinesView, SetAsideView
+from backoffice.billing.admin.views import DeadlinesView, SetAsideView, admin_page
 from backoffice.billing.models import SetAsideDecision
 
 
@@ -20,12 +20,9 @@ class PayerLimitsAdminMixin:
     """The two lists' pages, under the invoices' URLs (linked from the sidebar)."""
 
     def get_urls(self):
-        def view(cls):
-            return self.admin_site.admin_view(cls.as_view(model_admin=self))
-
         return [
-            path("set-aside/", view(SetAsideView), name="billing_invoice_set_aside"),
-            path("deadlines/", view(DeadlinesView), name="billing_invoice_deadlines"),
+            path("set-aside/", admin_page(self, SetAsideView), name="billing_invoice_set_aside"),
+            path("deadlines/", admin_page(self, DeadlinesView), name="billing_invoice_deadlines"),
             *super().get_urls(),
         ]
 

@@ -17,7 +17,12 @@ from unfold.decorators import action, display
 
 from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
 from backoffice.billing.admin.forms import AllocationForm, AllocationFormSet, PaymentForm, new_rows
-from backoffice.billing.admin.views import PaymentsImportView, ReceivablesView, TakePaymentView
+from backoffice.billing.admin.views import (
+    PaymentsImportView,
+    ReceivablesView,
+    TakePaymentView,
+    admin_page,
+)
 from backoffice.billing.models import Payment, PaymentAllocation, Receipt
 from backoffice.billing.pdf import receipt_pdf
 from backoffice.billing.sending import receipt_send, sending_refusal
@@ -151,13 +156,14 @@ class PaymentAdmin(CaseloadAdmin):
         return super().response_add(request, obj, post_url_continue)
 
     def get_urls(self):
-        def view(cls):
-            return self.admin_site.admin_view(cls.as_view(model_admin=self))
-
         return [
-            path("take/", view(TakePaymentView), name="billing_payment_take"),
-            path("import/", view(PaymentsImportView), name="billing_payment_import"),
-            path("receivables/", view(ReceivablesView), name="billing_payment_receivables"),
+            path("take/", admin_page(self, TakePaymentView), name="billing_payment_take"),
+            path("import/", admin_page(self, PaymentsImportView), name="billing_payment_import"),
+            path(
+                "receivables/",
+                admin_page(self, ReceivablesView),
+                name="billing_payment_receivables",
+            ),
             *super().get_urls(),
         ]
 

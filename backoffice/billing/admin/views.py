@@ -3,6 +3,7 @@ CaseloadFormViews, table pages UnfoldModelAdminViewMixin + TemplateView (unfold'
 custom admin views). Every service they call goes through CaseloadAdmin.run_service."""
 
 import secrets
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -55,6 +56,12 @@ from backoffice.scheduling.models import Appointment
 
 PREVIEW_ROWS = 500
 PREVIEW_REPEATED = 50
+
+
+def admin_page(model_admin, view) -> Callable:
+    """A custom page of `model_admin` for its `get_urls`: behind the admin's sign-in, with
+    the view's own permission."""
+    return model_admin.admin_site.admin_view(view.as_view(model_admin=model_admin))
 
 
 def payments_import_allowed(user) -> bool:
@@ -113,21 +120,35 @@ class GenerateInvoicesView(CaseloadFormView):
 # --- Payer limits --------------------------------------------------------------------------
 
 
-class SetAsideView(UnfoldModelAdminViewMixin, TemplateView):
-    """Sessions the month run set aside at their payer's limits, each with its decision."""
+class SessionsListView(UnfoldModelAdminViewMixin, TemplateView):
+    """A list of sessions under the invoices (admin/billing/invoice/sessions.html)."""
 
-    title = _("Sessions set aside at payer limits")
-    template_name = "admin/billing/invoice/set_aside.html"
     permission_required = ("billing.view_invoice",)
+
+    def get_sessions(self) -> list:
+        raise NotImplementedError
 
     def get_context_data(self, **kwargs):
         return {
             **super().get_context_data(**kwargs),
             "opts": self.model_admin.model._meta,
-            "sessions": sessions_set_aside(),
-            "outcomes": SetAsideOutcome.choices,
-            "may_decide": self.request.user.has_perm("billing.change_invoice"),
+            "sessions": self.get_sessions(),
         }
+
+
+class SetAsideView(SessionsListView):
+    """Sessions the month run set aside at their payer's limits, each with its decision."""
+
+    title = _("Sessions set aside at payer limits")
+    template_name = "admin/billing/invoice/set_aside.html"
+    extra_context = {"outcomes": SetAsideOutcome.choices}
+
+    def get_sessions(self) -> list:
+        return sessions_set_aside()
+
+    def get_context_data(self, **kwargs):
+        may_decide = self.request.user.has_perm("billing.change_invoice")
+        return {**super().get_context_data(**kwargs), "may_decide": may_decide}
 
     def post(self, request, *args, **kwargs):
         if not request.user.has_perm("billing.change_invoice"):
@@ -152,20 +173,15 @@ class SetAsideView(UnfoldModelAdminViewMixin, TemplateView):
         return redirect("admin:billing_invoice_set_aside")
 
 
-class DeadlinesView(UnfoldModelAdminViewMixin, TemplateView):
+class DeadlinesView(SessionsListView):
     """Sessions to submit to their payer before its submission deadline passes."""
 
     title = _("Payer submission deadlines")
     template_name = "admin/billing/invoice/deadlines.html"
-    permission_required = ("billing.view_invoice",)
+    extra_context = {"within_days": DEADLINE_WARNING_DAYS}
 
-    def get_context_data(self, **kwargs):
-        return {
-            **super().get_context_data(**kwargs),
-            "opts": self.model_admin.model._meta,
-            "sessions": sessions_near_submission_deadline(),
-            "within_days": DEADLINE_WARNING_DAYS,
-        }
+    def get_sessions(self) -> list:
+        return sessions_near_submission_deadline()
 
 
 # --- Payments ------------------------------------------------------------------------------
