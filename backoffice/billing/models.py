@@ -76,7 +76,8 @@ class Invoice(models.Model):
     """A bill to a payer (indirect clients) or to a client (direct clients).
 
     `bill_to_key` names the bill-to (and the client, for payers invoiced per client) so that
-    one unique constraint keeps month runs idempotent on every database (QUALITY R1).
+    one unique constraint keeps month runs idempotent on every database (docs/quality.md,
+    concurrent runs).
     """
 
     kind = models.CharField(

@@ -1,6 +1,7 @@
-"""Finance import (QUALITY R4): good files saved whole, bad files change nothing and say which
-line (and column) is wrong and why, CSV and XLSX alike; a dry run saves nothing; money already
-in the books is never recorded twice; the file waits in storage between preview and confirm.
+"""Finance import (docs/quality.md, finance import): good files saved whole, bad files change
+nothing and say which line (and column) is wrong and why, CSV and XLSX alike; a dry run saves
+nothing; money already in the books is never recorded twice; the file waits in storage between
+preview and confirm.
 Hostile files (zip bombs, giant cells and lines, millions of rows): test_import_limits.py."""
 
 import io

@@ -1,4 +1,5 @@
-"""QUALITY S2: exports and imports have their own permissions, held by finance and admin."""
+"""Exports and imports have their own permissions, held by finance and admin
+(docs/quality.md, permissions)."""
 
 import pytest
 from django.contrib import admin
