@@ -8,7 +8,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -40,6 +40,7 @@ from backoffice.caseload.models import Client, Payer
 from backoffice.money import money
 from backoffice.scheduling.models import Appointment, AppointmentStatus
 from backoffice.scheduling.selectors import session_paid
+from backoffice.zone_data import local_midnight
 
 logger = logging.getLogger(__name__)
 
@@ -136,9 +137,7 @@ def _sessions_mark_paid(*, invoices: Iterable[Invoice], paid_on: dict[int, date]
         for invoice_id, appointment_id, total_amount in rest:
             running[invoice_id] += total_amount
             if running[invoice_id] <= covered[invoice_id] and appointment_id:
-                to_mark[appointment_id] = timezone.make_aware(
-                    datetime.combine(paid_on[invoice_id], time.min)
-                )
+                to_mark[appointment_id] = local_midnight(paid_on[invoice_id])
     by_day: dict[datetime, list[int]] = defaultdict(list)
     for appointment_id, paid_at in to_mark.items():
         by_day[paid_at].append(appointment_id)
@@ -418,9 +417,7 @@ def _sessions_pay(*, payment: Payment, sessions: Sequence[Appointment], by=None)
     payment.allocated_amount += total
     payment._history_user = by
     payment.save(update_fields=["allocated_amount"])
-    Appointment.objects.filter(pk__in=ids).update(
-        paid_at=timezone.make_aware(datetime.combine(payment.received_on, time.min))
-    )
+    Appointment.objects.filter(pk__in=ids).update(paid_at=local_midnight(payment.received_on))
     history_rows_insert(model=Appointment, ids=ids, history_type="~", by=by)
     _session_money_attach_to_lines(appointment_ids=ids, by=by)
     return total
