@@ -51,7 +51,7 @@ def _model_item(title, icon, app_label, model_name):
 
 
 def _payments_import_allowed(user) -> bool:
-    from backoffice.billing.admin_payments import payments_import_allowed
+    from backoffice.billing.admin.views import payments_import_allowed
 
     return payments_import_allowed(user)
 

@@ -1,8 +1,9 @@
-"""Month runs: set-wise writes with their history rows, so the query count does not grow with
-the rows written (QUALITY P4, P5), and the retry that makes concurrent runs end as one (R1)."""
+"""Set-wise writes with their history rows, so a month run's or an import's query count does not
+grow with the rows written (docs/quality.md, month runs), and the retry that makes concurrent
+runs end as one (docs/quality.md, concurrent runs)."""
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -32,14 +33,44 @@ ROWS_PER_INSERT = 100_000  # on PostgreSQL; fewer on SQLite (`rows_per_statement
 
 def rows_per_statement(params_per_row: int) -> int:
     """As many rows as one statement may carry, so a month's rows are one statement whatever
-    the number of therapists or payers (QUALITY P4, P5). Django binds PostgreSQL parameters
-    client-side, any number of them; SQLite takes as many as the library Python links allows
-    (250,000 here, 32,766 in a default build), less the three a history INSERT adds."""
+    the number of therapists or payers (docs/quality.md, month runs). Django binds PostgreSQL
+    parameters client-side, any number of them; SQLite takes as many as the library Python
+    links allows (250,000 here, 32,766 in a default build), less the four a history INSERT
+    adds."""
     if connection.vendor != "sqlite":
         return ROWS_PER_INSERT
     connection.ensure_connection()
-    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - 3
+    limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - 4
     return max(1, min(ROWS_PER_INSERT, limit // params_per_row))
+
+
+def history_rows_insert(
+    *, model, ids: Sequence[int], history_type: str, by=None, reason: str | None = None
+) -> None:
+    """One history row per id (`history_type` "+", "~" or "-"), copied from the table by
+    INSERT ... SELECT: a statement per `rows_per_statement` ids, whatever their number.
+
+    What simple-history's bulk helpers write, without a Python object per row: they build
+    and insert every row field by field, the slowest part of a month run or a 10,000-row
+    import. Same columns, history type, user and reason.
+    """
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(field.column) for field in model._meta.concrete_fields)
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+    history = quote(model.history.model._meta.db_table)
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    ids = list(ids)
+    per_statement = rows_per_statement(1)
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), per_statement):
+            chunk = ids[start : start + per_statement]
+            # Identifiers come from the model's meta; every value is a parameter.
+            cursor.execute(
+                f"INSERT INTO {history} ({names}, history_date, history_change_reason, "  # noqa: S608
+                f"history_type, history_user_id) SELECT {names}, %s, %s, %s, %s "
+                f"FROM {table} WHERE {pk} IN ({', '.join(['%s'] * len(chunk))})",
+                [stamp, reason, history_type, getattr(by, "pk", None), *chunk],
+            )
 
 
 def insert_with_history(*, model, columns: list[str], rows: list[tuple], by, reason: str):
@@ -48,8 +79,8 @@ def insert_with_history(*, model, columns: list[str], rows: list[tuple], by, rea
 
     What `bulk_create_with_history` writes, at a fraction of its cost: Django's bulk_create
     builds a model instance and compiles every value through the field machinery, ~20 times
-    the cost of the SQL itself for a month's lines (QUALITY P4 allows 3). Values here are
-    plain ints, strings, dates and Decimals the drivers adapt themselves.
+    the cost of the SQL itself for a month's lines (docs/quality.md, month runs). Values
+    here are plain ints, strings, dates and Decimals the drivers adapt themselves.
     """
     if not rows:
         return []
@@ -57,8 +88,6 @@ def insert_with_history(*, model, columns: list[str], rows: list[tuple], by, rea
     names = ", ".join(quote(column) for column in columns)
     row = "(" + ", ".join(["%s"] * len(columns)) + ")"
     table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
-    history = quote(model.history.model._meta.db_table)
-    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
     ids = []
     per_statement = rows_per_statement(len(columns))
     with connection.cursor() as cursor:
@@ -71,12 +100,7 @@ def insert_with_history(*, model, columns: list[str], rows: list[tuple], by, rea
                 [value for values in chunk for value in values],
             )
             chunk_ids = [returned[0] for returned in cursor.fetchall()]
-            cursor.execute(
-                f"INSERT INTO {history} ({pk}, {names}, history_date, history_change_reason, "  # noqa: S608
-                f"history_type, history_user_id) SELECT {pk}, {names}, %s, %s, '+', %s "
-                f"FROM {table} WHERE {pk} IN ({', '.join(['%s'] * len(chunk_ids))})",
-                [stamp, reason, getattr(by, "pk", None), *chunk_ids],
-            )
+            history_rows_insert(model=model, ids=chunk_ids, history_type="+", by=by, reason=reason)
             ids += chunk_ids
     return ids
 
@@ -87,7 +111,8 @@ def whole_batches() -> Iterator[None]:
 
     Django assumes SQLite's historic 999-variable limit, i.e. one INSERT per ~60 lines; the
     SQLite Python links today allows far more (250,000 here), so a month of lines is one
-    INSERT and the run's query count does not grow with its sessions (QUALITY P4).
+    INSERT and the run's query count does not grow with its sessions (docs/quality.md,
+    month runs).
     """
     if connection.vendor != "sqlite":
         yield
@@ -118,22 +143,12 @@ def delete_with_history(queryset, *, by, reason: str) -> int:
         return 0
     quote = connection.ops.quote_name
     table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
-    history = quote(model.history.model._meta.db_table)
-    names = ", ".join(
-        quote(field.column) for field in model._meta.concrete_fields if not field.primary_key
-    )
-    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
     per_statement = rows_per_statement(1)
     with connection.cursor() as cursor:
         for start in range(0, len(ids), per_statement):
             chunk = ids[start : start + per_statement]
+            history_rows_insert(model=model, ids=chunk, history_type="-", by=by, reason=reason)
             marks = ", ".join(["%s"] * len(chunk))
             # Identifiers come from the model's meta; every value is a parameter.
-            cursor.execute(
-                f"INSERT INTO {history} ({pk}, {names}, history_date, history_change_reason, "  # noqa: S608
-                f"history_type, history_user_id) SELECT {pk}, {names}, %s, %s, '-', %s "
-                f"FROM {table} WHERE {pk} IN ({marks})",
-                [stamp, reason, getattr(by, "pk", None), *chunk],
-            )
             cursor.execute(f"DELETE FROM {table} WHERE {pk} IN ({marks})", chunk)  # noqa: S608
     return len(ids)

@@ -7,7 +7,6 @@ class BillingConfig(AppConfig):
     verbose_name = _("Billing")
 
     def ready(self):
-        from backoffice.billing import admin_payments  # noqa: F401 - registers payment admin
         from backoffice.scheduling.signals import appointment_outcome_recorded
 
         appointment_outcome_recorded.connect(

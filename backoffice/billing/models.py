@@ -1,4 +1,7 @@
-"""Invoices to payers and direct clients, their lines, payments, allocations and receipts."""
+"""Invoices to payers and direct clients, their lines, payments, allocations and receipts; what
+a session costs (pure arithmetic on its fields, read by the selectors, services and PDFs)."""
+
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import models
@@ -6,11 +9,18 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from backoffice.caseload.models import Authorization, Client, Payer, ServiceType, Therapist
+from backoffice.caseload.models import (
+    Authorization,
+    Client,
+    MissedSessionBilling,
+    Payer,
+    ServiceType,
+    Therapist,
+)
 from backoffice.documents.formatting import money
 from backoffice.documents.models import SentDocument
 from backoffice.fields import Language, MoneyField
-from backoffice.scheduling.models import Appointment
+from backoffice.scheduling.models import MISSED_STATUSES, Appointment, AppointmentStatus
 
 
 class DocumentSeries(models.TextChoices):
@@ -60,7 +70,8 @@ class Invoice(SentDocument):
     """A bill to a payer (indirect clients) or to a client (direct clients).
 
     `bill_to_key` names the bill-to (and the client, for payers invoiced per client) so that
-    one unique constraint keeps month runs idempotent on every database (QUALITY R1).
+    one unique constraint keeps month runs idempotent on every database (docs/quality.md,
+    concurrent runs).
     """
 
     kind = models.CharField(
@@ -375,3 +386,44 @@ class SetAsideDecision(models.Model):
 
     def __str__(self):
         return f"{self.appointment} · {self.get_outcome_display()}"
+
+
+# --- What a session costs ----------------------------------------------------------------
+
+CENT = Decimal("0.01")
+# What a missed session's line says after the service's name.
+MISSED_LABELS = {
+    AppointmentStatus.LATE_CANCELLED: _("late cancellation"),
+    AppointmentStatus.NO_SHOW: _("no-show"),
+}
+# Outcomes that can be billed; a scheduled session may be paid ahead, never invoiced.
+BILLABLE_STATUSES = (AppointmentStatus.COMPLETED, *MISSED_STATUSES)
+
+# Who pays: the payer rules' own choices (not billed / the payer / the client);
+# `billing.selectors.session_bill_to` says which for a session.
+BillTo = MissedSessionBilling
+
+
+def line_amounts(*, unit_amount: Decimal, tax_rate: Decimal) -> tuple[Decimal, Decimal]:
+    """(tax, total) of a line: tax rounded to the cent, half up."""
+    tax_amount = (unit_amount * tax_rate).quantize(CENT, rounding=ROUND_HALF_UP)
+    return tax_amount, unit_amount + tax_amount
+
+
+def client_unit_amount(
+    *, status: str, fee_amount: Decimal, missed_session_fee_amount: Decimal | None
+) -> Decimal:
+    """What a session billed to its client costs before tax: the missed-session fee for a late
+    cancellation or no-show, else the appointment's fee."""
+    return missed_session_fee_amount if status in MISSED_STATUSES else fee_amount
+
+
+def session_client_total(appointment) -> Decimal:
+    """What a session billed to its client costs, tax included: the total of the line its
+    invoice will carry, and what a payment taken at the session pays for it."""
+    unit_amount = client_unit_amount(
+        status=appointment.status,
+        fee_amount=appointment.fee_amount,
+        missed_session_fee_amount=appointment.missed_session_fee_amount,
+    )
+    return line_amounts(unit_amount=unit_amount, tax_rate=appointment.service_type.tax_rate)[1]

@@ -14,14 +14,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.billing.models import (
+    MISSED_LABELS,
     Invoice,
     InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
     PaymentAllocation,
     Receipt,
+    client_unit_amount,
+    line_amounts,
 )
-from backoffice.billing.sessions import MISSED_LABELS, client_unit_amount, line_amounts
 from backoffice.documents.formatting import day, money
 from backoffice.documents.pdf import letterhead, pdf_render
 from backoffice.fields import Language

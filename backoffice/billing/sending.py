@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from backoffice.billing.models import Invoice, InvoiceStatus, Receipt
 from backoffice.billing.pdf import invoice_pdf, invoice_pdf_filename, receipt_language, receipt_pdf
-from backoffice.billing.services.invoicing import invoice_issue
+from backoffice.billing.services.invoice_lifecycle import invoice_issue
 from backoffice.documents.formatting import day, money
 from backoffice.messaging.models import OutboxMessage, Purpose
 from backoffice.messaging.services.documents import (

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from backoffice.billing.aging import receivables_aging
 from backoffice.billing.models import InvoiceKind, InvoiceStatus
+from backoffice.billing.selectors import receivables_aging
 from tests.factories import ClientFactory, IssuedInvoiceFactory, PayerFactory
 
 pytestmark = pytest.mark.django_db

@@ -16,11 +16,11 @@ from django.urls import reverse
 from backoffice.accounts.models import Role
 from backoffice.accounts.services import user_create
 from backoffice.billing.models import InvoiceLine, SetAsideDecision
-from backoffice.billing.payer_limits import (
+from backoffice.billing.selectors import (
+    authorization_usage,
     sessions_near_submission_deadline,
     sessions_set_aside,
 )
-from backoffice.billing.selectors import authorization_usage
 from backoffice.billing.services import invoice_issue, invoices_generate
 from backoffice.billing.services.set_aside import set_aside_decide
 from tests.billing.conftest import MARCH, session_of

@@ -8,15 +8,9 @@ from decimal import Decimal
 import pytest
 
 from backoffice.billing.models import InvoiceKind, InvoiceStatus, PaymentAllocation, Receipt
-from backoffice.billing.pdf import (
-    FONTS_DIR,
-    REFUSED,
-    html_to_pdf,
-    invoice_pdf,
-    link_callback,
-    receipt_pdf,
-)
+from backoffice.billing.pdf import invoice_pdf, receipt_pdf
 from backoffice.caseload.models import ClientKind, Designation
+from backoffice.documents.pdf import FONTS_DIR, REFUSED, html_to_pdf, link_callback
 from tests.billing.documents import issued_invoice, line_for, overlapping_text, pdf_text
 from tests.factories import (
     AuthorizationFactory,
@@ -125,7 +119,7 @@ def test_draft_and_credit_note_say_what_they_are(payer_invoice):
 
 
 def test_note_markup_is_printed_as_text_not_fetched(payer_invoice, caplog):
-    with caplog.at_level(logging.WARNING, logger="backoffice.billing.pdf"):
+    with caplog.at_level(logging.WARNING, logger="backoffice.documents.pdf"):
         text = pdf_text(invoice_pdf(invoice=payer_invoice))
 
     assert "169.254.169.254" in text  # autoescaped: the tag is shown, never an image
@@ -162,7 +156,7 @@ def test_markup_with_remote_and_local_images_renders_without_fetching(caplog):
         '<img src="file:///etc/passwd"><img src="/etc/hostname">'
         "</body></html>"
     )
-    with caplog.at_level(logging.WARNING, logger="backoffice.billing.pdf"):
+    with caplog.at_level(logging.WARNING, logger="backoffice.documents.pdf"):
         content = html_to_pdf(html)
 
     assert "Hélène" in pdf_text(content)

@@ -7,7 +7,7 @@ from django.test import RequestFactory
 
 from backoffice.accounts.models import Role
 from backoffice.accounts.services import user_create
-from backoffice.billing.admin_payments import payments_import_allowed
+from backoffice.billing.admin.views import payments_import_allowed
 from backoffice.billing.models import Invoice
 
 pytestmark = pytest.mark.django_db

@@ -12,16 +12,16 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backoffice.billing.payer_limits import (
+from backoffice.billing.selectors import (
     BILLABLE,
     OVER_MISSED_CAP,
     SESSION_COLUMNS,
     authorization_limits,
+    authorizations_with_usage,
     payer_limits_apply,
     payer_sessions,
     payer_sessions_unbilled,
 )
-from backoffice.billing.selectors import authorizations_with_usage
 from backoffice.billing.services import invoices_generate
 from backoffice.billing.services.set_aside import set_aside_decide
 from backoffice.scheduling.models import Appointment

@@ -9,11 +9,11 @@ import pytest
 from django.utils import translation
 from openpyxl import load_workbook
 
-from backoffice.documents import pdfs_zip_stream
-from backoffice.payouts.exports import statements_xlsx, statements_zip_stream
+from backoffice.documents.zips import pdfs_zip_stream
 from backoffice.payouts.models import Statement
-from backoffice.payouts.pdf import statement_pdf, statement_pdf_filename
 from backoffice.payouts.services import statements_generate
+from backoffice.payouts.services.exports import statements_xlsx, statements_zip_stream
+from backoffice.payouts.services.pdf import statement_pdf, statement_pdf_filename
 from tests.billing.documents import pdf_text
 from tests.factories import ClientFactory
 from tests.payouts.test_pdf import MARCH, rated_therapist, sessions

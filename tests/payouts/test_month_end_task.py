@@ -12,7 +12,7 @@ from huey.exceptions import TaskLockedException
 
 from backoffice.messaging.models import OutboxMessage
 from backoffice.payouts.models import Statement, StatementStatus
-from backoffice.payouts.sending import statements_month_end
+from backoffice.payouts.services.sending import statements_month_end
 from jobs.tasks import statements_month_end_task
 from tests.factories import TherapistFactory, TherapistRateFactory
 from tests.payouts.test_statements import session

@@ -29,8 +29,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
-from backoffice.billing.aging import invoices_with_open_amount
 from backoffice.billing.models import Invoice, Payment, PaymentAllocation, PaymentMethod
+from backoffice.billing.selectors import invoices_with_open_amount
 from backoffice.billing.services.payments import (
     CHUNK,
     _sessions_mark_paid,
@@ -76,7 +76,8 @@ FILE_TYPES_HELP = gettext_lazy(
     "A .csv (UTF-8) or .xlsx file, at most 10 MB and 10,000 rows; an Excel file may unpack "
     "to at most 1 MB (about 3,000 rows): save a bigger one as CSV."
 )
-# A spreadsheet formula; refused rather than stored, so no later export can run it (S5).
+# A spreadsheet formula; refused rather than stored, so no later export can run it
+# (docs/quality.md, exports).
 FORMULA = re.compile(r"^\s*[=]")
 # Amounts: 1234.56 and 1,234.56 (a comma before exactly three digits groups thousands), or
 # the French 1234,56 and 1 234,56; a $ before or after. Nothing else: no 1e1, NaN or 1.2.3.

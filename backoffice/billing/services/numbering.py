@@ -1,7 +1,7 @@
 """Document numbers: one locked counter row per series and year, so numbers never skip.
 
 The number is taken inside the caller's transaction: if issuing fails afterwards, the
-counter rolls back with it, so a number is never lost (QUALITY R2).
+counter rolls back with it, so a number is never lost (docs/quality.md, numbering).
 """
 
 from django.db import IntegrityError, transaction

@@ -8,20 +8,20 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from backoffice.billing import sending
-from backoffice.billing.aging import invoices_with_open_amount
 from backoffice.billing.models import (
+    BILLABLE_STATUSES,
+    BillTo,
     DocumentSeries,
     Invoice,
     InvoiceKind,
@@ -31,15 +31,16 @@ from backoffice.billing.models import (
     PaymentAllocation,
     PaymentMethod,
     Receipt,
+    session_client_total,
 )
-from backoffice.billing.selectors import sessions_with_payment_facts
+from backoffice.billing.selectors import invoices_with_open_amount, sessions_with_payment_facts
 from backoffice.billing.services.numbering import document_number_next
-from backoffice.billing.sessions import BILLABLE_STATUSES, BillTo, session_client_total
-from backoffice.bulk import rows_per_statement
+from backoffice.bulk import history_rows_insert
 from backoffice.caseload.models import Client, Payer
 from backoffice.documents.formatting import money
 from backoffice.scheduling.models import Appointment, AppointmentStatus
 from backoffice.scheduling.selectors import session_paid
+from backoffice.zone_data import local_midnight
 
 logger = logging.getLogger(__name__)
 
@@ -58,30 +59,6 @@ def _money(amount) -> Decimal:
     return Decimal(amount).quantize(CENT)
 
 
-def history_snapshot(*, model, ids: Sequence[int], by=None) -> None:
-    """One "changed" history row per id, copied from the table by INSERT ... SELECT.
-
-    The bulk path of QUALITY R6 without a Python object per row: simple-history's
-    bulk_history_create builds and inserts every row field by field, the slowest part of a
-    10,000-row import. Same columns, same history_type, same user.
-    """
-    history = model.history.model
-    quote = connection.ops.quote_name
-    columns = [field.column for field in model._meta.concrete_fields]
-    names = ", ".join(quote(column) for column in columns)
-    when = connection.ops.adapt_datetimefield_value(timezone.now())
-    user_id = getattr(by, "pk", None)
-    with connection.cursor() as cursor:
-        for chunk in chunked(list(ids), size=rows_per_statement(1)):
-            cursor.execute(
-                f"INSERT INTO {quote(history._meta.db_table)} ({names}, history_date, "  # noqa: S608
-                f"history_change_reason, history_type, history_user_id) "
-                f"SELECT {names}, %s, NULL, '~', %s FROM {quote(model._meta.db_table)} "
-                f"WHERE {quote(model._meta.pk.column)} IN ({', '.join(['%s'] * len(chunk))})",
-                [when, user_id, *chunk],
-            )
-
-
 def invoices_paid_amount_save(*, invoices: Sequence[Invoice], by=None) -> None:
     """Write the invoices' new `paid_amount` and their history: one UPDATE per distinct amount
     and chunk (remittances pay many invoices the same sum), not a CASE per row."""
@@ -91,7 +68,9 @@ def invoices_paid_amount_save(*, invoices: Sequence[Invoice], by=None) -> None:
     for paid_amount, ids in by_amount.items():
         for chunk in chunked(ids):
             Invoice.objects.filter(pk__in=chunk).update(paid_amount=paid_amount)
-    history_snapshot(model=Invoice, ids=[invoice.pk for invoice in invoices], by=by)
+    history_rows_insert(
+        model=Invoice, ids=[invoice.pk for invoice in invoices], history_type="~", by=by
+    )
 
 
 def invoices_lock(*, invoice_ids: Iterable[int]) -> dict[int, Invoice]:
@@ -158,9 +137,7 @@ def _sessions_mark_paid(*, invoices: Iterable[Invoice], paid_on: dict[int, date]
         for invoice_id, appointment_id, total_amount in rest:
             running[invoice_id] += total_amount
             if running[invoice_id] <= covered[invoice_id] and appointment_id:
-                to_mark[appointment_id] = timezone.make_aware(
-                    datetime.combine(paid_on[invoice_id], time.min)
-                )
+                to_mark[appointment_id] = local_midnight(paid_on[invoice_id])
     by_day: dict[datetime, list[int]] = defaultdict(list)
     for appointment_id, paid_at in to_mark.items():
         by_day[paid_at].append(appointment_id)
@@ -174,7 +151,7 @@ def _sessions_mark_paid(*, invoices: Iterable[Invoice], paid_on: dict[int, date]
             )
             Appointment.objects.filter(pk__in=unpaid).update(paid_at=paid_at)
             marked += unpaid
-    history_snapshot(model=Appointment, ids=marked, by=by)
+    history_rows_insert(model=Appointment, ids=marked, history_type="~", by=by)
     return len(marked)
 
 
@@ -301,7 +278,7 @@ def payment_allocate_oldest(*, payment: Payment, by=None) -> list[PaymentAllocat
 
 # --- Sessions paid at the session ---------------------------------------------------------
 #
-# Lock order, shared with the month run (invoicing._generate_once): the bill-to's live
+# Lock order, shared with the month run (invoice_run._generate_once): the bill-to's live
 # invoices, then the client row. Whichever of a payment and a month run locks the client
 # second sees the other's rows once it has the lock, so a session paid while its invoice is
 # being generated is still allocated to its line.
@@ -440,10 +417,8 @@ def _sessions_pay(*, payment: Payment, sessions: Sequence[Appointment], by=None)
     payment.allocated_amount += total
     payment._history_user = by
     payment.save(update_fields=["allocated_amount"])
-    Appointment.objects.filter(pk__in=ids).update(
-        paid_at=timezone.make_aware(datetime.combine(payment.received_on, time.min))
-    )
-    history_snapshot(model=Appointment, ids=ids, by=by)
+    Appointment.objects.filter(pk__in=ids).update(paid_at=local_midnight(payment.received_on))
+    history_rows_insert(model=Appointment, ids=ids, history_type="~", by=by)
     _session_money_attach_to_lines(appointment_ids=ids, by=by)
     return total
 
@@ -499,7 +474,7 @@ def session_money_attach(
         invoice_id=Subquery(line.values("invoice_id")[:1]),
         amount=Least(F("amount"), Subquery(line.values("total_amount")[:1])),
     )
-    history_snapshot(model=PaymentAllocation, ids=ids, by=by)
+    history_rows_insert(model=PaymentAllocation, ids=ids, history_type="~", by=by)
     trimmed = sorted({each.payment_id for each in money.values() if each.trimmed})
     if trimmed:
         allocated = (
@@ -512,7 +487,7 @@ def session_money_attach(
         Payment.objects.filter(pk__in=trimmed).update(
             allocated_amount=Coalesce(Subquery(allocated), ZERO)
         )
-        history_snapshot(model=Payment, ids=trimmed, by=by)
+        history_rows_insert(model=Payment, ids=trimmed, history_type="~", by=by)
 
 
 def _session_money_attach_to_lines(*, appointment_ids: Sequence[int], by=None) -> None:
@@ -552,10 +527,10 @@ def session_allocations_detach(
     ids = [pk for pk, _amount in rows]
     detached = sum((amount for _pk, amount in rows), ZERO)
     PaymentAllocation.objects.filter(pk__in=ids).update(invoice=None)
-    history_snapshot(model=PaymentAllocation, ids=ids, by=by)
+    history_rows_insert(model=PaymentAllocation, ids=ids, history_type="~", by=by)
     invoice.paid_amount -= detached
     Invoice.objects.filter(pk=invoice.pk).update(paid_amount=invoice.paid_amount)
-    history_snapshot(model=Invoice, ids=[invoice.pk], by=by)
+    history_rows_insert(model=Invoice, ids=[invoice.pk], history_type="~", by=by)
     return detached
 
 
@@ -595,7 +570,7 @@ def session_payment_follow_outcome(*, appointment: Appointment, by=None) -> None
         return
     allocation.delete()
     Appointment.objects.filter(pk=appointment.pk).update(paid_at=None)
-    history_snapshot(model=Appointment, ids=[appointment.pk], by=by)
+    history_rows_insert(model=Appointment, ids=[appointment.pk], history_type="~", by=by)
 
 
 @transaction.atomic
@@ -671,8 +646,11 @@ def receipt_send_on_commit(*, receipt: Receipt, by=None) -> None:
     receipt_pk = receipt.pk
 
     def send():
+        # Imported when sending: billing.sending issues invoices through these services.
+        from backoffice.billing.sending import receipt_send
+
         try:
-            sending.receipt_send(receipt=Receipt.objects.get(pk=receipt_pk), by=by)
+            receipt_send(receipt=Receipt.objects.get(pk=receipt_pk), by=by)
         except ValidationError as error:
             logger.warning("Receipt %s not sent: %s", receipt_pk, error.messages)
 

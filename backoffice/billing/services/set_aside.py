@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.billing.models import SetAsideDecision, SetAsideOutcome, SetAsideReason
-from backoffice.billing.payer_limits import session_set_aside
+from backoffice.billing.selectors import session_set_aside
 from backoffice.caseload.services import authorization_extend
 from backoffice.scheduling.models import Appointment
 

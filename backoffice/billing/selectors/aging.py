@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.billing.models import Invoice, InvoiceKind, InvoiceStatus
+from backoffice.caseload.models import Client
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=12, decimal_places=2)
@@ -178,7 +179,9 @@ def receivables_aging(*, on: date | None = None) -> AgingReport:
             pk, name = values["payer_id"], values["payer__name"]
         else:
             pk = values["client_id"]
-            name = f"{values['client__last_name']}, {values['client__first_name']}"
+            name = Client(
+                first_name=values["client__first_name"], last_name=values["client__last_name"]
+            ).listed_name
         return AgingRow(
             kind=kind,
             pk=pk,

@@ -8,16 +8,16 @@ of the approved sessions, and is set aside when that is past `sessions_approved`
 took place after `valid_until`. Authorization usage counts by the same rule (caseload
 selectors), so used = billed + still billable (those billable now or set aside).
 
-`payer_limits_apply` is the rule; `PayerLimits` reads what it needs in a constant number of
-queries, for the month run (billing.services.invoicing) and for the staff lists below
-(kept as selectors a worklist rule can call).
+`payer_limits_apply` is the rule; `payer_limits_for_month` reads what it needs in a constant
+number of queries for the month run (billing.services.invoice_run), and the staff lists below
+read it for the admin (selectors a worklist rule can call).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db.models import (
     Count,
@@ -32,10 +32,18 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from backoffice.billing.models import Invoice, InvoiceLine, InvoiceStatus, SetAsideReason
-from backoffice.billing.sessions import BILLABLE_STATUSES, BillTo, session_bill_to
-from backoffice.caseload.models import Authorization, Payer
+from backoffice.billing.models import (
+    BILLABLE_STATUSES,
+    BillTo,
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    SetAsideReason,
+)
+from backoffice.billing.selectors.sessions import session_bill_to
+from backoffice.caseload.models import Authorization, Client, Payer, Therapist
 from backoffice.scheduling.models import MISSED_STATUSES, Appointment
+from backoffice.zone_data import local_midnight
 
 BILLABLE = "billable"
 OVER_MISSED_CAP = "over-missed-cap"
@@ -110,10 +118,6 @@ def payer_limits_apply(
 # --- What the rule reads --------------------------------------------------------------------
 
 
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def _live_line():
     return InvoiceLine.objects.filter(appointment=OuterRef("pk"), is_void=False)
 
@@ -178,7 +182,7 @@ def payer_limits_for_month(
     limits = authorization_limits(authorization_ids)
     earlier = payer_sessions_unbilled(
         Appointment.objects.filter(
-            authorization_id__in=authorization_ids, starts_at__lt=_local_midnight(first)
+            authorization_id__in=authorization_ids, starts_at__lt=local_midnight(first)
         )
     ).order_by("starts_at", "pk")
     sessions = payer_sessions([*earlier.values_list(*SESSION_COLUMNS), *rows])
@@ -223,7 +227,7 @@ def sessions_set_aside(*, payer: Payer | None = None) -> list[SetAsideSession]:
     if go_live is None:
         return []
     recent = payer_sessions_unbilled(
-        Appointment.objects.filter(starts_at__gte=_local_midnight(go_live))
+        Appointment.objects.filter(starts_at__gte=local_midnight(go_live))
     )
     if payer is not None:
         recent = recent.filter(authorization__payer=payer)
@@ -268,8 +272,8 @@ def sessions_set_aside(*, payer: Payer | None = None) -> list[SetAsideSession]:
                 appointment_id=pk,
                 service_date=outcome.service_date,
                 status=status,
-                client_name=f"{last}, {first}",
-                therapist_name=f"{t_first} {t_last}",
+                client_name=Client(first_name=first, last_name=last).listed_name,
+                therapist_name=Therapist(first_name=t_first, last_name=t_last).full_name,
                 payer_name=payer_name,
                 authorization_id=authorization_id,
                 reference_number=ref,
@@ -329,8 +333,8 @@ def sessions_near_submission_deadline(
         first_day = on - timedelta(days=days)
         windows |= Q(
             authorization__payer_id=payer_id,
-            starts_at__gte=_local_midnight(first_day),
-            starts_at__lt=_local_midnight(first_day + timedelta(days=within_days + 1)),
+            starts_at__gte=local_midnight(first_day),
+            starts_at__lt=local_midnight(first_day + timedelta(days=within_days + 1)),
         )
     issued = InvoiceLine.objects.filter(
         appointment=OuterRef("pk"), is_void=False, invoice__status=InvoiceStatus.ISSUED
@@ -367,7 +371,7 @@ def sessions_near_submission_deadline(
                 service_date=service_date,
                 deadline=deadline,
                 days_left=(deadline - on).days,
-                client_name=f"{last}, {first}",
+                client_name=Client(first_name=first, last_name=last).listed_name,
                 payer_name=payer_name,
                 reference_number=reference,
                 draft_invoice_id=draft_id,
