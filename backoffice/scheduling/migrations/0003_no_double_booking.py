@@ -1,4 +1,4 @@
-"""QUALITY R5 on PostgreSQL: the database itself refuses a therapist or room double-booking.
+"""No double booking on PostgreSQL (docs/quality.md, No double booking): the database itself refuses a therapist or room double-booking.
 
 btree_gist lets one GiST index compare the therapist (or room) by equality and the time range
 by overlap. Cancelled, late-cancelled and no-show appointments free their time. SQLite has no
