@@ -295,6 +295,8 @@ class PaymentsImportView(CaseloadFormView):
     title = _("Import payments")
     form_class = PaymentsImportForm
     template_name = "admin/billing/payment/import.html"
+    submit_label = _("Check the file")
+    submit_name = "_preview"
     permission_required = ("billing.add_payment",)
 
     def has_permission(self):
