@@ -12,8 +12,8 @@ from unfold.sites import UnfoldAdminSite
 
 from backoffice.caseload.selectors import authorizations_expiring
 from backoffice.documents.models import SendStatus
-from backoffice.messaging.models import OutboxMessage, OutboxStatus
-from backoffice.payouts.models import Statement
+from backoffice.messaging.selectors import outbox_messages_failed
+from backoffice.payouts.selectors import statements_email_failed
 from backoffice.scheduling.selectors import appointments_on
 
 
@@ -181,13 +181,13 @@ def dashboard_callback(request, context):
         },
         {
             "title": _("Messages that failed to send"),
-            "value": OutboxMessage.objects.filter(status=OutboxStatus.FAILED).count(),
+            "value": outbox_messages_failed().count(),
             "icon": "error",
             "href": reverse("admin:messaging_outboxmessage_changelist") + "?status__exact=failed",
         },
     ]
     # A therapist's statement that did not reach them: shown while there is one to deal with.
-    failed_statements = Statement.objects.filter(send_status=SendStatus.FAILED).count()
+    failed_statements = statements_email_failed().count()
     if failed_statements:
         context["caseload_cards"].append(
             {

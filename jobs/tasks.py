@@ -11,7 +11,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from backoffice.accounts.models import User
 from backoffice.billing.models import Invoice, Receipt
-from backoffice.billing.sending import INVOICES_SEND, invoices_send
+from backoffice.billing.services import INVOICES_SEND, invoices_send
 from backoffice.billing.services.imports import staged_imports_sweep
 from backoffice.messaging import services as messaging
 from backoffice.messaging.services.documents import send_status_follow

@@ -1,5 +1,5 @@
-"""Reads for statements: the therapist's own, the month run's candidates and rates, and the
-loads of the PDFs and the workbook."""
+"""Reads for statements: the therapist's own, the month run's candidates and rates, the loads
+of the PDFs and the workbook, and those whose email failed."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from django.db.models import (
 )
 
 from backoffice.caseload.models import Therapist, TherapistRate
+from backoffice.documents.models import SendStatus
 from backoffice.payouts.models import Statement, StatementLine, StatementLineKind, StatementStatus
 from backoffice.scheduling.models import MISSED_STATUSES, Appointment, AppointmentStatus
 from backoffice.scheduling.selectors import session_paid
@@ -32,6 +33,11 @@ def statements_of_therapist(*, therapist: Therapist) -> QuerySet[Statement]:
         .exclude(status=StatementStatus.DRAFT)
         .order_by("-period_start")
     )
+
+
+def statements_email_failed() -> QuerySet[Statement]:
+    """Statements whose email failed: they did not reach their therapists."""
+    return Statement.objects.filter(send_status=SendStatus.FAILED)
 
 
 def statements_first_month() -> date | None:

@@ -12,14 +12,14 @@ from django.test import RequestFactory
 from openpyxl import load_workbook
 
 from backoffice.admin_base import CaseloadAdmin
-from backoffice.billing.admin_documents import InvoiceDocumentsAdminMixin
-from backoffice.billing.exports import (
+from backoffice.billing.admin.documents import InvoiceDocumentsAdminMixin
+from backoffice.billing.models import Invoice, InvoiceLine
+from backoffice.billing.services import (
     invoice_lines_csv,
     invoice_lines_xlsx,
     invoices_xlsx,
     invoices_zip_stream,
 )
-from backoffice.billing.models import Invoice, InvoiceLine
 from tests.billing.documents import issued_invoice, line_for, pdf_text
 from tests.factories import ClientFactory, PayerFactory
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from backoffice.billing.models import InvoiceKind, InvoiceStatus, PaymentAllocation, Receipt
-from backoffice.billing.pdf import invoice_pdf, receipt_pdf
+from backoffice.billing.services import invoice_pdf, receipt_pdf
 from backoffice.caseload.models import ClientKind, Designation
 from backoffice.documents.pdf import FONTS_DIR, REFUSED, html_to_pdf, link_callback
 from tests.billing.documents import issued_invoice, line_for, overlapping_text, pdf_text

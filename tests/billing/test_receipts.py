@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from backoffice.billing import sending
 from backoffice.billing.models import DocumentCounter, Payment, Receipt
+from backoffice.billing.services import sending
 from backoffice.billing.services.payments import payment_record
 from backoffice.caseload.models import ClientKind
 from tests.factories import ClientFactory, PayerFactory
@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def sent(monkeypatch):
-    """Receipt numbers handed to billing.sending.receipt_send (stubbed: the sending work tests
-    the email itself)."""
+    """Receipt numbers handed to billing.services.sending.receipt_send (stubbed: the sending
+    work tests the email itself)."""
     calls = []
     monkeypatch.setattr(
         sending, "receipt_send", lambda *, receipt, by=None: calls.append(receipt.number)

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 
 from backoffice.billing.models import Invoice, InvoiceStatus, Receipt
-from backoffice.billing.sending import invoice_send, receipt_send
+from backoffice.billing.services import invoice_send, receipt_send
 from backoffice.documents.models import SendStatus
 from backoffice.messaging.models import OutboxMessage, OutboxStatus, Purpose
 from backoffice.messaging.services import outbox_retry

@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from backoffice.billing.models import InvoiceStatus, Payment, PaymentAllocation, Receipt
-from backoffice.billing.pdf import receipt_pdf
 from backoffice.billing.selectors import ClientStatus, client_status
 from backoffice.billing.services import (
     invoice_credit,
@@ -19,6 +18,7 @@ from backoffice.billing.services import (
     invoice_totals_refresh,
     invoice_void,
     invoices_generate,
+    receipt_pdf,
 )
 from backoffice.billing.services.payments import (
     payment_allocate,

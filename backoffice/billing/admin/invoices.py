@@ -18,11 +18,11 @@ from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 from unfold.decorators import action, display
 
 from backoffice.admin_base import AnnotatedChoicesFilter, CaseloadAdmin, CaseloadTabularInline
+from backoffice.billing.admin.documents import InvoiceDocumentsAdminMixin
 from backoffice.billing.admin.forms import ReasonDialogForm
 from backoffice.billing.admin.payer_limits import PayerLimitsAdminMixin
 from backoffice.billing.admin.resources import InvoiceResource
 from backoffice.billing.admin.views import GenerateInvoicesView
-from backoffice.billing.admin_documents import InvoiceDocumentsAdminMixin
 from backoffice.billing.models import Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 from backoffice.billing.selectors import (
     PaymentState,

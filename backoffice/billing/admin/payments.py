@@ -24,8 +24,7 @@ from backoffice.billing.admin.views import (
     admin_page,
 )
 from backoffice.billing.models import Payment, PaymentAllocation, Receipt
-from backoffice.billing.pdf import receipt_pdf
-from backoffice.billing.sending import receipt_send
+from backoffice.billing.services import receipt_pdf, receipt_send
 from backoffice.billing.services.payments import (
     payment_allocate,
     payment_allocate_oldest,

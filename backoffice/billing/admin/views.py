@@ -294,7 +294,9 @@ class PaymentsImportView(CaseloadFormView):
 
     title = _("Import payments")
     form_class = PaymentsImportForm
-    template_name = "billing/admin/payments_import.html"
+    template_name = "admin/billing/payment/import.html"
+    submit_label = _("Check the file")
+    submit_name = "_preview"
     permission_required = ("billing.add_payment",)
 
     def has_permission(self):
@@ -385,7 +387,7 @@ class ReceivablesView(UnfoldModelAdminViewMixin, TemplateView):
     """What payers and direct clients owe, by age, each row linking to its invoices."""
 
     title = _("Receivables")
-    template_name = "billing/admin/receivables.html"
+    template_name = "admin/billing/payment/receivables.html"
     permission_required = ("billing.view_invoice",)
 
     def get_context_data(self, **kwargs):

@@ -4,7 +4,8 @@
 - usage: authorization usage, the client colour, a therapist's caseload;
 - payer_limits: the payer-limit rule, the sessions set aside and near a submission deadline;
 - aging: what each invoice still owes, its state of payment, receivables by age;
-- invoices: finding invoices by number, payer or client.
+- invoices: finding invoices by number, payer or client;
+- documents: what the invoice and receipt PDFs print and the invoice exports' rows.
 """
 
 from backoffice.billing.selectors.aging import (
@@ -16,6 +17,14 @@ from backoffice.billing.selectors.aging import (
     invoices_with_open_amount,
     invoices_with_payment_state,
     receivables_aging,
+)
+from backoffice.billing.selectors.documents import (
+    invoice_export_values,
+    invoice_line_export_values,
+    invoice_lines_of,
+    invoice_live_lines,
+    invoices_for_documents,
+    receipt_allocations,
 )
 from backoffice.billing.selectors.invoices import invoice_numbers_like, invoices_matching
 from backoffice.billing.selectors.payer_limits import (
@@ -76,7 +85,12 @@ __all__ = [
     "authorizations_with_usage",
     "client_status",
     "clients_with_status",
+    "invoice_export_values",
+    "invoice_line_export_values",
+    "invoice_lines_of",
+    "invoice_live_lines",
     "invoice_numbers_like",
+    "invoices_for_documents",
     "invoices_matching",
     "invoices_receivable",
     "invoices_with_open_amount",
@@ -86,6 +100,7 @@ __all__ = [
     "payer_limits_for_month",
     "payer_sessions",
     "payer_sessions_unbilled",
+    "receipt_allocations",
     "receivables_aging",
     "session_bill_to",
     "session_set_aside",

@@ -3,7 +3,8 @@
 - A **draft** invoice (from the month run, billing.services.invoice_run) may be edited by
   staff: lines, notes, due date.
 - **Issuing** gives the next INV number of the year, the issue and due dates and the
-  language; from then on the invoice and its lines never change in place.
+  language; from then on the invoice and its lines never change in place. Staff's "issue and
+  send" issues the selected drafts, then sends (billing.services.sending).
 - **Void** cancels an issued invoice that nothing has been paid on: it keeps its number and
   lines (marked void), and its sessions become billable again. A draft has no number (the
   schema requires one once it leaves draft), so "voiding" a draft discards it: the draft and
@@ -36,6 +37,8 @@ from backoffice.billing.models import (
 )
 from backoffice.billing.services.numbering import document_number_next
 from backoffice.billing.services.payments import session_allocations_detach
+from backoffice.billing.services.sending import invoices_send_later
+from backoffice.messaging.services.documents import SendBatch
 
 ZERO = Decimal("0.00")
 CLIENT_TERMS_DAYS = 30
@@ -147,6 +150,23 @@ def invoice_issue(*, invoice: Invoice, issued_on: date | None = None, by=None) -
     invoice.total_amount = totals["total"]
     _save(invoice, by=by, reason=_("Issued"))
     return invoice
+
+
+def invoices_issue_and_send_later(*, invoices, by=None) -> SendBatch:
+    """Issue the selected drafts, then send them with the issued ones through the worker
+    (`invoices_send_later`); a draft that cannot be issued is reported and not sent."""
+    refused, issued = [], []
+    for invoice in invoices:
+        if invoice.status == InvoiceStatus.DRAFT:
+            try:
+                invoice = invoice_issue(invoice=invoice, by=by)
+            except ValidationError as error:
+                refused.append(f"{invoice}: {' '.join(error.messages)}")
+                continue
+        issued.append(invoice)
+    batch = invoices_send_later(invoices=issued, by=by)
+    batch.refused[:0] = refused
+    return batch
 
 
 @transaction.atomic

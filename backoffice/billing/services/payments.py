@@ -34,6 +34,7 @@ from backoffice.billing.models import (
     session_client_total,
 )
 from backoffice.billing.selectors import invoices_with_open_amount, sessions_with_payment_facts
+from backoffice.billing.services import sending
 from backoffice.billing.services.numbering import document_number_next
 from backoffice.bulk import history_rows_insert
 from backoffice.caseload.models import Client, Payer
@@ -640,17 +641,14 @@ def _receipt_number(*, issued_on: date) -> str:
 
 
 def receipt_send_on_commit(*, receipt: Receipt, by=None) -> None:
-    """Queue the receipt's email (billing.sending.receipt_send) once the payment is committed;
+    """Queue the receipt's email (`sending.receipt_send`) once the payment is committed;
     a refusal there (e.g. no email address) is logged and leaves the receipt "not sent" for
     staff to send again from its page, never undoing the payment."""
     receipt_pk = receipt.pk
 
     def send():
-        # Imported when sending: billing.sending issues invoices through these services.
-        from backoffice.billing.sending import receipt_send
-
         try:
-            receipt_send(receipt=Receipt.objects.get(pk=receipt_pk), by=by)
+            sending.receipt_send(receipt=Receipt.objects.get(pk=receipt_pk), by=by)
         except ValidationError as error:
             logger.warning("Receipt %s not sent: %s", receipt_pk, error.messages)
 

@@ -1,7 +1,8 @@
 """Excel and CSV exports of invoices and invoice lines, and the ZIP of their PDFs.
 
-One query per export (`values_list` over the joins, streamed with `iterator`), written by
-`documents.spreadsheets` (write-only, every text cell made safe).
+One query per export (`selectors.invoice_export_values`, `invoice_line_export_values`: a
+`values_list` over the joins, streamed with `iterator`), written by `documents.spreadsheets`
+(write-only, every text cell made safe).
 """
 
 from __future__ import annotations
@@ -12,7 +13,12 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from backoffice.billing.models import Invoice, InvoiceLine
-from backoffice.billing.pdf import invoice_pdf, invoice_pdf_filename, invoices_for_documents
+from backoffice.billing.selectors import (
+    invoice_export_values,
+    invoice_line_export_values,
+    invoices_for_documents,
+)
+from backoffice.billing.services.pdf import invoice_pdf, invoice_pdf_filename
 from backoffice.caseload.models import Designation
 from backoffice.documents.formatting import person_name
 from backoffice.documents.spreadsheets import EXPORT_CHUNK_ROWS, rows_csv, rows_xlsx
@@ -42,25 +48,6 @@ def invoice_headers() -> list[str]:
 
 def invoice_rows(queryset: QuerySet[Invoice]) -> Iterator[list]:
     """One row per invoice, in one query."""
-    values = queryset.order_by("pk").values_list(
-        "number",
-        "kind",
-        "status",
-        "payer__name",
-        "client__first_name",
-        "client__last_name",
-        "payer__vendor_number",
-        "issued_on",
-        "due_on",
-        "period_start",
-        "period_end",
-        "language",
-        "subtotal_amount",
-        "tax_amount",
-        "total_amount",
-        "paid_amount",
-        "send_status",
-    )
     for (
         number,
         kind,
@@ -79,7 +66,7 @@ def invoice_rows(queryset: QuerySet[Invoice]) -> Iterator[list]:
         total,
         paid,
         send_status,
-    ) in values.iterator(chunk_size=EXPORT_CHUNK_ROWS):
+    ) in invoice_export_values(queryset).iterator(chunk_size=EXPORT_CHUNK_ROWS):
         yield [
             number or "",
             kind,
@@ -125,31 +112,8 @@ def line_headers() -> list[str]:
 def line_rows(queryset: QuerySet[InvoiceLine]) -> Iterator[list]:
     """One row per invoice line, in one query."""
     designations = dict(Designation.choices)
-    values = queryset.order_by("invoice_id", "service_date", "pk").values_list(
-        "invoice__number",
-        "invoice__status",
-        "invoice__payer__name",
-        "invoice__client__first_name",
-        "invoice__client__last_name",
-        "service_date",
-        "client__first_name",
-        "client__last_name",
-        "client__date_of_birth",
-        "authorization__reference_number",
-        "service_type__name",
-        "description",
-        "therapist__first_name",
-        "therapist__last_name",
-        "therapist__designation",
-        "therapist__registration_number",
-        "unit_amount",
-        "tax_rate",
-        "tax_amount",
-        "total_amount",
-        "is_void",
-    )
     yes, no = _("yes"), ""
-    for row in values.iterator(chunk_size=EXPORT_CHUNK_ROWS):
+    for row in invoice_line_export_values(queryset).iterator(chunk_size=EXPORT_CHUNK_ROWS):
         (
             number,
             status,

@@ -10,8 +10,12 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from backoffice.billing.models import Invoice, InvoiceStatus, Receipt
-from backoffice.billing.pdf import invoice_pdf, invoice_pdf_filename, receipt_language, receipt_pdf
-from backoffice.billing.services.invoice_lifecycle import invoice_issue
+from backoffice.billing.services.pdf import (
+    invoice_pdf,
+    invoice_pdf_filename,
+    receipt_language,
+    receipt_pdf,
+)
 from backoffice.documents.formatting import day, money
 from backoffice.messaging.models import OutboxMessage, Purpose
 from backoffice.messaging.services.documents import (
@@ -137,17 +141,7 @@ def invoices_send(*, invoices, by=None) -> SendBatch:
     return send_each(invoices, lambda invoice: invoice_send(invoice=invoice, by=by))
 
 
-def invoices_send_later(*, invoices, issue_drafts: bool = False, by=None) -> SendBatch:
-    """Send selected invoices (issuing the drafts first when asked) through the worker."""
-    result, issued = SendBatch(), []
-    for invoice in invoices:
-        if issue_drafts and invoice.status == InvoiceStatus.DRAFT:
-            try:
-                invoice = invoice_issue(invoice=invoice, by=by)
-            except ValidationError as error:
-                result.refused.append(f"{invoice}: {' '.join(error.messages)}")
-                continue
-        issued.append(invoice)
-    return send_later(
-        documents=issued, unsendable=_unsendable, job=INVOICES_SEND, by=by, result=result
-    )
+def invoices_send_later(*, invoices, by=None) -> SendBatch:
+    """Send selected invoices through the worker; those that cannot be sent are reported.
+    Issuing the drafts first is `invoice_lifecycle.invoices_issue_and_send_later`."""
+    return send_later(documents=invoices, unsendable=_unsendable, job=INVOICES_SEND, by=by)

@@ -13,16 +13,21 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from unfold.decorators import action
 
-from backoffice.billing.exports import (
+from backoffice.billing.models import InvoiceStatus
+from backoffice.billing.selectors import invoice_lines_of, invoices_for_documents
+from backoffice.billing.services import (
     invoice_lines_csv,
     invoice_lines_xlsx,
+    invoice_pdf,
+    invoice_pdf_filename,
+    invoice_recipient,
+    invoice_send,
     invoices_csv,
+    invoices_issue_and_send_later,
+    invoices_send_later,
     invoices_xlsx,
     invoices_zip_stream,
 )
-from backoffice.billing.models import InvoiceLine, InvoiceStatus
-from backoffice.billing.pdf import invoice_pdf, invoice_pdf_filename, invoices_for_documents
-from backoffice.billing.sending import invoice_recipient, invoice_send, invoices_send_later
 from backoffice.documents.admin import DocumentAdminMixin
 from backoffice.documents.spreadsheets import XLSX
 from backoffice.documents.zips import attachment
@@ -100,34 +105,34 @@ class InvoiceDocumentsAdminMixin(DocumentAdminMixin):
 
     @action(description=_("Export lines to Excel"), permissions=["export"])
     def export_lines_xlsx(self, request, queryset):
-        lines = InvoiceLine.objects.filter(invoice__in=queryset.values("pk"))
-        response = HttpResponse(invoice_lines_xlsx(queryset=lines), content_type=XLSX)
+        response = HttpResponse(
+            invoice_lines_xlsx(queryset=invoice_lines_of(queryset)), content_type=XLSX
+        )
         return attachment(response, "invoice-lines.xlsx")
 
     @action(description=_("Export lines to CSV"), permissions=["export"])
     def export_lines_csv(self, request, queryset):
-        lines = InvoiceLine.objects.filter(invoice__in=queryset.values("pk"))
         response = StreamingHttpResponse(
-            invoice_lines_csv(queryset=lines), content_type="text/csv; charset=utf-8"
+            invoice_lines_csv(queryset=invoice_lines_of(queryset)),
+            content_type="text/csv; charset=utf-8",
         )
         return attachment(response, "invoice-lines.csv")
 
-    def _send_later(self, request, queryset, *, issue_drafts: bool) -> None:
+    def _send_later(self, request, service, queryset) -> None:
         self.send_later(
             request,
-            invoices_send_later,
+            service,
             queued=lambda count: (
                 ngettext("%d invoice queued for email.", "%d invoices queued for email.", count)
                 % count
             ),
             invoices=queryset.select_related("payer", "client"),
-            issue_drafts=issue_drafts,
         )
 
     @action(description=_("Send by email"), permissions=["send"])
     def send_selected(self, request, queryset):
-        self._send_later(request, queryset, issue_drafts=False)
+        self._send_later(request, invoices_send_later, queryset)
 
     @action(description=_("Issue and send by email"), permissions=["send"])
     def issue_and_send_selected(self, request, queryset):
-        self._send_later(request, queryset, issue_drafts=True)
+        self._send_later(request, invoices_issue_and_send_later, queryset)

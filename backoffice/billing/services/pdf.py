@@ -1,7 +1,7 @@
 """Invoice and receipt PDFs in the bill-to's language, with the fields payers ask for.
 
 They extend `documents/pdf/base.html` and render under the documents app's fonts-only policy
-(`documents.pdf`).
+(`documents.pdf`); what they print is loaded by `billing.selectors.documents`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,11 +18,11 @@ from backoffice.billing.models import (
     InvoiceKind,
     InvoiceLine,
     InvoiceStatus,
-    PaymentAllocation,
     Receipt,
     client_unit_amount,
     line_amounts,
 )
+from backoffice.billing.selectors import invoice_live_lines, receipt_allocations
 from backoffice.documents.formatting import day, money
 from backoffice.documents.pdf import letterhead, pdf_render
 from backoffice.fields import Language
@@ -102,29 +101,6 @@ def _groups(lines: Iterable[InvoiceLine], language: str) -> list[_ClientGroup]:
     return list(groups.values())
 
 
-def _live_lines(invoice: Invoice) -> list[InvoiceLine]:
-    """Prefetched lines when the caller loaded them (ZIP, bench), else one query."""
-    cache = getattr(invoice, "_prefetched_objects_cache", {})
-    if "lines" in cache:
-        return [line for line in cache["lines"] if not line.is_void]
-    return list(_lines_queryset().filter(invoice=invoice))
-
-
-def _lines_queryset() -> QuerySet[InvoiceLine]:
-    return (
-        InvoiceLine.objects.filter(is_void=False)
-        .select_related("client", "therapist", "authorization", "service_type")
-        .order_by("client__last_name", "client__first_name", "client_id", "service_date", "pk")
-    )
-
-
-def invoices_for_documents(queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
-    """Invoices with everything their PDFs print: a constant number of queries per batch."""
-    return queryset.select_related("payer", "client", "credited_invoice").prefetch_related(
-        Prefetch("lines", queryset=_lines_queryset())
-    )
-
-
 def _bill_to(invoice: Invoice) -> dict:
     if invoice.payer_id:
         payer = invoice.payer
@@ -149,7 +125,7 @@ def invoice_title(invoice: Invoice) -> str:
 
 def invoice_context(invoice: Invoice) -> dict:
     """What the invoice template prints, formatted in the active language."""
-    lines = _live_lines(invoice)
+    lines = invoice_live_lines(invoice)
     show_tax = any(line.tax_amount for line in lines) or bool(invoice.tax_amount)
     return {
         "letterhead": letterhead(),
@@ -220,16 +196,7 @@ def receipt_context(receipt: Receipt) -> dict:
     the lines of the invoices it paid, and the sessions it paid at the session."""
     payment = receipt.payment
     language = receipt_language(receipt)
-    allocations = list(
-        PaymentAllocation.objects.filter(payment=payment)
-        .select_related(
-            "invoice",
-            "appointment__billing_client",
-            "appointment__therapist",
-            "appointment__service_type",
-        )
-        .prefetch_related(Prefetch("invoice__lines", queryset=_lines_queryset()))
-    )
+    allocations = list(receipt_allocations(receipt))
     to_invoices = sorted(
         (a for a in allocations if a.appointment_id is None),
         key=lambda a: (a.invoice.issued_on, a.invoice_id),
