@@ -163,7 +163,8 @@ def pages(content: bytes) -> int:
 
 def measure_p6(invoices, runs: int) -> list[tuple]:
     from backoffice.billing.models import Invoice
-    from backoffice.billing.pdf import invoice_pdf, invoices_for_documents
+    from backoffice.billing.selectors import invoices_for_documents
+    from backoffice.billing.services import invoice_pdf
 
     loaded = {
         i.pk: i
@@ -206,8 +207,8 @@ def count_queries(function) -> tuple[int, object]:
 def measure_p8(small_invoice, runs: int) -> list[tuple]:
     from openpyxl import Workbook
 
-    from backoffice.billing.exports import invoice_lines_xlsx, line_rows
     from backoffice.billing.models import InvoiceLine
+    from backoffice.billing.services.exports import invoice_lines_xlsx, line_rows
 
     everything = InvoiceLine.objects.all()
     lines = everything.count()
