@@ -3,8 +3,8 @@
 Both have the same 200 therapists and 5,000 clients (same seed); they differ only in how
 many weeks of appointments they hold at the same weekly density: ~5,000 (three weeks) and
 ~500,000 (five years, QUALITY's "5 years kept"). So a page shows the same rows at both
-scales and only the history behind it grows. The cache key is a hash of fixtures/demo.py,
-the seed_demo command, every migration and the seed arguments.
+scales and only the history behind it grows. The cache key is a hash of the fixtures package
+(the demo and the seed_demo command), every migration and the seed arguments.
 """
 
 import hashlib
@@ -67,10 +67,7 @@ def seed_args(scale: Scale) -> list[str]:
 
 def cache_key(scale: Scale) -> str:
     digest = hashlib.sha256()
-    sources = [
-        BASE_DIR / "fixtures" / "demo.py",
-        BASE_DIR / "fixtures" / "management" / "commands" / "seed_demo.py",
-    ]
+    sources = sorted((BASE_DIR / "fixtures").glob("**/*.py"))
     sources += sorted(
         path
         for path in BASE_DIR.glob("**/migrations/*.py")
