@@ -1,4 +1,4 @@
-"""`make bench`: the QUALITY list-page bars (P1-P3) measured on a 5k and a 500k database.
+"""`make bench`: the list-page bars (P1-P3, docs/quality.md) on a 5k and a 500k database.
 
 databases.py builds and caches the two SQLite databases under var/bench/; pages.py is the
 list of pages; measure.py times one database in its own process; __main__ runs both,

@@ -1,4 +1,4 @@
-"""`make bench` (python -m tests.bench): QUALITY P1-P3 for every page in tests/bench/pages.py.
+"""`make bench` (python -m tests.bench): P1-P3 (docs/quality.md) for every page in pages.py.
 
 Builds or reuses the 5k and 500k databases, measures each in its own process, alternating
 the scales over several rounds (these machines are noisy), and prints one row per bar and
@@ -21,7 +21,7 @@ import time
 from collections import Counter
 from typing import NamedTuple
 
-from tests.bench.databases import BASE_DIR, BENCH_TODAY, SCALES, ensure_database, scale_env
+from tests.bench.databases import BASE_DIR, SCALES, ensure_database, scale_env
 from tests.bench.pages import PAGES
 
 MAX_QUERIES = 8  # P1
@@ -30,7 +30,7 @@ SMALL, LARGE = SCALES
 
 
 def run_measure(scale, *arguments: str) -> dict:
-    command = [sys.executable, "-m", "tests.bench.measure", "--today", BENCH_TODAY, *arguments]
+    command = [sys.executable, "-m", "tests.bench.measure", *arguments]
     done = subprocess.run(
         command, cwd=BASE_DIR, env=scale_env(scale), check=True, stdout=subprocess.PIPE, text=True
     )
@@ -149,7 +149,7 @@ def explain(small: dict, large: dict, table: list[Row], show_sql: bool) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="QUALITY P1-P3 on the list pages.")
+    parser = argparse.ArgumentParser(description="P1-P3 (docs/quality.md) on the list pages.")
     parser.add_argument("--rounds", type=int, default=3, help="alternations of the scales")
     parser.add_argument("--runs", type=int, default=5, help="timed requests a page per round")
     parser.add_argument("--warmup", type=int, default=2, help="untimed requests first")

@@ -1,4 +1,4 @@
-"""QUALITY P6 (PDF) and P8 (Excel export), on a scratch SQLite database of synthetic invoices.
+"""P6 (PDF) and P8 (Excel export) of docs/quality.md, on a scratch SQLite database of invoices.
 
     python -m tests.bench.documents [--runs 7]
 
@@ -239,7 +239,9 @@ def measure_p8(small_invoice, runs: int) -> list[tuple]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="QUALITY P6 and P8: PDFs and Excel exports.")
+    parser = argparse.ArgumentParser(
+        description="P6 and P8 (docs/quality.md): PDFs and Excel exports."
+    )
     parser.add_argument("--runs", type=int, default=7, help="timed runs a figure")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="caseload-bench-documents-") as directory:

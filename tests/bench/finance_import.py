@@ -1,4 +1,4 @@
-"""QUALITY P7: the finance import of 10,000 rows, on a scratch SQLite database.
+"""P7 (docs/quality.md): the finance import of 10,000 rows, on a scratch SQLite database.
 
     python -m tests.bench.finance_import [--runs 3] [--rows 10000]
 
@@ -230,7 +230,7 @@ def measure(rows: int, runs: int) -> dict:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="QUALITY P7: the finance import.")
+    parser = argparse.ArgumentParser(description="P7 (docs/quality.md): the finance import.")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--rows", type=int, default=P7_ROWS)
     args = parser.parse_args(argv)

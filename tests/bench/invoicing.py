@@ -1,4 +1,4 @@
-"""QUALITY P4: the month invoice run, on a scratch SQLite database of synthetic sessions.
+"""P4 (docs/quality.md): the month invoice run, on a scratch SQLite database of sessions.
 
     python -m tests.bench.invoicing [--rounds 3]     (make bench BENCH_ARGS="--only P4")
 
@@ -255,7 +255,7 @@ def floor_run(month: date) -> float:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="QUALITY P4: the month invoice run.")
+    parser = argparse.ArgumentParser(description="P4 (docs/quality.md): the month invoice run.")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-p4-") as directory:

@@ -1,11 +1,11 @@
 """Measure every page on one bench database; prints JSON (run by tests.bench).
 
-    CASELOAD_VAR_DIR=var/bench/5k DEBUG=0 python -m tests.bench.measure --today 2026-02-18 \
+    CASELOAD_VAR_DIR=var/bench/5k DEBUG=0 python -m tests.bench.measure \
         --context '{"therapist": "110", "payer_month": "2 2026-04", "last_name": "Smith"}'
 
 For each page: the SQL of every request (counted with connection.execute_wrapper), the
 wall time of `runs` requests after `warmup` ones, and the queries that COUNT or SELECT
-DISTINCT over a big table (QUALITY P3).
+DISTINCT over a big table (P3, docs/quality.md).
 """
 
 import argparse
@@ -18,6 +18,8 @@ import sys
 import time
 from collections import Counter
 from datetime import date, timedelta
+
+from tests.bench.databases import BENCH_PERIOD
 
 BIG_TABLE_ROWS = 100_000
 COUNTING = re.compile(r"\bCOUNT\s*\(|\bSELECT\s+DISTINCT\b", re.IGNORECASE)
@@ -89,7 +91,12 @@ def month_of(day: date) -> tuple[date, date]:
     return first, (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
 
 
-def candidates(today: date) -> dict[str, dict[str, int]]:
+def bench_period() -> tuple[date, date]:
+    first, last = BENCH_PERIOD
+    return date.fromisoformat(first), date.fromisoformat(last)
+
+
+def candidates() -> dict[str, dict[str, int]]:
     """Rows each candidate context value would list; the parent picks values that fill a
     page at both scales, so both scales render the same number of rows."""
     from django.db.models import Count
@@ -98,7 +105,7 @@ def candidates(today: date) -> dict[str, dict[str, int]]:
     from backoffice.caseload.models import Authorization, Client
     from backoffice.scheduling.models import Appointment
 
-    first, last = month_of(today)
+    first, last = bench_period()
     in_month = Appointment.objects.filter(starts_at__date__range=(first, last))
     therapists = in_month.values_list("therapist").annotate(n=Count("id"))
     expiring = (
@@ -117,13 +124,13 @@ def candidates(today: date) -> dict[str, dict[str, int]]:
     }
 
 
-def bench_context(chosen: dict[str, str], today: date) -> dict:
+def bench_context(chosen: dict[str, str]) -> dict:
     """Every value page parameters may name, from the values chosen by the parent."""
     from backoffice.caseload.models import Client, Therapist
 
     therapist = int(chosen["therapist"])
     payer, expiry_month = chosen["payer_month"].split()
-    month_first, month_last = month_of(today)
+    month_first, month_last = bench_period()
     expiry_first, expiry_last = month_of(date.fromisoformat(f"{expiry_month}-01"))
     return {
         "therapist": therapist,
@@ -138,7 +145,7 @@ def bench_context(chosen: dict[str, str], today: date) -> dict:
     }
 
 
-def measure(pages, *, runs: int, warmup: int, today: date, chosen: dict[str, str]) -> dict:
+def measure(pages, *, runs: int, warmup: int, chosen: dict[str, str]) -> dict:
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
@@ -149,7 +156,7 @@ def measure(pages, *, runs: int, warmup: int, today: date, chosen: dict[str, str
     if superuser is None:
         superuser = User.objects.create_superuser("bench-superuser", "bench@caseload.example")
     tables = big_tables()
-    context = bench_context(chosen, today)
+    context = bench_context(chosen)
     browsers = {"superuser": Client(), "therapist": Client()}
     browsers["superuser"].force_login(superuser)
     browsers["therapist"].force_login(User.objects.get(pk=context["therapist_user"]))
@@ -199,21 +206,18 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--today", type=date.fromisoformat, required=True)
     parser.add_argument("--only", default="", help="measure only pages whose name has this")
     parser.add_argument("--candidates", action="store_true", help="print candidate values")
     parser.add_argument("--context", type=json.loads, help="the chosen values, as JSON")
     args = parser.parse_args(argv)
     setup_django()
     if args.candidates:
-        json.dump(candidates(args.today), sys.stdout)
+        json.dump(candidates(), sys.stdout)
         return
     from tests.bench.pages import PAGES
 
     pages = [page for page in PAGES if args.only.lower() in page.name.lower()]
-    result = measure(
-        pages, runs=args.runs, warmup=args.warmup, today=args.today, chosen=args.context
-    )
+    result = measure(pages, runs=args.runs, warmup=args.warmup, chosen=args.context)
     json.dump(result, sys.stdout)
 
 

@@ -5,8 +5,8 @@ values and path arguments may name a context value in braces, filled in from the
 database (see measure.bench_context):
 
     {therapist}           a therapist with a full page of appointments in the bench month
-    {month_first}         the first and last days of the bench month (YYYY-MM-DD)
-    {month_last}
+    {month_first}         the first and last days of the bench period (YYYY-MM-DD): the
+    {month_last}          bench month's days both databases hold (databases.BENCH_PERIOD)
     {payer}               a payer with a full page of authorizations expiring in the month
     {expiry_month_first}  of its first and last days
     {expiry_month_last}
@@ -36,14 +36,17 @@ AUTHORIZATIONS = "admin:caseload_authorization_changelist"
 THERAPIST_CASELOAD = "admin:caseload_therapist_caseload"
 BAD_FIT = "admin:scheduling_badfitentry_changelist"
 INVOICES = "admin:billing_invoice_changelist"
+PAYMENTS = "admin:billing_payment_changelist"
+RECEIPTS = "admin:billing_receipt_changelist"
+STATEMENTS = "admin:payouts_statement_changelist"
 
 MONTH = {"starts_at_from": "{month_first}", "starts_at_to": "{month_last}"}
 EXPIRY_MONTH = {"valid_until_from": "{expiry_month_first}", "valid_until_to": "{expiry_month_last}"}
 BY_THERAPIST = {"therapist__id__exact": "{therapist}"}
 SEARCH = {"q": "{last_name}"}
 
-# The reports. The week is the bench month's 10th: inside the 5k span (the three weeks
-# before the bench day), so both scales show the same week. str.format indexes strings but
+# The reports. The week is the bench month's 10th: inside the 5k span (26 January to 15
+# February), so both scales show the same week. str.format indexes strings but
 # cannot slice them: "YYYY-MM-" is rebuilt from month_first one character at a time.
 WEEK = "reports:week"
 UTILIZATION = "reports:utilization"
@@ -76,5 +79,13 @@ PAGES = [
     Page("reports: therapist week", WEEK, {"therapist": "{therapist}", "week": BENCH_MONTH_10TH}),
     Page("reports: room utilization, month", UTILIZATION, BENCH_MONTH_PERIOD),
     Page("invoices", INVOICES, {}),
-    Page("invoices: number fragment", INVOICES, {"q": "2707"}),
+    # INV-2026-00700 to 00709: the bench day's year holds them at both scales (a fragment
+    # without the year finds one number a year, i.e. more rows at 500k).
+    Page("invoices: number fragment", INVOICES, {"q": "2026-0070"}),
+    # Billing's own history: a month of payments, receipts and statements at 5k (January),
+    # five years at 500k.
+    Page("payments", PAYMENTS, {}),
+    Page("receipts", RECEIPTS, {}),
+    Page("statements", STATEMENTS, {}),
+    Page("portal: my statements", "portal:statements", {}, user="therapist"),
 ]

@@ -1,5 +1,5 @@
-"""QUALITY P5 (the month statement run) and P6 for statements (PDF cost per page), on a scratch
-SQLite database.
+"""P5 (the month statement run) and P6 for statements (PDF cost per page), docs/quality.md,
+on a scratch SQLite database.
 
     python -m tests.bench.statements [--rounds 5] [--runs 5] [--only P5|P6]
     make bench BENCH_ARGS="--only P5"         (P5 alone; "--only statements" for both)
@@ -452,7 +452,9 @@ def print_table(table: list[tuple]) -> None:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="QUALITY P5 and P6 for therapist statements.")
+    parser = argparse.ArgumentParser(
+        description="P5 and P6 (docs/quality.md) for therapist statements."
+    )
     parser.add_argument("--rounds", type=int, default=5, help="timed month runs (P5)")
     parser.add_argument("--runs", type=int, default=5, help="timed renders a statement (P6)")
     parser.add_argument("--only", default="", choices=["", "P5", "P6"], help="one bar only")
