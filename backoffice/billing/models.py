@@ -131,6 +131,7 @@ class Invoice(SentDocument):
         permissions = [("export_invoice", _("Can export invoices (PDF, ZIP, Excel, CSV)"))]
         indexes = [
             models.Index(fields=["-created_at"]),
+            models.Index(fields=["-period_start", "-created_at"]),  # the list's order
             models.Index(fields=["payer", "period_start"]),
             models.Index(fields=["client", "period_start"]),
             models.Index(fields=["status", "due_on"]),
@@ -336,6 +337,7 @@ class Receipt(SentDocument):
         ordering = ["-issued_on", "-pk"]
         verbose_name = _("receipt")
         verbose_name_plural = _("receipts")
+        indexes = [models.Index(fields=["-issued_on"])]  # the list's order, newest first
 
     def __str__(self):
         return self.number
