@@ -11,12 +11,12 @@ write-only floor (the same rows already in memory, written plainly), and its que
 import argparse
 import io
 import os
-import statistics
 import sys
 import tempfile
-import time
 from datetime import date, timedelta
 from decimal import Decimal
+
+from tests.bench.measure import timed
 
 P6_ONE_PAGE_MS = 60
 P6_PAGE_MS = 100
@@ -142,17 +142,6 @@ def seed(line_counts: list[int]) -> list:
         )
         invoices.append(invoice)
     return invoices
-
-
-def timed(function, runs: int, warmup: int = 2) -> tuple[float, object]:
-    for _ in range(warmup):
-        result = function()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = function()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), result
 
 
 def pages(content: bytes) -> int:

@@ -13,6 +13,7 @@ Exits 1 when a figure misses its bar.
 """
 
 import argparse
+import gc
 import io
 import os
 import statistics
@@ -157,6 +158,7 @@ def rolled_back(function):
         queries += 1
         return execute(sql, params, many, context)
 
+    gc.collect()
     with transaction.atomic():
         with connection.execute_wrapper(count):
             started = time.perf_counter()

@@ -13,6 +13,7 @@ run's query count for the 1k and 8k months (bar: identical); exits 1 when either
 """
 
 import argparse
+import gc
 import os
 import statistics
 import sys
@@ -162,6 +163,7 @@ def timed_run(month: date) -> tuple[float, int, int]:
         queries.append(sql)
         return execute(sql, params, many, context)
 
+    gc.collect()  # each run starts from the same heap, as the list-page bench does
     try:
         with transaction.atomic(), connection.execute_wrapper(count):
             started = time.perf_counter()
@@ -208,6 +210,7 @@ def floor_run(month: date) -> float:
     start = timezone.make_aware(datetime(month.year, month.month, 1))
     end = timezone.make_aware(datetime(month.year, month.month + 1, 1))
     last = (month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    gc.collect()
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             started = time.perf_counter()

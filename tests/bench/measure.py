@@ -223,3 +223,18 @@ def main(argv=None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def timed(function, runs: int, warmup: int = 2) -> tuple[float, object]:
+    """(median milliseconds of `runs` calls after `warmup`, the last result); each call starts
+    from a collected heap, so a full garbage collection owed to earlier work never lands in
+    one call's time and not another's."""
+    for _ in range(warmup):
+        result = function()
+    times = []
+    for _ in range(runs):
+        gc.collect()
+        started = time.perf_counter()
+        result = function()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), result

@@ -25,6 +25,7 @@ Exits 1 when a figure misses its bar.
 """
 
 import argparse
+import gc
 import io
 import os
 import statistics
@@ -33,6 +34,8 @@ import tempfile
 import time as clock
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+
+from tests.bench.measure import timed
 
 P5_RATIO = 3
 P6_PAGE_MS = 100
@@ -202,6 +205,7 @@ def timed_run(*, only: list[int] | None = None, rerun: bool = False) -> tuple[fl
                 Appointment.objects.exclude(therapist_id__in=only).update(status="cancelled")
             if rerun:
                 statements_generate(month=MONTH)
+            gc.collect()
             with connection.execute_wrapper(count):
                 started = clock.perf_counter()
                 run = statements_generate(month=MONTH)
@@ -254,6 +258,7 @@ def floor_run() -> tuple[float, int, int]:
         ),
     }
     line_columns = ", ".join(LINE_COLUMNS)
+    gc.collect()
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             started = clock.perf_counter()
@@ -396,17 +401,6 @@ def seed_p6() -> dict[str, int]:
         )  # fmt: skip
         statements[label] = statement.pk
     return statements
-
-
-def timed(function, runs: int, warmup: int = 2) -> tuple[float, object]:
-    for _ in range(warmup):
-        result = function()
-    times = []
-    for _ in range(runs):
-        started = clock.perf_counter()
-        result = function()
-        times.append((clock.perf_counter() - started) * 1000)
-    return statistics.median(times), result
 
 
 def pages(content: bytes) -> int:
