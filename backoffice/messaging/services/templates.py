@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from backoffice.documents.formatting import money
 from backoffice.fields import Language
 from backoffice.messaging.models import MessageTemplate, Purpose
+from backoffice.messaging.selectors import message_template_of
 
 logger = logging.getLogger(__name__)
 
@@ -142,7 +143,7 @@ def message_template_render(*, purpose: str, language: str, context: dict) -> tu
     """
     allowed = PLACEHOLDERS.get(purpose, {})
     values = {name: str(context.get(name, "")) for name in allowed}
-    template = MessageTemplate.objects.filter(purpose=purpose, language=language).first()
+    template = message_template_of(purpose=purpose, language=language)
     if template is not None:
         try:
             message_template_validate(

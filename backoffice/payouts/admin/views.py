@@ -17,6 +17,7 @@ from unfold.views import UnfoldModelAdminViewMixin
 from backoffice.admin_base import CaseloadFormView
 from backoffice.documents.formatting import money, month
 from backoffice.messaging.models import MessageTemplate, Purpose
+from backoffice.messaging.selectors import message_template_of
 from backoffice.payouts.admin.forms import PayoutForm, RunStatementsForm
 from backoffice.payouts.models import Statement, StatementStatus
 from backoffice.payouts.services import (
@@ -191,9 +192,7 @@ class StatementEmailPreviewView(UnfoldModelAdminViewMixin, TemplateView):
             return None
         language = statement_language(statement)
         user = self.request.user
-        template = MessageTemplate.objects.filter(
-            purpose=Purpose.STATEMENT, language=language
-        ).first()
+        template = message_template_of(purpose=Purpose.STATEMENT, language=language)
         if template is not None:
             if not user.has_perm("messaging.change_messagetemplate"):
                 return None
