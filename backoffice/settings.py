@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "backoffice.billing",
     "backoffice.payouts",
     "backoffice.reports",
+    "backoffice.worklist",
     "portal",
     "jobs",
     "fixtures",
@@ -256,6 +257,11 @@ UNDERUSED_THRESHOLD_PERCENT = env.int("UNDERUSED_THRESHOLD_PERCENT", default=50)
 # Client colour: red when an authorization has this many sessions left or expires this soon.
 CLIENT_RED_SESSIONS_LEFT = env.int("CLIENT_RED_SESSIONS_LEFT", default=2)
 CLIENT_RED_EXPIRY_DAYS = env.int("CLIENT_RED_EXPIRY_DAYS", default=14)
+
+# Worklist: a task to renew an authorization when it has this many sessions left or expires
+# this soon (earlier than the red colour, so staff act before the client turns red).
+TASK_AUTHORIZATION_SESSIONS_LEFT = env.int("TASK_AUTHORIZATION_SESSIONS_LEFT", default=2)
+TASK_AUTHORIZATION_EXPIRY_DAYS = env.int("TASK_AUTHORIZATION_EXPIRY_DAYS", default=30)
 
 # Security headers; production behind nginx terminating TLS.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -22,6 +22,7 @@ from backoffice.payouts.services.sending import (
     statements_month_end,
     statements_send,
 )
+from backoffice.worklist.services import WORKLIST_EVENT, worklist_event, worklist_sweep
 from jobs.schedule import clinic_crontab
 
 logger = logging.getLogger(__name__)
@@ -90,6 +91,22 @@ def staged_imports_sweep_task() -> None:
     logger.info("staged imports: %d deleted", staged_imports_sweep())
 
 
+@db_task()
+def worklist_event_task(model_label: str, pk: int) -> None:
+    """A row some rule reads was saved or deleted: those rules run for its subjects."""
+    worklist_event(model_label=model_label, pk=pk)
+
+
+@db_periodic_task(clinic_crontab(minute="*/15"))
+@lock_task("worklist-sweep")
+def worklist_sweep_task() -> None:
+    """Every quarter hour: every rule in full (what events missed: time passing, set-wise
+    writes)."""
+    result = worklist_sweep()
+    logger.info("worklist: %d opened, %d ended", result.opened, result.ended)
+
+
 job_register(messaging.OUTBOX_SEND, outbox_send_task)
 job_register(INVOICES_SEND, invoices_send_task)
 job_register(STATEMENTS_SEND, statements_send_task)
+job_register(WORKLIST_EVENT, worklist_event_task)

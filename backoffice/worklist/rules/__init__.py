@@ -1,0 +1,18 @@
+"""The worklist's rules, one module per family; `RULES` is every rule by key.
+
+A new rule is a `Rule` subclass in one of these modules (or a new one imported here) and a
+`RuleKey` choice; the sweep, the events, the home page and the task list pick it up.
+"""
+
+from backoffice.worklist.rules import authorizations, clients
+from backoffice.worklist.rules.base import Cause, Rule
+
+RULES: dict[str, Rule] = {
+    rule.key: rule
+    for rule in (
+        authorizations.AuthorizationRunningOut(),
+        clients.BadFitCall(),
+    )
+}
+
+__all__ = ["RULES", "Cause", "Rule"]

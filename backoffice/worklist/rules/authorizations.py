@@ -1,0 +1,79 @@
+"""Rules about authorizations: running out, renewal waiting for the payer."""
+
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from backoffice.billing.selectors import authorizations_with_usage
+from backoffice.caseload.models import Authorization
+from backoffice.documents.formatting import day, person_name
+from backoffice.worklist.models import Priority, RuleKey, SubjectType
+from backoffice.worklist.rules.base import Cause, Rule
+
+
+def _authorization_label(row: dict) -> str:
+    client = person_name(row["client__first_name"], row["client__last_name"])
+    return f"{client} · {row['payer__name']} {row['reference_number']}".strip()
+
+
+AUTHORIZATION_LABEL_FIELDS = (
+    "pk",
+    "client__first_name",
+    "client__last_name",
+    "payer__name",
+    "reference_number",
+)
+
+
+class AuthorizationRunningOut(Rule):
+    """An authorization in force, with no renewal submitted, has at most
+    TASK_AUTHORIZATION_SESSIONS_LEFT sessions left or expires within
+    TASK_AUTHORIZATION_EXPIRY_DAYS: ask for renewal documents. Extending it (more sessions,
+    a later end) or submitting the renewal ends the cause. Due at once when sessions run out,
+    else on the day the client turns red for the expiry (CLIENT_RED_EXPIRY_DAYS before it);
+    high priority once the client is red."""
+
+    key = RuleKey.AUTHORIZATION_RUNNING_OUT
+    subject = SubjectType.AUTHORIZATION
+    events = {"caseload.authorization": "pk", "scheduling.appointment": "authorization_id"}
+
+    def causes(self, *, today, subject_ids):
+        in_force = Authorization.objects.filter(
+            valid_from__lte=today, valid_until__gte=today, renewal_submitted_at__isnull=True
+        )
+        rows = (
+            authorizations_with_usage(self.only(in_force, subject_ids))
+            .filter(
+                Q(sessions_remaining_count__lte=settings.TASK_AUTHORIZATION_SESSIONS_LEFT)
+                | Q(
+                    valid_until__lte=today + timedelta(days=settings.TASK_AUTHORIZATION_EXPIRY_DAYS)
+                )
+            )
+            .values(*AUTHORIZATION_LABEL_FIELDS, "valid_until", "sessions_remaining_count")
+        )
+        red_from = today + timedelta(days=settings.CLIENT_RED_EXPIRY_DAYS)
+        for row in rows:
+            left, until = row["sessions_remaining_count"], row["valid_until"]
+            sessions_low = left <= settings.TASK_AUTHORIZATION_SESSIONS_LEFT
+            red = left <= settings.CLIENT_RED_SESSIONS_LEFT or until <= red_from
+            yield Cause(
+                subject_id=row["pk"],
+                subject_label=_authorization_label(row),
+                due_on=today
+                if sessions_low
+                else until - timedelta(days=settings.CLIENT_RED_EXPIRY_DAYS),
+                priority=Priority.HIGH if red else Priority.NORMAL,
+                facts={"left": left, "until": until.isoformat()},
+            )
+
+    def describe(self, facts):
+        left = ngettext("%(count)d session left", "%(count)d sessions left", facts["left"]) % {
+            "count": facts["left"]
+        }
+        return _("%(left)s, expires %(until)s: ask the therapist for renewal documents.") % {
+            "left": left,
+            "until": day(date.fromisoformat(facts["until"])),
+        }

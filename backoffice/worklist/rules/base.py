@@ -1,0 +1,48 @@
+"""What a rule is: the causes it finds now, each a subject that needs someone."""
+
+from collections.abc import Collection, Iterable
+from datetime import date
+from typing import ClassVar, NamedTuple
+
+from backoffice.accounts.models import Role
+from backoffice.worklist.models import Priority, RuleKey, SubjectType
+
+
+class Cause(NamedTuple):
+    """One subject a rule finds needs a task now, and what the task should say."""
+
+    subject_id: int
+    subject_label: str
+    due_on: date
+    priority: int = Priority.NORMAL
+    facts: dict = {}
+
+
+class Rule:
+    """A rule of the worklist. Subclasses set the class attributes and write `causes`.
+
+    `causes(today=…, subject_ids=None)` yields a Cause per subject that needs a task today,
+    in a constant number of queries; given `subject_ids`, only among those subjects (a run
+    after an event). `events` maps a model's label to the path from that model to the
+    subject's id: a save of that model reruns the rule for those subjects
+    (worklist.events). `team` is the role whose home page lists the rule's tasks first.
+    """
+
+    key: ClassVar[RuleKey]
+    subject: ClassVar[SubjectType]
+    team: ClassVar[str] = Role.ADMIN
+    events: ClassVar[dict[str, str]] = {}
+
+    def causes(self, *, today: date, subject_ids: Collection[int] | None) -> Iterable[Cause]:
+        raise NotImplementedError
+
+    def describe(self, facts: dict) -> str:
+        """What the task asks, in the active language, from its facts."""
+        return str(self.key.label)
+
+    @staticmethod
+    def only(queryset, subject_ids: Collection[int] | None, field: str = "pk"):
+        """The queryset limited to the subjects an event named, or whole for a sweep."""
+        if subject_ids is None:
+            return queryset
+        return queryset.filter(**{f"{field}__in": list(subject_ids)})
