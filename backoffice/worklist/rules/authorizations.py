@@ -14,7 +14,8 @@ from backoffice.worklist.models import Priority, RuleKey, SubjectType
 from backoffice.worklist.rules.base import Cause, Rule
 
 
-def _authorization_label(row: dict) -> str:
+def authorization_label(row: dict) -> str:
+    """ "First Last · Payer reference", from a row of AUTHORIZATION_LABEL_FIELDS."""
     client = person_name(row["client__first_name"], row["client__last_name"])
     return f"{client} · {row['payer__name']} {row['reference_number']}".strip()
 
@@ -40,34 +41,35 @@ class AuthorizationRunningOut(Rule):
     subject = SubjectType.AUTHORIZATION
     events = {"caseload.authorization": "pk", "scheduling.appointment": "authorization_id"}
 
-    def causes(self, *, today, subject_ids):
+    def rows(self, *, today, subject_ids):
         in_force = Authorization.objects.filter(
             valid_from__lte=today, valid_until__gte=today, renewal_submitted_at__isnull=True
         )
-        rows = (
+        expiry_from = today + timedelta(days=settings.TASK_AUTHORIZATION_EXPIRY_DAYS)
+        return (
             authorizations_with_usage(self.only(in_force, subject_ids))
             .filter(
                 Q(sessions_remaining_count__lte=settings.TASK_AUTHORIZATION_SESSIONS_LEFT)
-                | Q(
-                    valid_until__lte=today + timedelta(days=settings.TASK_AUTHORIZATION_EXPIRY_DAYS)
-                )
+                | Q(valid_until__lte=expiry_from)
             )
             .values(*AUTHORIZATION_LABEL_FIELDS, "valid_until", "sessions_remaining_count")
         )
-        red_from = today + timedelta(days=settings.CLIENT_RED_EXPIRY_DAYS)
-        for row in rows:
-            left, until = row["sessions_remaining_count"], row["valid_until"]
-            sessions_low = left <= settings.TASK_AUTHORIZATION_SESSIONS_LEFT
-            red = left <= settings.CLIENT_RED_SESSIONS_LEFT or until <= red_from
-            yield Cause(
-                subject_id=row["pk"],
-                subject_label=_authorization_label(row),
-                due_on=today
-                if sessions_low
-                else until - timedelta(days=settings.CLIENT_RED_EXPIRY_DAYS),
-                priority=Priority.HIGH if red else Priority.NORMAL,
-                facts={"left": left, "until": until.isoformat()},
-            )
+
+    def cause(self, row, *, today):
+        left, until = row["sessions_remaining_count"], row["valid_until"]
+        red = left <= settings.CLIENT_RED_SESSIONS_LEFT or until <= today + timedelta(
+            days=settings.CLIENT_RED_EXPIRY_DAYS
+        )
+        sessions_low = left <= settings.TASK_AUTHORIZATION_SESSIONS_LEFT
+        return Cause(
+            subject_id=row["pk"],
+            subject_label=authorization_label(row),
+            due_on=today
+            if sessions_low
+            else until - timedelta(days=settings.CLIENT_RED_EXPIRY_DAYS),
+            priority=Priority.HIGH if red else Priority.NORMAL,
+            facts={"left": left, "until": until.isoformat()},
+        )
 
     def describe(self, facts):
         left = ngettext("%(count)d session left", "%(count)d sessions left", facts["left"]) % {

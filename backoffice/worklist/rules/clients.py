@@ -21,18 +21,18 @@ class BadFitCall(Rule):
     subject = SubjectType.BAD_FIT_ENTRY
     events = {"scheduling.badfitentry": "pk"}
 
-    def causes(self, *, today, subject_ids):
-        rows = self.only(BadFitEntry.objects.filter(resolved_at__isnull=True), subject_ids).values(
+    def rows(self, *, today, subject_ids):
+        return self.only(BadFitEntry.objects.filter(resolved_at__isnull=True), subject_ids).values(
             "pk", "client__first_name", "client__last_name", "reason", "opened_at"
         )
-        for row in rows:
-            opened_on = timezone.localdate(row["opened_at"])
-            yield Cause(
-                subject_id=row["pk"],
-                subject_label=person_name(row["client__first_name"], row["client__last_name"]),
-                due_on=opened_on + timedelta(days=BAD_FIT_CALL_DAYS),
-                facts={"reason": row["reason"]},
-            )
+
+    def cause(self, row, *, today):
+        return Cause(
+            subject_id=row["pk"],
+            subject_label=person_name(row["client__first_name"], row["client__last_name"]),
+            due_on=timezone.localdate(row["opened_at"]) + timedelta(days=BAD_FIT_CALL_DAYS),
+            facts={"reason": row["reason"]},
+        )
 
     def describe(self, facts):
         return _("On the Bad Fit list (%(reason)s): call the client.") % {
