@@ -88,7 +88,7 @@ def test_an_issued_invoice_past_its_due_date_opens_one_task(today):
     task = current_tasks(OVERDUE)[invoice.pk]
     assert task.subject_label == f"{invoice.number} · Pacific Mutual"
     assert (task.due_on, task.priority) == (invoice.due_on, Priority.NORMAL)
-    assert task.facts == {"number": invoice.number, "open": "300.00", "days": 10}
+    assert task.facts == {"number": invoice.number, "open": "300.00", "due": "2026-11-08"}
     assert RULES[OVERDUE].describe(task.facts) == (
         "$300.00 still open, 10 days overdue: follow up on the payment."
     )
@@ -117,6 +117,15 @@ def test_high_priority_past_60_days_overdue(today, days, priority):
     invoice = overdue_invoice(today, days=days)
     run(OVERDUE)
     assert current_tasks(OVERDUE)[invoice.pk].priority == priority
+
+
+def test_an_overdue_task_is_not_rewritten_each_day_it_stays_overdue(today, time_machine):
+    invoice = overdue_invoice(today)
+    run(OVERDUE)
+    time_machine.move_to(timezone.now() + timedelta(days=1))
+    assert run(OVERDUE).refreshed == 0
+    task = current_tasks(OVERDUE)[invoice.pk]
+    assert "11 days overdue" in RULES[OVERDUE].describe(task.facts)
 
 
 def test_paying_part_keeps_the_task_with_what_is_still_open(today):
@@ -151,6 +160,16 @@ def test_a_payment_event_closes_the_task_of_the_invoices_it_pays(today):
     run(OVERDUE)
     payment = pay(invoice, D("300.00"))
     worklist_event(model_label="billing.payment", pk=payment.pk)
+    assert open_subjects(OVERDUE) == set()
+
+
+def test_a_committed_payment_closes_the_task_in_the_worker(
+    today, django_capture_on_commit_callbacks
+):
+    invoice = overdue_invoice(today)
+    run(OVERDUE)
+    with django_capture_on_commit_callbacks(execute=True):
+        pay(invoice, D("300.00"))
     assert open_subjects(OVERDUE) == set()
 
 

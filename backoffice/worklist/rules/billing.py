@@ -6,6 +6,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -72,17 +73,18 @@ class InvoiceOverdue(Rule):
             subject_label=f"{row['number']} · {bill_to}",
             due_on=row["due_on"],
             priority=Priority.HIGH if days > INVOICE_OVERDUE_HIGH_DAYS else Priority.NORMAL,
+            # The due date, not the days overdue: facts that change daily would rewrite every
+            # open task (and add a history row) each day; `describe` counts the days.
             facts={
                 "number": row["number"],
                 "open": str(row["open_amount"].quantize(CENT)),  # SQLite drops the cents
-                "days": days,
+                "due": row["due_on"].isoformat(),
             },
         )
 
     def describe(self, facts):
-        overdue = ngettext("%(days)d day overdue", "%(days)d days overdue", facts["days"]) % {
-            "days": facts["days"]
-        }
+        days = (timezone.localdate() - date.fromisoformat(facts["due"])).days
+        overdue = ngettext("%(days)d day overdue", "%(days)d days overdue", days) % {"days": days}
         return _("%(open)s still open, %(overdue)s: follow up on the payment.") % {
             "open": money(Decimal(facts["open"])),
             "overdue": overdue,
