@@ -43,14 +43,17 @@ from backoffice.billing.selectors.payer_limits import (
     payer_limits_for_month,
     payer_sessions,
     payer_sessions_unbilled,
+    payers_near_submission_deadline,
     session_set_aside,
     sessions_near_submission_deadline,
     sessions_set_aside,
+    submission_deadline,
 )
 from backoffice.billing.selectors.sessions import (
     SESSIONS_PAYABLE_AHEAD_DAYS,
     session_bill_to,
     sessions_payable,
+    sessions_unpaid_by_client,
     sessions_with_payment_facts,
 )
 from backoffice.billing.selectors.usage import (
@@ -100,6 +103,7 @@ __all__ = [
     "payer_limits_for_month",
     "payer_sessions",
     "payer_sessions_unbilled",
+    "payers_near_submission_deadline",
     "receipt_allocations",
     "receivables_aging",
     "session_bill_to",
@@ -107,6 +111,8 @@ __all__ = [
     "sessions_near_submission_deadline",
     "sessions_payable",
     "sessions_set_aside",
+    "sessions_unpaid_by_client",
     "sessions_with_payment_facts",
+    "submission_deadline",
     "therapist_caseload",
 ]

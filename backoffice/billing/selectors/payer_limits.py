@@ -15,7 +15,7 @@ read it for the admin (selectors a worklist rule can call).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -220,9 +220,12 @@ def invoicing_first_month() -> date | None:
     return Invoice.objects.aggregate(first=Min("period_start"))["first"]
 
 
-def sessions_set_aside(*, payer: Payer | None = None) -> list[SetAsideSession]:
+def sessions_set_aside(
+    *, payer: Payer | None = None, authorization_ids: Collection[int] | None = None
+) -> list[SetAsideSession]:
     """Sessions since go-live the month run sets aside (past their authorization's approved
-    sessions or expiry), oldest first, each with what an extension needs. Three queries."""
+    sessions or expiry), oldest first, each with what an extension needs; of one payer's or
+    of these authorizations only, if told. Three queries."""
     go_live = invoicing_first_month()
     if go_live is None:
         return []
@@ -231,6 +234,8 @@ def sessions_set_aside(*, payer: Payer | None = None) -> list[SetAsideSession]:
     )
     if payer is not None:
         recent = recent.filter(authorization__payer=payer)
+    if authorization_ids is not None:
+        recent = recent.filter(authorization_id__in=list(authorization_ids))
     authorizations = recent.values("authorization_id")
     candidates = payer_sessions_unbilled(
         Appointment.objects.filter(authorization_id__in=authorizations)
@@ -314,6 +319,39 @@ class DeadlineSession:
     draft_invoice_id: int | None  # the draft that bills it, not issued yet
 
 
+def submission_deadline(*, starts_at, days: int) -> date:
+    """The last day a session can be submitted: `days` after its Vancouver service date."""
+    return timezone.localdate(starts_at) + timedelta(days=days)
+
+
+def _sessions_near_submission_deadline(*, on: date, within_days: int) -> QuerySet[Appointment]:
+    """The rule: sessions billed to payers with a submission deadline that falls between `on`
+    and `within_days` later, not yet on an issued invoice. One query reads the payers'
+    deadlines, so each payer's window is a range of `starts_at` (the index)."""
+    deadlines = Payer.objects.filter(submission_deadline_days__isnull=False).values_list(
+        "pk", "submission_deadline_days"
+    )
+    windows = Q()
+    for payer_id, days in deadlines:
+        first_day = on - timedelta(days=days)
+        windows |= Q(
+            authorization__payer_id=payer_id,
+            starts_at__gte=local_midnight(first_day),
+            starts_at__lt=local_midnight(first_day + timedelta(days=within_days + 1)),
+        )
+    if not windows:
+        return Appointment.objects.none()
+    issued = InvoiceLine.objects.filter(
+        appointment=OuterRef("pk"), is_void=False, invoice__status=InvoiceStatus.ISSUED
+    )
+    return (
+        Appointment.objects.filter(windows, status__in=BILLABLE_STATUSES)
+        .alias(bill_to=session_bill_to())
+        .filter(bill_to=BillTo.PAYER)
+        .exclude(Exists(issued))
+    )
+
+
 def sessions_near_submission_deadline(
     *, on: date | None = None, within_days: int = DEADLINE_WARNING_DAYS
 ) -> list[DeadlineSession]:
@@ -321,38 +359,17 @@ def sessions_near_submission_deadline(
     the service) that falls between `on` (today) and `within_days` later, not yet on an issued
     invoice: submit them before they can no longer be billed. Soonest first; two queries."""
     on = on or timezone.localdate()
-    deadlines = dict(
-        Payer.objects.filter(submission_deadline_days__isnull=False).values_list(
-            "pk", "submission_deadline_days"
-        )
-    )
-    if not deadlines:
-        return []
-    windows = Q()
-    for payer_id, days in deadlines.items():
-        first_day = on - timedelta(days=days)
-        windows |= Q(
-            authorization__payer_id=payer_id,
-            starts_at__gte=local_midnight(first_day),
-            starts_at__lt=local_midnight(first_day + timedelta(days=within_days + 1)),
-        )
-    issued = InvoiceLine.objects.filter(
-        appointment=OuterRef("pk"), is_void=False, invoice__status=InvoiceStatus.ISSUED
-    )
     draft = InvoiceLine.objects.filter(
         appointment=OuterRef("pk"), is_void=False, invoice__status=InvoiceStatus.DRAFT
     )
     rows = (
-        Appointment.objects.filter(windows, status__in=BILLABLE_STATUSES)
-        .alias(bill_to=session_bill_to())
-        .filter(bill_to=BillTo.PAYER)
-        .exclude(Exists(issued))
+        _sessions_near_submission_deadline(on=on, within_days=within_days)
         .annotate(draft_id=Subquery(draft.values("invoice_id")[:1]))
         .order_by("starts_at", "pk")
         .values_list(
             "pk",
             "starts_at",
-            "authorization__payer_id",
+            "authorization__payer__submission_deadline_days",
             "billing_client__last_name",
             "billing_client__first_name",
             "authorization__payer__name",
@@ -362,13 +379,12 @@ def sessions_near_submission_deadline(
     )
     zone = timezone.get_current_timezone()
     listed = []
-    for pk, starts_at, payer_id, last, first, payer_name, reference, draft_id in rows:
-        service_date = timezone.localdate(starts_at, zone)
-        deadline = service_date + timedelta(days=deadlines[payer_id])
+    for pk, starts_at, days, last, first, payer_name, reference, draft_id in rows:
+        deadline = submission_deadline(starts_at=starts_at, days=days)
         listed.append(
             DeadlineSession(
                 appointment_id=pk,
-                service_date=service_date,
+                service_date=timezone.localdate(starts_at, zone),
                 deadline=deadline,
                 days_left=(deadline - on).days,
                 client_name=Client(first_name=first, last_name=last).listed_name,
@@ -378,3 +394,22 @@ def sessions_near_submission_deadline(
             )
         )
     return listed
+
+
+def payers_near_submission_deadline(
+    *, on: date | None = None, within_days: int = DEADLINE_WARNING_DAYS
+) -> QuerySet:
+    """The same sessions as `sessions_near_submission_deadline`, one row per payer:
+    `authorization__payer_id`, its name and `submission_deadline_days`, `session_count` and
+    `first_starts_at` (the earliest session: `submission_deadline` gives the earliest
+    deadline). Two queries."""
+    return (
+        _sessions_near_submission_deadline(on=on or timezone.localdate(), within_days=within_days)
+        .order_by()
+        .values(
+            "authorization__payer_id",
+            "authorization__payer__name",
+            "authorization__payer__submission_deadline_days",
+        )
+        .annotate(session_count=Count("pk"), first_starts_at=Min("starts_at"))
+    )

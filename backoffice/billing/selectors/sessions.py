@@ -12,6 +12,7 @@ from django.db.models import (
     BooleanField,
     Case,
     CharField,
+    Count,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -85,6 +86,23 @@ def sessions_with_payment_facts(
         bill_to=session_bill_to(),
         is_paid=ExpressionWrapper(session_paid(), output_field=BooleanField()),
         issued_invoice=Subquery(issued_line.values("invoice__number")[:1]),
+    )
+
+
+def sessions_unpaid_by_client(queryset: QuerySet[Appointment] | None = None) -> QuerySet:
+    """How many unpaid sessions each client has, among `queryset`: `billing_client` and
+    `unpaid_count` rows. Unpaid: billed to the client (a completed session, a missed one with
+    a fee: `session_bill_to`) and no payment covers it (`session_paid`). The client colour
+    and the worklist read it, so a red client and their task cannot disagree."""
+    queryset = Appointment.objects.all() if queryset is None else queryset
+    return (
+        queryset.filter(status__in=BILLABLE_STATUSES)
+        .alias(bill_to=session_bill_to())
+        .filter(bill_to=BillTo.CLIENT)
+        .exclude(session_paid())
+        .order_by()
+        .values("billing_client")
+        .annotate(unpaid_count=Count("pk"))
     )
 
 

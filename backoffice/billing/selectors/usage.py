@@ -25,12 +25,11 @@ from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.billing.models import BILLABLE_STATUSES, BillTo, InvoiceLine
-from backoffice.billing.selectors.sessions import session_bill_to
+from backoffice.billing.models import BillTo, InvoiceLine
+from backoffice.billing.selectors.sessions import session_bill_to, sessions_unpaid_by_client
 from backoffice.caseload.models import Authorization, Client, ClientKind, Therapist
 from backoffice.caseload.selectors import clients_of_therapist
 from backoffice.scheduling.models import MISSED_STATUSES, Appointment, AppointmentStatus
-from backoffice.scheduling.selectors import session_paid
 
 # --- Authorization usage -------------------------------------------------------------------
 #
@@ -154,7 +153,7 @@ def clients_with_status(queryset: QuerySet[Client] | None = None) -> QuerySet[Cl
     Red: an authorization in force has at most CLIENT_RED_SESSIONS_LEFT sessions left or
     expires within CLIENT_RED_EXPIRY_DAYS days, and no renewal was submitted for it; or a
     direct client has more than one unpaid session: billed to them (a completed session, a
-    missed one with a fee) and not paid (`billing.sessions`: no payment covers it).
+    missed one with a fee) and not paid (`billing.sessions.sessions_unpaid_by_client`).
     Pink: renewal documents were submitted for an authorization in force and nothing makes
     the client red. Otherwise normal.
     Per-row subqueries, so a list page costs one query however many clients it shows.
@@ -166,16 +165,9 @@ def clients_with_status(queryset: QuerySet[Client] | None = None) -> QuerySet[Cl
         of_client, running_out, renewal_submitted_at__isnull=True
     )
     pink_authorization = Authorization.objects.filter(of_client, renewal_submitted_at__isnull=False)
-    unpaid = (
-        Appointment.objects.filter(billing_client=OuterRef("pk"), status__in=BILLABLE_STATUSES)
-        .alias(bill_to=session_bill_to())
-        .filter(bill_to=BillTo.CLIENT)
-        .exclude(session_paid())
-        .order_by()
-        .values("billing_client")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+    unpaid = sessions_unpaid_by_client(
+        Appointment.objects.filter(billing_client=OuterRef("pk"))
+    ).values("unpaid_count")
     more_than_one_unpaid = GreaterThan(Subquery(unpaid, output_field=IntegerField()), 1)
     return queryset.annotate(
         status=Case(
