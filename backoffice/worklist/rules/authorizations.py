@@ -34,8 +34,9 @@ class AuthorizationRunningOut(Rule):
     TASK_AUTHORIZATION_SESSIONS_LEFT sessions left or expires within
     TASK_AUTHORIZATION_EXPIRY_DAYS: ask for renewal documents. Extending it (more sessions,
     a later end) or submitting the renewal ends the cause. Due at once when sessions run out,
-    else on the day the client turns red for the expiry (CLIENT_RED_EXPIRY_DAYS before it);
-    high priority once the client is red."""
+    else on the day the client turns red for the expiry (CLIENT_RED_EXPIRY_DAYS before it, or
+    today when that day has passed: a task is never due before it was found); high priority
+    once the client is red."""
 
     key = RuleKey.AUTHORIZATION_RUNNING_OUT
     subject = SubjectType.AUTHORIZATION
@@ -57,16 +58,13 @@ class AuthorizationRunningOut(Rule):
 
     def cause(self, row, *, today):
         left, until = row["sessions_remaining_count"], row["valid_until"]
-        red = left <= settings.CLIENT_RED_SESSIONS_LEFT or until <= today + timedelta(
-            days=settings.CLIENT_RED_EXPIRY_DAYS
-        )
+        red_from = until - timedelta(days=settings.CLIENT_RED_EXPIRY_DAYS)
+        red = left <= settings.CLIENT_RED_SESSIONS_LEFT or red_from <= today
         sessions_low = left <= settings.TASK_AUTHORIZATION_SESSIONS_LEFT
         return Cause(
             subject_id=row["pk"],
             subject_label=authorization_label(row),
-            due_on=today
-            if sessions_low
-            else until - timedelta(days=settings.CLIENT_RED_EXPIRY_DAYS),
+            due_on=today if sessions_low else max(today, red_from),
             priority=Priority.HIGH if red else Priority.NORMAL,
             facts={"left": left, "until": until.isoformat()},
         )
