@@ -149,3 +149,71 @@ def test_a_session_recorded_under_an_authorization_runs_the_rule_for_it():
     worklist_event(model_label="scheduling.appointment", pk=session.pk)
     assert open_subjects(RUNNING_OUT) == {authorization.pk}
     assert other.pk not in current_tasks(RUNNING_OUT)
+
+
+# --- Renewal unanswered -------------------------------------------------------------------
+
+
+def submitted(today, days_ago, at=time(16)):
+    """An authorization whose renewal documents went `days_ago` days ago (Vancouver time)."""
+    sent = timezone.make_aware(datetime.combine(today - timedelta(days=days_ago), at))
+    return AuthorizationFactory(renewal_submitted_at=sent)
+
+
+def test_a_renewal_unanswered_for_two_weeks_opens_a_task(today):
+    authorization = submitted(today, 14, at=time(23, 30))
+    rule_run(rule(UNANSWERED))
+    task = current_tasks(UNANSWERED)[authorization.pk]
+    assert (task.due_on, task.priority) == (today, Priority.NORMAL)
+    assert task.facts == {"submitted": (today - timedelta(days=14)).isoformat()}
+    assert authorization.reference_number in task.subject_label
+    description = rule(UNANSWERED).describe(task.facts)
+    assert "no answer for 14 days" in description
+    assert "follow up with the payer" in description
+
+
+def test_no_task_before_the_payer_had_two_weeks(today):
+    submitted(today, 13, at=time(0, 5))
+    AuthorizationFactory()  # no renewal submitted
+    rule_run(rule(UNANSWERED))
+    assert open_subjects(UNANSWERED) == set()
+
+
+def test_a_task_found_late_keeps_the_due_day_of_the_submission(today):
+    authorization = submitted(today, 20)
+    rule_run(rule(UNANSWERED))
+    assert current_tasks(UNANSWERED)[authorization.pk].due_on == today - timedelta(days=6)
+    assert "no answer for 20 days" in rule(UNANSWERED).describe(
+        current_tasks(UNANSWERED)[authorization.pk].facts
+    )
+
+
+def test_a_second_run_of_the_renewal_rule_does_not_duplicate(today):
+    submitted(today, 15)
+    rule_run(rule(UNANSWERED))
+    second = rule_run(rule(UNANSWERED))
+    assert (second.opened, second.ended, second.refreshed) == (0, 0, 0)
+    assert Task.objects.filter(rule=UNANSWERED).count() == 1
+
+
+def test_the_payers_extension_closes_the_task(today):
+    authorization = submitted(today, 15)
+    rule_run(rule(UNANSWERED))
+    authorization_extend(authorization=authorization, sessions_approved=20)
+    worklist_event(model_label="caseload.authorization", pk=authorization.pk)
+    assert Task.objects.get(rule=UNANSWERED).state == TaskState.CLOSED
+    assert current_tasks(UNANSWERED) == {}
+
+
+def test_a_renewal_unanswered_again_after_an_extension_is_a_new_task(today, superuser):
+    authorization = submitted(today, 40)
+    rule_run(rule(UNANSWERED))
+    tasks_mark_done(tasks=Task.objects.filter(rule=UNANSWERED), by=superuser)
+    authorization_extend(authorization=authorization, sessions_approved=20)
+    rule_run(rule(UNANSWERED))
+    authorization_renewal_submit(
+        authorization=authorization, submitted_at=timezone.now() - timedelta(days=15)
+    )
+    rule_run(rule(UNANSWERED))
+    assert Task.objects.filter(rule=UNANSWERED).count() == 2
+    assert open_subjects(UNANSWERED) == {authorization.pk}

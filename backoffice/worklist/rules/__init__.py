@@ -11,6 +11,7 @@ RULES: dict[str, Rule] = {
     rule.key: rule
     for rule in (
         authorizations.AuthorizationRunningOut(),
+        authorizations.RenewalUnanswered(),
         clients.BadFitCall(),
     )
 }

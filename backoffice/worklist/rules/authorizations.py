@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -12,6 +13,7 @@ from backoffice.caseload.models import Authorization
 from backoffice.documents.formatting import day, person_name
 from backoffice.worklist.models import Priority, RuleKey, SubjectType
 from backoffice.worklist.rules.base import Cause, Rule
+from backoffice.zone_data import local_midnight
 
 
 def authorization_label(row: dict) -> str:
@@ -77,3 +79,42 @@ class AuthorizationRunningOut(Rule):
             "left": left,
             "until": day(date.fromisoformat(facts["until"])),
         }
+
+
+class RenewalUnanswered(Rule):
+    """Renewal documents went to the payer (the authorization is pink) and the payer has not
+    answered TASK_RENEWAL_ANSWER_DAYS days later: follow up with them. The payer's answer is
+    the extension, which clears the submission (caseload.services.authorization_extend) and
+    ends the cause. Due that many days after the day the documents went."""
+
+    key = RuleKey.RENEWAL_UNANSWERED
+    subject = SubjectType.AUTHORIZATION
+    events = {"caseload.authorization": "pk"}
+
+    def rows(self, *, today, subject_ids):
+        last_day = today - timedelta(days=settings.TASK_RENEWAL_ANSWER_DAYS)
+        waiting = Authorization.objects.filter(
+            renewal_submitted_at__lt=local_midnight(last_day + timedelta(days=1))
+        )
+        return self.only(waiting, subject_ids).values(
+            *AUTHORIZATION_LABEL_FIELDS, "renewal_submitted_at"
+        )
+
+    def cause(self, row, *, today):
+        submitted = timezone.localdate(row["renewal_submitted_at"])
+        return Cause(
+            subject_id=row["pk"],
+            subject_label=authorization_label(row),
+            due_on=submitted + timedelta(days=settings.TASK_RENEWAL_ANSWER_DAYS),
+            facts={"submitted": submitted.isoformat()},
+        )
+
+    def describe(self, facts):
+        # Days waiting from today, not a fact: the task would otherwise change every day.
+        submitted = date.fromisoformat(facts["submitted"])
+        waiting = (timezone.localdate() - submitted).days
+        return ngettext(
+            "Renewal sent %(day)s, no answer for %(count)d day: follow up with the payer.",
+            "Renewal sent %(day)s, no answer for %(count)d days: follow up with the payer.",
+            waiting,
+        ) % {"day": day(submitted), "count": waiting}
