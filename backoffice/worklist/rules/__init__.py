@@ -13,6 +13,7 @@ RULES: dict[str, Rule] = {
         authorizations.AuthorizationRunningOut(),
         authorizations.RenewalUnanswered(),
         clients.BadFitCall(),
+        clients.ClientStatusRequestPending(),
     )
 }
 
