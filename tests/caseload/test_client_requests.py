@@ -1,6 +1,8 @@
 """Therapists' requests to activate or deactivate a client: the services that record and decide
 them, and the staff admin that approves or declines them."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -154,7 +156,9 @@ def test_the_list_shows_pending_requests_first_and_filters_by_state(admin_client
     decided = ClientStatusRequestFactory()
     client_status_request_decide(request=decided, approve=False, by=superuser)
     pending = ClientStatusRequestFactory()
-    older_pending = ClientStatusRequestFactory(requested_at=pending.requested_at.replace(year=2025))
+    older_pending = ClientStatusRequestFactory(
+        requested_at=pending.requested_at - timedelta(days=30)
+    )
     listed = admin_client.get(reverse(LIST)).context["cl"].result_list
     assert [r.pk for r in listed] == [pending.pk, older_pending.pk, decided.pk]
     listed = admin_client.get(reverse(LIST), {"state__exact": DECLINED}).context["cl"]
