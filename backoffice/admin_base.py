@@ -399,9 +399,26 @@ class CaseloadObjectFormView(CaseloadFormView):
     """A form page acting on one object of its ModelAdmin (an unfold row or detail action with
     `object_id`): the object is `self.object`; done, the page goes back to `next` or to
     `done_url()`. Refusals of the service (run through `model_admin.run_service`) go on the
-    form."""
+    form. An object that can no longer be acted on (`already_done()` says why: removed or
+    decided by someone else) sends the page back with that warning instead of the form."""
 
     submit_label = _("Confirm")
+
+    def already_done(self) -> str:
+        return ""
+
+    def get(self, request, *args, **kwargs):
+        return self._back_if_done() or super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        return self._back_if_done() or super().post(request, *args, **kwargs)
+
+    def _back_if_done(self) -> HttpResponse | None:
+        message = self.already_done()
+        if not message:
+            return None
+        self.model_admin.message_user(self.request, message, messages.WARNING)
+        return redirect(self.get_success_url())
 
     @cached_property
     def object(self):

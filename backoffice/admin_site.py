@@ -95,6 +95,7 @@ def sidebar_navigation(request):
                 _model_item(_("Authorizations"), "verified", "caseload", "authorization"),
                 _model_item(_("Therapists"), "psychology", "caseload", "therapist"),
                 _model_item(_("Bad Fit list"), "person_alert", "scheduling", "badfitentry"),
+                _model_item(_("Client requests"), "how_to_reg", "caseload", "clientstatusrequest"),
             ],
         },
         {

@@ -262,6 +262,8 @@ CLIENT_RED_EXPIRY_DAYS = env.int("CLIENT_RED_EXPIRY_DAYS", default=14)
 # this soon (earlier than the red colour, so staff act before the client turns red).
 TASK_AUTHORIZATION_SESSIONS_LEFT = env.int("TASK_AUTHORIZATION_SESSIONS_LEFT", default=2)
 TASK_AUTHORIZATION_EXPIRY_DAYS = env.int("TASK_AUTHORIZATION_EXPIRY_DAYS", default=30)
+# Worklist: a task to follow up with the payer when a renewal is unanswered this many days on.
+TASK_RENEWAL_ANSWER_DAYS = env.int("TASK_RENEWAL_ANSWER_DAYS", default=14)
 
 # Security headers; production behind nginx terminating TLS.
 SECURE_CONTENT_TYPE_NOSNIFF = True

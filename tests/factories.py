@@ -21,6 +21,8 @@ from backoffice.caseload.models import (
     Authorization,
     Client,
     ClientKind,
+    ClientStatusAction,
+    ClientStatusRequest,
     Designation,
     Modality,
     Payer,
@@ -133,6 +135,18 @@ class AuthorizationFactory(factory.django.DjangoModelFactory):
     sessions_approved = 12
     valid_from = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=30))
     valid_until = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=60))
+
+
+class ClientStatusRequestFactory(factory.django.DjangoModelFactory):
+    """A therapist's pending request to deactivate one of their clients."""
+
+    class Meta:
+        model = ClientStatusRequest
+
+    client = factory.SubFactory(ClientFactory)
+    therapist = factory.SelfAttribute("client.primary_therapist")
+    action = ClientStatusAction.DEACTIVATE
+    reason = "Treatment plan completed; no further sessions."
 
 
 class SiteFactory(factory.django.DjangoModelFactory):

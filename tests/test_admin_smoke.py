@@ -19,6 +19,7 @@ from tests.factories import (
     AppointmentSeriesFactory,
     AuthorizationFactory,
     BadFitEntryFactory,
+    ClientStatusRequestFactory,
     DocumentCounterFactory,
     InvoiceLineFactory,
     OutboxMessageFactory,
@@ -49,6 +50,7 @@ def one_of_everything(db):
     RoomReservationFactory(therapist=appointment.therapist, room=appointment.room)
     OutboxMessageFactory()
     BadFitEntryFactory(client=appointment.billing_client)
+    ClientStatusRequestFactory(client=appointment.billing_client)
     AppointmentSeriesFactory(therapist=appointment.therapist)
     ReceiptFactory()  # and its payment
     InvoiceLineFactory(invoice__client=appointment.billing_client)

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -412,3 +413,87 @@ class Authorization(models.Model):
     def clean(self):
         if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
             raise ValidationError({"valid_until": _("The expiry cannot be before the start.")})
+
+
+class ClientStatusAction(models.TextChoices):
+    ACTIVATE = "activate", _("Activate")
+    DEACTIVATE = "deactivate", _("Deactivate")
+
+
+class ClientStatusRequestState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+
+
+def client_status_request_line(*, therapist: str, action: str, reason: str) -> str:
+    """ "Jordan Lee asks to deactivate the client: <reason>", on staff's pages and tasks."""
+    if action == ClientStatusAction.ACTIVATE:
+        line = _("%(therapist)s asks to activate the client: %(reason)s")
+    else:
+        line = _("%(therapist)s asks to deactivate the client: %(reason)s")
+    return line % {"therapist": therapist, "reason": reason}
+
+
+class ClientStatusRequest(models.Model):
+    """A therapist asks staff to activate or deactivate one of their clients, saying why;
+    staff approve (the client's state changes) or decline, with an optional note. At most one
+    pending request per client."""
+
+    therapist = models.ForeignKey(
+        Therapist,
+        on_delete=models.PROTECT,
+        related_name="client_status_requests",
+        verbose_name=_("therapist"),
+    )
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="status_requests", verbose_name=_("client")
+    )
+    action = models.CharField(_("request"), max_length=10, choices=ClientStatusAction.choices)
+    reason = models.TextField(_("reason"))
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    state = models.CharField(
+        _("state"),
+        max_length=10,
+        choices=ClientStatusRequestState.choices,
+        default=ClientStatusRequestState.PENDING,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("client request")
+        verbose_name_plural = _("client requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client"],
+                condition=Q(state=ClientStatusRequestState.PENDING),
+                name="caseload_one_pending_request_per_client",
+            ),
+            models.CheckConstraint(
+                condition=Q(state=ClientStatusRequestState.PENDING, decided_at__isnull=True)
+                | (~Q(state=ClientStatusRequestState.PENDING) & Q(decided_at__isnull=False)),
+                name="caseload_request_decided_when_not_pending",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.client}"
+
+    def already_decided(self) -> str:
+        """Why the request can no longer be decided ("" while pending)."""
+        if self.state == ClientStatusRequestState.APPROVED:
+            return _("This request was already approved.")
+        if self.state == ClientStatusRequestState.DECLINED:
+            return _("This request was already declined.")
+        return ""

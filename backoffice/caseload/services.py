@@ -1,4 +1,5 @@
-"""Writes on clients and authorizations: renewals, extensions, activation.
+"""Writes on clients and authorizations: renewals, extensions, activation, therapists'
+requests to activate or deactivate a client.
 
 Every change goes through `save()`, so django-simple-history keeps who and when
 (docs/quality.md, history); the reason given by staff is the history row's change reason.
@@ -12,7 +13,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backoffice.caseload.models import Authorization, Client
+from backoffice.accounts.models import User
+from backoffice.caseload.models import (
+    Authorization,
+    Client,
+    ClientStatusAction,
+    ClientStatusRequest,
+    ClientStatusRequestState,
+    Therapist,
+)
+from backoffice.caseload.selectors import clients_of_therapist
 
 
 def _reason(label: str, note: str) -> str:
@@ -109,3 +119,69 @@ def client_activate(*, client: Client, note: str = "") -> Client:
 def client_deactivate(*, client: Client, note: str = "") -> Client:
     """Deactivate a client; their records stay and they can be activated again."""
     return _client_set_active(client, active=False, reason=_reason(_("Deactivated"), note))
+
+
+@transaction.atomic
+def client_status_request_create(
+    *, therapist: Therapist, client: Client, action: str, reason: str
+) -> ClientStatusRequest:
+    """A therapist asks staff to activate or deactivate one of their own clients, saying why.
+
+    Refused: a client who is not theirs, a request that would not change the client's state,
+    a client who already has a pending request. The client's row is locked, so two requests
+    at once take turns; the database keeps one pending request per client.
+    """
+    action = ClientStatusAction(action)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the client should change state.")})
+    mine = clients_of_therapist(therapist=therapist).select_for_update()
+    client = mine.filter(pk=client.pk).first()
+    if client is None:
+        raise ValidationError(_("This client is not one of yours."))
+    if client.is_active == (action == ClientStatusAction.ACTIVATE):
+        message = (
+            _("%(client)s is already active.")
+            if client.is_active
+            else _("%(client)s is already deactivated.")
+        )
+        raise ValidationError({"action": message % {"client": client}})
+    if client.status_requests.filter(state=ClientStatusRequestState.PENDING).exists():
+        raise ValidationError(
+            _("%(client)s already has a request waiting for staff.") % {"client": client}
+        )
+    return ClientStatusRequest.objects.create(
+        therapist=therapist, client=client, action=action, reason=reason
+    )
+
+
+@transaction.atomic
+def client_status_request_decide(
+    *, request: ClientStatusRequest, approve: bool, by: User, note: str = ""
+) -> ClientStatusRequest:
+    """Staff approve (the client is activated or deactivated, the therapist's reason or the
+    note kept in the client's history) or decline a pending request, with an optional note.
+
+    Once only: the request's row is locked and one already decided is refused.
+    """
+    request = (
+        ClientStatusRequest.objects.select_for_update()
+        .select_related("client", "therapist")
+        .get(pk=request.pk)
+    )
+    if refusal := request.already_decided():
+        raise ValidationError(refusal)
+    note = note.strip()
+    if approve:
+        change = (
+            client_activate if request.action == ClientStatusAction.ACTIVATE else client_deactivate
+        )
+        change(client=request.client, note=note or request.reason)
+    request.state = (
+        ClientStatusRequestState.APPROVED if approve else ClientStatusRequestState.DECLINED
+    )
+    request.decided_by = by
+    request.decided_at = timezone.now()
+    request.decision_note = note
+    request.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+    return request

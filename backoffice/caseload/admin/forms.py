@@ -1,5 +1,5 @@
-"""Caseload's admin forms: renewal documents, an extension, activation. They only gather
-input; caseload.services decides."""
+"""Caseload's admin forms: renewal documents, an extension, activation, the decision on a
+therapist's request. They only gather input; caseload.services decides."""
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -64,4 +64,12 @@ class ExtensionForm(forms.Form):
 class ActivationForm(forms.Form):
     note = forms.CharField(
         label=_("Why (kept in history)"), required=False, widget=UnfoldAdminTextareaWidget
+    )
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note (kept with the request)"),
+        required=False,
+        widget=UnfoldAdminTextareaWidget,
     )

@@ -1,7 +1,8 @@
 """Caseload's custom admin pages: a therapist's clients, and the forms that renew, extend,
-activate or deactivate one object."""
+activate or deactivate one object, or decide a therapist's request about a client."""
 
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -10,14 +11,23 @@ from unfold.views import UnfoldModelAdminViewMixin
 from backoffice.admin_base import CaseloadObjectFormView
 from backoffice.billing.selectors import therapist_caseload
 from backoffice.caseload.admin.colours import status_label, status_legend
-from backoffice.caseload.admin.forms import ActivationForm, ExtensionForm, RenewalSubmitForm
-from backoffice.caseload.models import Therapist
+from backoffice.caseload.admin.forms import (
+    ActivationForm,
+    DecisionForm,
+    ExtensionForm,
+    RenewalSubmitForm,
+)
+from backoffice.caseload.models import Therapist, client_status_request_line
 from backoffice.caseload.services import (
     authorization_extend,
     authorization_renewal_submit,
     client_activate,
     client_deactivate,
+    client_status_request_decide,
 )
+
+# Deciding a request may change its client.
+DECIDE_PERMISSIONS = ("caseload.change_clientstatusrequest", "caseload.change_client")
 
 
 class TherapistCaseloadView(UnfoldModelAdminViewMixin, TemplateView):
@@ -122,3 +132,53 @@ class AuthorizationExtendView(CaseloadObjectFormView):
             **form.cleaned_data,
         )
         return super().form_valid(form) if done else self.form_invalid(form)
+
+
+class ClientStatusRequestDecideView(CaseloadObjectFormView):
+    """Approve (the client is activated or deactivated) or decline a therapist's request, with
+    an optional note; back to the list. A request already decided goes back with a warning."""
+
+    form_class = DecisionForm
+    permission_required = DECIDE_PERMISSIONS
+    approve = True
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("client", "therapist")
+
+    @property
+    def title(self):
+        title = (
+            _("Approve the request about %(client)s")
+            if self.approve
+            else _("Decline the request about %(client)s")
+        )
+        return title % {"client": self.object.client}
+
+    def get_intro(self):
+        request = self.object
+        return client_status_request_line(
+            therapist=request.therapist.full_name, action=request.action, reason=request.reason
+        )
+
+    def done_url(self):
+        return reverse("admin:caseload_clientstatusrequest_changelist")
+
+    def already_done(self):
+        return self.object.already_decided()
+
+    def form_valid(self, form):
+        done = (
+            _("Request about %(client)s approved.")
+            if self.approve
+            else _("Request about %(client)s declined.")
+        )
+        self.model_admin.run_service(  # refused: decided meanwhile by someone else
+            self.request,
+            client_status_request_decide,
+            done=done % {"client": self.object.client},
+            request=self.object,
+            approve=self.approve,
+            by=self.request.user,
+            note=form.cleaned_data["note"],
+        )
+        return redirect(self.get_success_url())

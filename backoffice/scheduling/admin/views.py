@@ -1,7 +1,6 @@
 """Custom admin pages of scheduling: booking a series, removing a client from the Bad Fit
 list."""
 
-from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -83,21 +82,10 @@ class BadFitRemoveView(CaseloadObjectFormView):
     def done_url(self):
         return reverse("admin:scheduling_badfitentry_changelist")
 
-    def get(self, request, *args, **kwargs):
-        return self._already_removed() or super().get(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        return self._already_removed() or super().post(request, *args, **kwargs)
-
-    def _already_removed(self):
+    def already_done(self):
         if not self.object.resolved_at:
-            return None
-        self.model_admin.message_user(
-            self.request,
-            _("%(client)s was already removed from the list.") % {"client": self.object.client},
-            messages.WARNING,
-        )
-        return redirect(self.get_success_url())
+            return ""
+        return _("%(client)s was already removed from the list.") % {"client": self.object.client}
 
     def form_valid(self, form):
         self.model_admin.run_service(  # refused: removed meanwhile by someone else

@@ -11,7 +11,9 @@ RULES: dict[str, Rule] = {
     rule.key: rule
     for rule in (
         authorizations.AuthorizationRunningOut(),
+        authorizations.RenewalUnanswered(),
         clients.BadFitCall(),
+        clients.ClientStatusRequestPending(),
         billing.InvoiceOverdue(),
         billing.SubmissionDeadline(),
         billing.SessionsSetAside(),

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -12,6 +13,7 @@ from backoffice.caseload.models import Authorization
 from backoffice.documents.formatting import day, person_name
 from backoffice.worklist.models import Priority, RuleKey, SubjectType
 from backoffice.worklist.rules.base import Cause, Rule
+from backoffice.zone_data import local_midnight
 
 
 def authorization_label(row: dict) -> str:
@@ -34,8 +36,9 @@ class AuthorizationRunningOut(Rule):
     TASK_AUTHORIZATION_SESSIONS_LEFT sessions left or expires within
     TASK_AUTHORIZATION_EXPIRY_DAYS: ask for renewal documents. Extending it (more sessions,
     a later end) or submitting the renewal ends the cause. Due at once when sessions run out,
-    else on the day the client turns red for the expiry (CLIENT_RED_EXPIRY_DAYS before it);
-    high priority once the client is red."""
+    else on the day the client turns red for the expiry (CLIENT_RED_EXPIRY_DAYS before it, or
+    today when that day has passed: a task is never due before it was found); high priority
+    once the client is red."""
 
     key = RuleKey.AUTHORIZATION_RUNNING_OUT
     subject = SubjectType.AUTHORIZATION
@@ -57,16 +60,13 @@ class AuthorizationRunningOut(Rule):
 
     def cause(self, row, *, today):
         left, until = row["sessions_remaining_count"], row["valid_until"]
-        red = left <= settings.CLIENT_RED_SESSIONS_LEFT or until <= today + timedelta(
-            days=settings.CLIENT_RED_EXPIRY_DAYS
-        )
+        red_from = until - timedelta(days=settings.CLIENT_RED_EXPIRY_DAYS)
+        red = left <= settings.CLIENT_RED_SESSIONS_LEFT or red_from <= today
         sessions_low = left <= settings.TASK_AUTHORIZATION_SESSIONS_LEFT
         return Cause(
             subject_id=row["pk"],
             subject_label=authorization_label(row),
-            due_on=today
-            if sessions_low
-            else until - timedelta(days=settings.CLIENT_RED_EXPIRY_DAYS),
+            due_on=today if sessions_low else max(today, red_from),
             priority=Priority.HIGH if red else Priority.NORMAL,
             facts={"left": left, "until": until.isoformat()},
         )
@@ -79,3 +79,42 @@ class AuthorizationRunningOut(Rule):
             "left": left,
             "until": day(date.fromisoformat(facts["until"])),
         }
+
+
+class RenewalUnanswered(Rule):
+    """Renewal documents went to the payer (the authorization is pink) and the payer has not
+    answered TASK_RENEWAL_ANSWER_DAYS days later: follow up with them. The payer's answer is
+    the extension, which clears the submission (caseload.services.authorization_extend) and
+    ends the cause. Due that many days after the day the documents went."""
+
+    key = RuleKey.RENEWAL_UNANSWERED
+    subject = SubjectType.AUTHORIZATION
+    events = {"caseload.authorization": "pk"}
+
+    def rows(self, *, today, subject_ids):
+        last_day = today - timedelta(days=settings.TASK_RENEWAL_ANSWER_DAYS)
+        waiting = Authorization.objects.filter(
+            renewal_submitted_at__lt=local_midnight(last_day + timedelta(days=1))
+        )
+        return self.only(waiting, subject_ids).values(
+            *AUTHORIZATION_LABEL_FIELDS, "renewal_submitted_at"
+        )
+
+    def cause(self, row, *, today):
+        submitted = timezone.localdate(row["renewal_submitted_at"])
+        return Cause(
+            subject_id=row["pk"],
+            subject_label=authorization_label(row),
+            due_on=submitted + timedelta(days=settings.TASK_RENEWAL_ANSWER_DAYS),
+            facts={"submitted": submitted.isoformat()},
+        )
+
+    def describe(self, facts):
+        # Days waiting from today, not a fact: the task would otherwise change every day.
+        submitted = date.fromisoformat(facts["submitted"])
+        waiting = (timezone.localdate() - submitted).days
+        return ngettext(
+            "Renewal sent %(day)s, no answer for %(count)d day: follow up with the payer.",
+            "Renewal sent %(day)s, no answer for %(count)d days: follow up with the payer.",
+            waiting,
+        ) % {"day": day(submitted), "count": waiting}
