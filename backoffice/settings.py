@@ -262,6 +262,8 @@ CLIENT_RED_EXPIRY_DAYS = env.int("CLIENT_RED_EXPIRY_DAYS", default=14)
 # this soon (earlier than the red colour, so staff act before the client turns red).
 TASK_AUTHORIZATION_SESSIONS_LEFT = env.int("TASK_AUTHORIZATION_SESSIONS_LEFT", default=2)
 TASK_AUTHORIZATION_EXPIRY_DAYS = env.int("TASK_AUTHORIZATION_EXPIRY_DAYS", default=30)
+# Worklist: last month's invoices are due on this day (the run before issuing them on the 3rd).
+TASK_INVOICING_DAY = env.int("TASK_INVOICING_DAY", default=3)
 
 # Security headers; production behind nginx terminating TLS.
 SECURE_CONTENT_TYPE_NOSNIFF = True
