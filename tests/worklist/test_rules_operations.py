@@ -303,6 +303,14 @@ def test_on_new_years_day_in_vancouver_the_month_is_december():
     assert Task.objects.get(subject_id=202611).state == TaskState.CLOSED
 
 
+def test_a_run_for_another_month_leaves_last_months_task_alone():
+    session(ClientFactory(kind=ClientKind.DIRECT), date(2026, 10, 6))
+    assert rule_run(rule(NOT_INVOICED), subject_ids=[202609]).opened == 0
+    assert rule_run(rule(NOT_INVOICED), subject_ids=[OCTOBER]).opened == 1
+    assert rule_run(rule(NOT_INVOICED), subject_ids=[202609]).ended == 0
+    assert open_subjects(NOT_INVOICED) == {OCTOBER}
+
+
 def test_on_a_months_first_day_last_month_is_asked_for():
     session(ClientFactory(kind=ClientKind.DIRECT), date(2026, 11, 30), hour=23)
     rule_run(rule(NOT_INVOICED), today=date(2026, 12, 1))

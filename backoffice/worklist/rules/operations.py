@@ -132,23 +132,27 @@ def last_month(today: date) -> date:
 
 class MonthRule(Rule):
     """A rule about last month as a whole: its one subject is the month (`month_subject`),
-    counted in one query; a cause while the count is above zero."""
+    what is still to do counted in one query; a cause while the count is above zero."""
 
     subject = SubjectType.MONTH
     team = Role.FINANCE
 
-    def counted(self, month: date, *, today: date) -> QuerySet | None:
-        """What is still to do about `month`, or None while it is too early to ask."""
+    def counted(self, month: date) -> QuerySet:
+        """What is still to do about `month`, one row each."""
         raise NotImplementedError
+
+    def asked(self, today: date) -> bool:
+        """Whether the rule asks about last month yet (from the 1st, unless said)."""
+        return True
 
     def due_on(self, month: date) -> date:
         raise NotImplementedError
 
     def rows(self, *, today, subject_ids: Collection[int] | None):
         month = last_month(today)
-        counted = self.counted(month, today=today)
-        if counted is None or (subject_ids is not None and month_subject(month) not in subject_ids):
-            return Statement.objects.none().values()
+        counted = self.counted(month)
+        if subject_ids is not None and month_subject(month) not in subject_ids:
+            counted = counted.none()
         # One row, the month's: a constant is no GROUP BY, so the count covers every row.
         return (
             counted.order_by().values(month=Value(month_subject(month))).annotate(count=Count("pk"))
@@ -156,7 +160,7 @@ class MonthRule(Rule):
 
     def cause(self, row, *, today):
         month, count = last_month(today), row["count"]
-        if not count:
+        if not count or not self.asked(today):
             return None
         return Cause(
             subject_id=month_subject(month),
@@ -175,7 +179,7 @@ class MonthNotInvoiced(MonthRule):
 
     key = RuleKey.MONTH_NOT_INVOICED
 
-    def counted(self, month, *, today):
+    def counted(self, month):
         return month_sessions_not_invoiced(month)
 
     def due_on(self, month):
@@ -197,9 +201,10 @@ class StatementsNotSent(MonthRule):
 
     key = RuleKey.STATEMENTS_NOT_SENT
 
-    def counted(self, month, *, today):
-        if today.day <= settings.STATEMENT_DAY:
-            return None
+    def asked(self, today):
+        return today.day > settings.STATEMENT_DAY
+
+    def counted(self, month):
         return Statement.objects.filter(
             Q(status=StatementStatus.DRAFT)
             | Q(send_status__in=(SendStatus.NOT_SENT, SendStatus.FAILED)),
