@@ -264,6 +264,8 @@ TASK_AUTHORIZATION_SESSIONS_LEFT = env.int("TASK_AUTHORIZATION_SESSIONS_LEFT", d
 TASK_AUTHORIZATION_EXPIRY_DAYS = env.int("TASK_AUTHORIZATION_EXPIRY_DAYS", default=30)
 # Worklist: a task to follow up with the payer when a renewal is unanswered this many days on.
 TASK_RENEWAL_ANSWER_DAYS = env.int("TASK_RENEWAL_ANSWER_DAYS", default=14)
+# Worklist: last month's invoices are due on this day (the run before issuing them on the 3rd).
+TASK_INVOICING_DAY = env.int("TASK_INVOICING_DAY", default=3)
 
 # Security headers; production behind nginx terminating TLS.
 SECURE_CONTENT_TYPE_NOSNIFF = True

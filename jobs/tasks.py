@@ -5,6 +5,7 @@ The tasks services hand work to after a commit are registered under their names 
 """
 
 import logging
+from datetime import date
 
 from django.conf import settings
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
@@ -22,7 +23,16 @@ from backoffice.payouts.services.sending import (
     statements_month_end,
     statements_send,
 )
-from backoffice.worklist.services import WORKLIST_EVENT, worklist_event, worklist_sweep
+from backoffice.worklist.models import RuleKey
+from backoffice.worklist.rules import RULES
+from backoffice.worklist.services import (
+    RUN_REPORTED,
+    WORKLIST_EVENT,
+    rule_run,
+    run_report_record,
+    worklist_event,
+    worklist_sweep,
+)
 from jobs.schedule import clinic_crontab
 
 logger = logging.getLogger(__name__)
@@ -97,6 +107,13 @@ def worklist_event_task(model_label: str, pk: int) -> None:
     worklist_event(model_label=model_label, pk=pk)
 
 
+@db_task()
+def worklist_run_reported_task(kind: str, month: date, problems: list[str]) -> None:
+    """A month run finished over a whole month: its report kept, its task opened or ended."""
+    report = run_report_record(kind=kind, month=month, problems=problems)
+    rule_run(RULES[RuleKey.RUN_PROBLEMS], subject_ids=[report.pk])
+
+
 @db_periodic_task(clinic_crontab(minute="*/15"))
 @lock_task("worklist-sweep")
 def worklist_sweep_task() -> None:
@@ -110,3 +127,4 @@ job_register(messaging.OUTBOX_SEND, outbox_send_task)
 job_register(INVOICES_SEND, invoices_send_task)
 job_register(STATEMENTS_SEND, statements_send_task)
 job_register(WORKLIST_EVENT, worklist_event_task)
+job_register(RUN_REPORTED, worklist_run_reported_task)

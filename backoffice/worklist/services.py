@@ -15,11 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.bulk import history_rows_insert, whole_batches
-from backoffice.worklist.models import RuleRun, Task, TaskState
+from backoffice.worklist.models import RuleRun, RunReport, Task, TaskState
 from backoffice.worklist.rules import RULES, Cause, Rule
 
-# The name the jobs app registers the event task under (messaging.worker).
+# The names the jobs app registers the event task and the run-report task under
+# (messaging.worker).
 WORKLIST_EVENT = "worklist-event"
+RUN_REPORTED = "worklist-run-reported"
 REFRESHED_FIELDS = ["subject_label", "facts", "due_on", "priority"]
 
 
@@ -149,6 +151,20 @@ def worklist_event(*, model_label: str, pk: int, today: date | None = None) -> R
         if subject_ids:
             result += rule_run(rule, subject_ids=subject_ids, today=today)
     return result
+
+
+def run_report_record(*, kind: str, month: date, problems: list[str]) -> RunReport:
+    """Keep what the last run of a month (`kind`: a RunKind) reported, replacing an earlier
+    run's report: the run-problems rule reads it, the task's page lists the problems."""
+    report, _created = RunReport.objects.update_or_create(
+        kind=kind,
+        month=month,
+        defaults={
+            "problems": [str(problem) for problem in problems],
+            "reported_at": timezone.now(),
+        },
+    )
+    return report
 
 
 def _open_tasks(tasks) -> list[int]:

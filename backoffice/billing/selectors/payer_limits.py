@@ -22,6 +22,7 @@ from datetime import date, timedelta
 from django.db.models import (
     Count,
     Exists,
+    F,
     IntegerField,
     Min,
     OuterRef,
@@ -43,7 +44,7 @@ from backoffice.billing.models import (
 from backoffice.billing.selectors.sessions import session_bill_to
 from backoffice.caseload.models import Authorization, Client, Payer, Therapist
 from backoffice.scheduling.models import MISSED_STATUSES, Appointment
-from backoffice.zone_data import local_midnight
+from backoffice.zone_data import local_midnight, month_bounds
 
 BILLABLE = "billable"
 OVER_MISSED_CAP = "over-missed-cap"
@@ -133,9 +134,45 @@ def payer_sessions_unbilled(queryset: QuerySet[Appointment] | None = None) -> Qu
     )
 
 
-def _billed(missed: bool) -> Coalesce:
+def month_sessions_unbilled(month: date) -> QuerySet[Appointment]:
+    """The month's completed and missed sessions not on a live line, each with `bill_to` (who
+    the payer rules bill it to): what the month run reads (billing.services.invoice_run)."""
+    first, last = month_bounds(month)
+    return (
+        Appointment.objects.filter(
+            starts_at__gte=local_midnight(first),
+            starts_at__lt=local_midnight(last + timedelta(days=1)),
+            status__in=BILLABLE_STATUSES,
+        )
+        .exclude(Exists(_live_line()))
+        .annotate(bill_to=session_bill_to())
+    )
+
+
+def month_sessions_not_invoiced(month: date) -> QuerySet[Appointment]:
+    """The month's sessions a month run still has to bill: unbilled, billed to a payer or a
+    client. Sessions set aside at a payer's limits count (a run bills them once staff
+    decide); a missed session whose authorization already has the payer's cap of missed
+    sessions on live lines does not (no run ever bills it: `payer_limits_apply`)."""
+    over_missed_cap = Q(
+        bill_to=BillTo.PAYER,
+        status__in=MISSED_STATUSES,
+        authorization__payer__missed_sessions_billable_count__isnull=False,
+        billed_missed__gte=F("authorization__payer__missed_sessions_billable_count"),
+    )
+    return (
+        month_sessions_unbilled(month)
+        .filter(bill_to__in=(BillTo.PAYER, BillTo.CLIENT))
+        .alias(billed_missed=_billed(missed=True, authorization="authorization_id"))
+        .exclude(over_missed_cap)
+    )
+
+
+def _billed(missed: bool, authorization: str = "pk") -> Coalesce:
+    # Sessions on live lines charged to the authorization (`authorization`: its id's path from
+    # the outer row), only the missed ones when `missed`.
     lines = InvoiceLine.objects.filter(
-        authorization=OuterRef("pk"), is_void=False, appointment__isnull=False
+        authorization=OuterRef(authorization), is_void=False, appointment__isnull=False
     )
     if missed:
         lines = lines.filter(appointment__status__in=MISSED_STATUSES)

@@ -22,13 +22,12 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from backoffice.billing.models import (
-    BILLABLE_STATUSES,
     MISSED_LABELS,
     BillTo,
     Invoice,
@@ -42,10 +41,11 @@ from backoffice.billing.models import (
 from backoffice.billing.selectors import (
     BILLABLE,
     OVER_MISSED_CAP,
+    month_sessions_unbilled,
     payer_limits_for_month,
-    session_bill_to,
 )
 from backoffice.billing.services.payments import session_money_attach, session_money_waiting
+from backoffice.billing.signals import invoice_run_finished
 from backoffice.bulk import insert_with_history, run_retrying, whole_batches
 from backoffice.caseload.models import (
     Client,
@@ -129,21 +129,15 @@ def _insert_invoices(invoices: list[Invoice], *, by, reason: str) -> None:
         invoice._state.adding, invoice._state.db = False, connection.alias
 
 
-def _month_sessions(*, first: date, next_first: date, bill_to) -> QuerySet[Appointment]:
+def _month_sessions(*, first: date, bill_to) -> QuerySet[Appointment]:
     """The month's completed and missed sessions not on a live line, each with who the payer
-    rules bill it to (`bill_to`, billing.selectors.session_bill_to)."""
-    sessions = Appointment.objects.filter(
-        starts_at__gte=local_midnight(first),
-        starts_at__lt=local_midnight(next_first),
-        status__in=BILLABLE_STATUSES,
-    )
+    rules bill it to (`billing.selectors.month_sessions_unbilled`), of `bill_to` if given."""
+    sessions = month_sessions_unbilled(first)
     if isinstance(bill_to, Payer):
-        sessions = sessions.filter(authorization__payer=bill_to)
-    elif isinstance(bill_to, Client):
-        sessions = sessions.filter(billing_client=bill_to)
-    return sessions.exclude(
-        Exists(InvoiceLine.objects.filter(appointment=OuterRef("pk"), is_void=False))
-    ).annotate(bill_to=session_bill_to())
+        return sessions.filter(authorization__payer=bill_to)
+    if isinstance(bill_to, Client):
+        return sessions.filter(billing_client=bill_to)
+    return sessions
 
 
 def _billable_sessions(month: QuerySet[Appointment]) -> list[BillableSession]:
@@ -330,7 +324,7 @@ def _generate_once(*, first: date, last: date, bill_to, by) -> GeneratedInvoices
         .exclude(status=InvoiceStatus.VOID)
         .order_by("pk")
     )
-    month = _month_sessions(first=first, next_first=next_first, bill_to=bill_to)
+    month = _month_sessions(first=first, bill_to=bill_to)
     sessions = _billable_sessions(month)
     payers = {payer.pk: payer for payer in Payer.objects.all()}
     service_types = {service_type.pk: service_type for service_type in ServiceType.objects.all()}
@@ -461,9 +455,13 @@ def invoices_generate(
     One draft per bill-to and month (per client for payers that want that); a rerun adds new
     sessions to the existing draft and never bills a session twice. `bill_to` (a payer or a
     client) limits the run to that bill-to. The number of queries does not depend on the
-    number of sessions (docs/quality.md, month runs). A run that collides with a concurrent
+    number of sessions (docs/quality.md, month runs). A run over the whole month sends
+    `billing.signals.invoice_run_finished` with its warnings. A run that collides with a concurrent
     one (unique constraints) starts over and then sees the other run's invoices and lines
     (docs/quality.md, concurrent runs).
     """
     first, last = month_bounds(month)
-    return run_retrying(lambda: _generate_once(first=first, last=last, bill_to=bill_to, by=by))
+    result = run_retrying(lambda: _generate_once(first=first, last=last, bill_to=bill_to, by=by))
+    if bill_to is None:  # a run for one bill-to says nothing of the whole month's problems
+        invoice_run_finished.send(sender=Invoice, month=first, problems=list(result.warnings))
+    return result

@@ -46,6 +46,7 @@ from backoffice.payouts.selectors import (
     statement_candidates,
     statements_first_month,
 )
+from backoffice.payouts.signals import statement_run_finished
 from backoffice.scheduling.models import AppointmentStatus
 from backoffice.zone_data import month_bounds
 
@@ -261,7 +262,8 @@ def statements_generate(
     """Create or regenerate the month's draft statements (one therapist's when given).
 
     Re-running a month never duplicates: sent and paid statements stay as they are, drafts are
-    rebuilt from today's data. A run that collides with a concurrent one starts over.
+    rebuilt from today's data. A run that collides with a concurrent one starts over. A run
+    over the whole month sends `payouts.signals.statement_run_finished` with its problems.
     """
     first, last = month_bounds(month)
     go_live = statements_first_month()
@@ -270,11 +272,14 @@ def statements_generate(
         raise ValidationError(
             {"month": message % {"first": f"{go_live:%Y-%m}", "month": f"{first:%Y-%m}"}}
         )
-    return run_retrying(
+    run = run_retrying(
         lambda: _run_once(
             first=first, last=last, since=go_live or first, therapist=therapist, by=by
         )
     )
+    if therapist is None:  # one therapist's run says nothing of the whole month's problems
+        statement_run_finished.send(sender=Statement, month=first, problems=list(run.problems))
+    return run
 
 
 def statement_regenerate(*, statement: Statement, by=None) -> StatementRun:

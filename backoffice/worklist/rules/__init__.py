@@ -4,7 +4,7 @@ A new rule is a `Rule` subclass in one of these modules (or a new one imported h
 `RuleKey` choice; the sweep, the events, the home page and the task list pick it up.
 """
 
-from backoffice.worklist.rules import authorizations, billing, clients
+from backoffice.worklist.rules import authorizations, billing, clients, operations
 from backoffice.worklist.rules.base import Cause, Rule
 
 RULES: dict[str, Rule] = {
@@ -18,6 +18,10 @@ RULES: dict[str, Rule] = {
         billing.SubmissionDeadline(),
         billing.SessionsSetAside(),
         billing.DirectClientUnpaid(),
+        operations.MessageFailed(),
+        operations.RunProblems(),
+        operations.MonthNotInvoiced(),
+        operations.StatementsNotSent(),
     )
 }
 
