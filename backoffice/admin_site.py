@@ -1,20 +1,30 @@
 """The staff admin site, and unfold's callbacks: environment badge, staff dashboard, sidebar
 grouped by the clinic's work."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from unfold.sites import UnfoldAdminSite
 
-from backoffice.caseload.selectors import authorizations_expiring
-from backoffice.documents.models import SendStatus
-from backoffice.messaging.selectors import outbox_messages_failed
-from backoffice.payouts.selectors import statements_email_failed
-from backoffice.scheduling.selectors import appointments_on
+from backoffice.billing.selectors import BUCKETS as AGE_BUCKETS
+from backoffice.billing.selectors import ClientStatus
+from backoffice.documents.formatting import person_name
+from backoffice.reports.selectors import clinic_day
+from backoffice.scheduling.models import AppointmentStatus
+from backoffice.worklist.models import RuleKey
+from backoffice.worklist.rules import RULES
+from backoffice.worklist.selectors import (
+    TaskCounts,
+    task_counts,
+    tasks_open_for,
+    therapists_with_clients_in_red,
+)
+from backoffice.zone_data import month_bounds
 
 
 class PickerJsonView(AutocompleteJsonView):
@@ -58,6 +68,27 @@ def _payments_import_allowed(user) -> bool:
 
 def sidebar_navigation(request):
     return [
+        {
+            "title": _("Worklist"),
+            "items": [
+                {
+                    "title": _("Open tasks"),
+                    "icon": "task_alt",
+                    "link": reverse_lazy("admin:worklist_task_changelist"),
+                    "badge": "backoffice.admin_site.open_tasks_badge",
+                    "permission": lambda request: request.user.has_perm("worklist.view_task"),
+                },
+                {
+                    "title": _("My tasks"),
+                    "icon": "assignment_ind",
+                    "link": lambda request: (
+                        reverse("admin:worklist_task_changelist") + "?assignee=me"
+                    ),
+                    "badge": "backoffice.admin_site.my_tasks_badge",
+                    "permission": lambda request: request.user.has_perm("worklist.view_task"),
+                },
+            ],
+        },
         {
             "title": _("Scheduling"),
             "items": [
@@ -152,51 +183,125 @@ def sidebar_navigation(request):
     ]
 
 
-def dashboard_callback(request, context):
-    """The staff home: today's work at a glance, each figure linking to its list."""
-    today = timezone.localdate()
-    tomorrow = today + timedelta(days=1)
-    appointments_url = reverse("admin:scheduling_appointment_changelist")
-    authorizations_url = reverse("admin:caseload_authorization_changelist")
-    context["caseload_cards"] = [
+def _task_counts(request) -> TaskCounts:
+    """The open-task counts of this request: the home page and the sidebar's badges share one
+    query."""
+    if not hasattr(request, "_caseload_task_counts"):
+        request._caseload_task_counts = task_counts(user=request.user, today=timezone.localdate())
+    return request._caseload_task_counts
+
+
+def open_tasks_badge(request):
+    return _task_counts(request).open or None
+
+
+def my_tasks_badge(request):
+    return _task_counts(request).mine or None
+
+
+def _day_range(url: str, day: date, **filters) -> str:
+    query = urlencode(
+        {"starts_at_from": f"{day:%Y-%m-%d}", "starts_at_to": f"{day:%Y-%m-%d}", **filters}
+    )
+    return f"{url}?{query}"
+
+
+def _tasks_section(request, today: date) -> dict:
+    from backoffice.worklist.admin.tasks import subject_url  # registers with this site
+
+    tasks_url = reverse("admin:worklist_task_changelist")
+    counts = _task_counts(request)
+    rows = [
         {
-            "title": _("Appointments today"),
-            "value": appointments_on(day=today).count(),
-            "icon": "event",
-            "href": f"{appointments_url}?starts_at_from={today:%Y-%m-%d}"
-            f"&starts_at_to={today:%Y-%m-%d}",
-        },
-        {
-            "title": _("Appointments tomorrow"),
-            "value": appointments_on(day=tomorrow).count(),
-            "icon": "event_upcoming",
-            "href": f"{appointments_url}?starts_at_from={tomorrow:%Y-%m-%d}"
-            f"&starts_at_to={tomorrow:%Y-%m-%d}",
-        },
-        {
-            "title": _("Authorizations expiring within 14 days"),
-            "value": authorizations_expiring(within_days=14).count(),
-            "icon": "hourglass_bottom",
-            "href": f"{authorizations_url}?valid_until_from={today:%Y-%m-%d}"
-            f"&valid_until_to={today + timedelta(days=14):%Y-%m-%d}",
-        },
-        {
-            "title": _("Messages that failed to send"),
-            "value": outbox_messages_failed().count(),
-            "icon": "error",
-            "href": reverse("admin:messaging_outboxmessage_changelist") + "?status__exact=failed",
-        },
+            "task": task,
+            "rule": RULES[task.rule].key.label,
+            "ask": RULES[task.rule].describe(task.facts),
+            "url": subject_url(task),
+            "overdue": task.due_on < today,
+            "mine": task.assignee_id == request.user.pk,
+        }
+        for task in tasks_open_for(user=request.user)
     ]
-    # A therapist's statement that did not reach them: shown while there is one to deal with.
-    failed_statements = statements_email_failed().count()
-    if failed_statements:
-        context["caseload_cards"].append(
+    return {
+        "counts": counts,
+        "rules": [
             {
-                "title": _("Statements whose email failed"),
-                "value": failed_statements,
-                "icon": "unsubscribe",
-                "href": reverse("admin:payouts_statement_changelist")
-                + f"?send_status__exact={SendStatus.FAILED}",
+                "count": count,
+                "label": RuleKey(count.rule).label,
+                "href": f"{tasks_url}?rule__exact={count.rule}",
             }
+            for count in counts.rules
+        ],
+        "mine": [row for row in rows if row["mine"]],
+        "all": rows,
+        "list_url": tasks_url,
+        "mine_url": f"{tasks_url}?assignee=me",
+        "form_url": reverse("admin:worklist_task_home"),
+        "can_change": request.user.has_perm("worklist.change_task"),
+    }
+
+
+def _day_section(request, today: date) -> dict:
+    day = clinic_day(today=today)
+    appointments_url = reverse("admin:scheduling_appointment_changelist")
+    tomorrow = today + timedelta(days=1)
+    last_month = month_bounds(today.replace(day=1) - timedelta(days=1))[0]
+    clients_url = reverse("admin:caseload_client_changelist")
+    utilization_url = (
+        reverse("reports:utilization")
+        + "?"
+        + urlencode(
+            {"date_from": f"{today.replace(day=1):%Y-%m-%d}", "date_to": f"{today:%Y-%m-%d}"}
         )
+    )
+    return {
+        "today": [
+            {
+                "label": AppointmentStatus(status).label,
+                "value": count,
+                "href": _day_range(appointments_url, today, status__exact=status),
+            }
+            for status, count in day.sessions_today.items()
+        ],
+        "today_total": sum(day.sessions_today.values()),
+        "today_url": _day_range(appointments_url, today),
+        "tomorrow": day.sessions_tomorrow,
+        "tomorrow_url": _day_range(appointments_url, tomorrow),
+        "unbilled": _task_counts(request).month_not_invoiced,
+        "unbilled_month": last_month,
+        "unbilled_url": reverse("admin:worklist_task_changelist")
+        + f"?rule__exact={RuleKey.MONTH_NOT_INVOICED}&state=all",
+        "receivables": [
+            {"label": label, "value": day.receivables[key]} for key, label, *_days in AGE_BUCKETS
+        ],
+        "receivables_total": day.receivables["total"],
+        "receivables_url": reverse("admin:billing_payment_receivables"),
+        "underused_rooms": day.underused_rooms,
+        "utilization_url": utilization_url,
+        "bad_fit": day.bad_fit,
+        "bad_fit_url": reverse("admin:scheduling_badfitentry_changelist"),
+        "red_therapists": [
+            {
+                "name": person_name(
+                    row["primary_therapist__first_name"], row["primary_therapist__last_name"]
+                ),
+                "count": row["red_count"],
+                "href": f"{clients_url}?"
+                + urlencode(
+                    {"colour": ClientStatus.RED, "primary_therapist": row["primary_therapist"]}
+                ),
+            }
+            for row in therapists_with_clients_in_red()
+        ],
+        "red_url": f"{clients_url}?colour={ClientStatus.RED}",
+    }
+
+
+def dashboard_callback(request, context):
+    """The staff home: the worklist (my tasks, every open task, counts per rule) and the
+    clinic's day, each figure linking to the list behind it. Ten queries in all, whatever the
+    history (docs/quality.md, list pages)."""
+    today = timezone.localdate()
+    context["worklist"] = _tasks_section(request, today)
+    context["clinic_day"] = _day_section(request, today)
     return context

@@ -45,6 +45,7 @@ from backoffice.scheduling.models import (
     RoomReservation,
     Site,
 )
+from backoffice.worklist.models import RuleKey, Task
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -388,3 +389,20 @@ class StatementLineFactory(factory.django.DjangoModelFactory):
     price_amount = Decimal("120.00")
     service_fee_amount = Decimal("36.00")
     net_amount = Decimal("84.00")
+
+
+# --- Worklist -----------------------------------------------------------------------------
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    """An open task of the Bad Fit rule (its facts as that rule writes them)."""
+
+    class Meta:
+        model = Task
+
+    rule = RuleKey.BAD_FIT_CALL
+    subject_id = factory.Sequence(lambda n: n + 1)
+    subject_label = factory.Sequence(lambda n: f"Camille Tremblay{n}")
+    facts = factory.LazyFunction(lambda: {"reason": BadFitReason.NO_SHOW})
+    due_on = factory.LazyFunction(timezone.localdate)
+    opened_at = factory.LazyFunction(timezone.now)

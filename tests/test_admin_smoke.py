@@ -27,6 +27,7 @@ from tests.factories import (
     ReceiptFactory,
     RoomReservationFactory,
     StatementLineFactory,
+    TaskFactory,
     TherapistFactory,
     TherapistRateFactory,
 )
@@ -51,6 +52,7 @@ def one_of_everything(db):
     OutboxMessageFactory()
     BadFitEntryFactory(client=appointment.billing_client)
     ClientStatusRequestFactory(client=appointment.billing_client)
+    TaskFactory()
     AppointmentSeriesFactory(therapist=appointment.therapist)
     ReceiptFactory()  # and its payment
     InvoiceLineFactory(invoice__client=appointment.billing_client)

@@ -5,7 +5,15 @@ from django.db import transaction
 
 from backoffice.accounts.models import Role, User
 
-STAFF_APPS = ("accounts", "caseload", "scheduling", "messaging", "billing", "payouts")
+STAFF_APPS = (
+    "accounts",
+    "caseload",
+    "scheduling",
+    "messaging",
+    "billing",
+    "payouts",
+    "worklist",
+)
 # Finance keeps the money side; administration runs everything else.
 FINANCE_WRITE_MODELS = {
     "payer",
@@ -19,6 +27,7 @@ FINANCE_WRITE_MODELS = {
     "receipt",
     "messagetemplate",
     "statement",
+    "task",
 }
 
 

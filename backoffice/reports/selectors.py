@@ -8,14 +8,16 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import DurationField, F, Q, Sum
+from django.db.models import Count, DurationField, F, Q, Sum
 from django.utils import timezone
 
+from backoffice.billing.selectors import receivables_by_age
 from backoffice.caseload.models import Therapist
 from backoffice.scheduling.models import (
     Appointment,
     AppointmentStatus,
     Attendance,
+    BadFitEntry,
     Room,
     RoomReservation,
 )
@@ -372,4 +374,55 @@ def room_utilization(
         rooms=_sorted(rooms.values()),
         therapists=_sorted(therapists.values()),
         total=total,
+    )
+
+
+@dataclass
+class ClinicDay:
+    """The staff home's view of the clinic today (backoffice.admin_site.dashboard_callback)."""
+
+    today: date
+    sessions_today: dict[str, int]  # by AppointmentStatus
+    sessions_tomorrow: int  # booked, not cancelled
+    receivables: dict[str, Decimal]  # billing's age buckets and "total"
+    underused_rooms: list[UtilizationRow]
+    bad_fit: list[BadFitEntry]
+
+
+BAD_FIT_SHOWN = 8
+
+
+def clinic_day(*, today: date) -> ClinicDay:
+    """Today's and tomorrow's sessions (one aggregate over two days of the starts_at index),
+    receivables by age, the rooms under-used this month so far, and the open Bad Fit entries
+    (newest first, with their notes): five queries, whatever the history."""
+    tomorrow = local_midnight(today + timedelta(days=1))
+    by_status = {
+        status: Count("pk", filter=Q(starts_at__lt=tomorrow, status=status))
+        for status in AppointmentStatus.values
+    }
+    counts = Appointment.objects.filter(
+        starts_at__gte=local_midnight(today),
+        starts_at__lt=local_midnight(today + timedelta(days=2)),
+    ).aggregate(
+        **by_status,
+        tomorrow=Count(
+            "pk",
+            filter=Q(starts_at__gte=tomorrow)
+            & Q(status__in=[AppointmentStatus.SCHEDULED, AppointmentStatus.COMPLETED]),
+        ),
+    )
+    utilization = room_utilization(date_from=today.replace(day=1), date_to=today)
+    bad_fit = (
+        BadFitEntry.objects.filter(resolved_at__isnull=True)
+        .select_related("client", "therapist")
+        .order_by("-opened_at")[:BAD_FIT_SHOWN]
+    )
+    return ClinicDay(
+        today=today,
+        sessions_today={status: counts[status] for status in AppointmentStatus.values},
+        sessions_tomorrow=counts["tomorrow"],
+        receivables=receivables_by_age(on=today),
+        underused_rooms=[room for room in utilization.rooms if room.underused],
+        bad_fit=list(bad_fit),
     )

@@ -39,8 +39,9 @@ class RuleResult:
 
 
 def _refreshed(task: Task, cause: Cause) -> bool:
-    """Bring an open task up to date with its cause; a due date never moves later by itself
-    (a cause whose due is "today" keeps the day it was first found). True if it changed."""
+    """Bring a current task (open, or done while its cause lasts) up to date with its cause;
+    a due date never moves later by itself (a cause whose due is "today" keeps the day it was
+    first found). True if it changed."""
     values = {
         "subject_label": cause.subject_label,
         "facts": dict(cause.facts),
@@ -59,8 +60,8 @@ def rule_run(
     rule: Rule, *, subject_ids: Collection[int] | None = None, today: date | None = None
 ) -> RuleResult:
     """Make the rule's current tasks match its causes now: a task for each new cause, the
-    cause ended for tasks whose cause went (closed by the system if still open), open tasks
-    refreshed. `subject_ids` limits the run to those subjects (after an event); without it
+    cause ended for tasks whose cause went (closed by the system if still open), current
+    tasks refreshed. `subject_ids` limits the run to those subjects (after an event); without it
     the rule runs in full (the sweep). The rule's row is locked for the run, so two workers
     take turns and the second sees the first's tasks; the database keeps one current task
     per rule and subject. A constant number of queries, whatever the number of subjects."""
@@ -91,9 +92,7 @@ def rule_run(
     refreshed = [
         task
         for subject_id, task in current.items()
-        if subject_id in causes
-        and task.state == TaskState.OPEN
-        and _refreshed(task, causes[subject_id])
+        if subject_id in causes and _refreshed(task, causes[subject_id])
     ]
     reason = f"worklist: {rule.key}"
     with whole_batches():

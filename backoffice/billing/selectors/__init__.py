@@ -17,6 +17,7 @@ from backoffice.billing.selectors.aging import (
     invoices_with_open_amount,
     invoices_with_payment_state,
     receivables_aging,
+    receivables_by_age,
 )
 from backoffice.billing.selectors.documents import (
     invoice_export_values,
@@ -110,6 +111,7 @@ __all__ = [
     "payers_near_submission_deadline",
     "receipt_allocations",
     "receivables_aging",
+    "receivables_by_age",
     "session_bill_to",
     "session_set_aside",
     "sessions_near_submission_deadline",

@@ -146,6 +146,15 @@ def _bucket_sums(on: date) -> dict:
     return sums
 
 
+def receivables_by_age(*, on: date) -> dict[str, Decimal]:
+    """What all bill-tos owe, by age (the keys of BUCKETS) and `total`: the receivables
+    report's totals row in one aggregate."""
+    return invoices_receivable().aggregate(
+        **_bucket_sums(on),
+        total=Coalesce(Sum("open_amount"), Value(ZERO), output_field=MONEY),
+    )
+
+
 def receivables_aging(*, on: date | None = None) -> AgingReport:
     """Open balances per payer and per direct bill-to client, split by days past the invoice
     date, with overdue invoices (past `due_on`) counted. Two GROUP BY queries in all.
