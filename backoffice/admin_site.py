@@ -41,6 +41,8 @@ class PickerJsonView(AutocompleteJsonView):
 class CaseloadAdminSite(UnfoldAdminSite):
     """`admin.site` (set in backoffice.apps): unfold's site with Caseload's pickers."""
 
+    index_title = _("Home")
+
     def autocomplete_view(self, request):
         return PickerJsonView.as_view(admin_site=self)(request)
 
@@ -68,27 +70,7 @@ def _payments_import_allowed(user) -> bool:
 
 def sidebar_navigation(request):
     return [
-        {
-            "title": _("Worklist"),
-            "items": [
-                {
-                    "title": _("Open tasks"),
-                    "icon": "task_alt",
-                    "link": reverse_lazy("admin:worklist_task_changelist"),
-                    "badge": "backoffice.admin_site.open_tasks_badge",
-                    "permission": lambda request: request.user.has_perm("worklist.view_task"),
-                },
-                {
-                    "title": _("My tasks"),
-                    "icon": "assignment_ind",
-                    "link": lambda request: (
-                        reverse("admin:worklist_task_changelist") + "?assignee=me"
-                    ),
-                    "badge": "backoffice.admin_site.my_tasks_badge",
-                    "permission": lambda request: request.user.has_perm("worklist.view_task"),
-                },
-            ],
-        },
+        _tasks_navigation(request),
         {
             "title": _("Scheduling"),
             "items": [
@@ -191,12 +173,29 @@ def _task_counts(request) -> TaskCounts:
     return request._caseload_task_counts
 
 
-def open_tasks_badge(request):
-    return _task_counts(request).open or None
-
-
-def my_tasks_badge(request):
-    return _task_counts(request).mine or None
+def _tasks_navigation(request) -> dict:
+    """The worklist's sidebar group, each item with its count of open tasks (when any): the
+    same query the home page shows its counts from."""
+    allowed = request.user.is_authenticated and request.user.has_perm("worklist.view_task")
+    counts = _task_counts(request) if allowed else TaskCounts()
+    tasks_url = reverse("admin:worklist_task_changelist")
+    items = [
+        (_("Open tasks"), "task_alt", tasks_url, counts.open),
+        (_("My tasks"), "assignment_ind", f"{tasks_url}?assignee=me", counts.mine),
+    ]
+    return {
+        "title": _("Worklist"),
+        "items": [
+            {
+                "title": title,
+                "icon": icon,
+                "link": link,
+                **({"badge": count} if count else {}),
+                "permission": lambda request: request.user.has_perm("worklist.view_task"),
+            }
+            for title, icon, link, count in items
+        ],
+    }
 
 
 def _day_range(url: str, day: date, **filters) -> str:
