@@ -15,17 +15,22 @@ from django.utils import timezone
 from backoffice.accounts.models import Role
 from backoffice.accounts.services import user_create
 from backoffice.documents.models import SendStatus
+from backoffice.messaging.models import OutboxStatus, Purpose
 from backoffice.payouts.models import Statement, StatementStatus
 from backoffice.payouts.services import statements_generate
 from backoffice.payouts.services.sending import statement_send
+from backoffice.worklist.models import RuleKey
+from backoffice.worklist.services import worklist_sweep
 from tests.billing.documents import pdf_text
 from tests.factories import (
     ClientFactory,
+    OutboxMessageFactory,
     StatementFactory,
     TherapistFactory,
     TherapistRateFactory,
 )
 from tests.payouts.test_statements import OCT, session
+from tests.test_list_queries import TASKS
 
 pytestmark = pytest.mark.django_db
 
@@ -451,18 +456,21 @@ def test_read_only_role_cannot_send_or_record_payouts(client, roles, sent):
 # --- the dashboard --------------------------------------------------------------------------
 
 
-def test_a_failed_statement_email_shows_on_the_dashboard(admin_client, draft):
-    def card():
-        cards = admin_client.get(reverse("admin:index")).context["caseload_cards"]
-        return [c for c in cards if c["title"] == "Statements whose email failed"]
+def test_a_failed_statement_email_is_a_task_on_the_home(admin_client, draft):
+    def failed_messages():
+        rows = admin_client.get(reverse("admin:index")).context["worklist"]["all"]
+        return [row for row in rows if row["task"].rule == RuleKey.MESSAGE_FAILED]
 
-    assert card() == []
-    Statement.objects.filter(pk=draft.pk).update(send_status=SendStatus.FAILED)
+    worklist_sweep()
+    assert failed_messages() == []
+    message = OutboxMessageFactory(purpose=Purpose.STATEMENT, status=OutboxStatus.FAILED)
+    Statement.objects.filter(pk=draft.pk).update(
+        send_status=SendStatus.FAILED, outbox_message=message
+    )
+    worklist_sweep()
 
-    [failed] = card()
-    assert failed["value"] == 1
-    listed = admin_client.get(failed["href"]).context["cl"].result_list
-    assert list(listed) == [draft]
+    [row] = failed_messages()
+    assert row["url"] == reverse("admin:messaging_outboxmessage_change", args=[message.pk])
 
 
 @pytest.mark.parametrize(
@@ -481,4 +489,4 @@ def test_filtered_list_queries_are_few_and_constant(admin_client, params):
         response = admin_client.get(changelist, params)
     assert len(response.context["cl"].result_list) == 22
     assert len(few) == len(many) <= 8, "\n".join(q["sql"] for q in many)
-    assert not [q for q in many if "COUNT(" in q["sql"].upper()]
+    assert not [q for q in many if "COUNT(" in q["sql"].upper() and TASKS not in q["sql"]]
