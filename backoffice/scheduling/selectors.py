@@ -62,13 +62,6 @@ def appointments_for_client_name(
     )
 
 
-def appointments_on(*, day: date) -> QuerySet[Appointment]:
-    """Appointments starting on a local (Vancouver) calendar day."""
-    return Appointment.objects.filter(
-        starts_at__gte=local_midnight(day), starts_at__lt=local_midnight(day + timedelta(days=1))
-    )
-
-
 def appointments_overlapping(
     *,
     intervals: list[tuple[datetime, datetime]],
