@@ -1,10 +1,8 @@
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import F, Q, QuerySet
-from django.utils import timezone
 
 from backoffice.caseload.models import (
-    Authorization,
     Client,
     PayerRate,
     ServiceType,
@@ -38,12 +36,4 @@ def payer_rate_in_force(*, payer_id: int, service_type: ServiceType, on: date) -
         )
         .order_by("-effective_from")
         .first()
-    )
-
-
-def authorizations_expiring(*, within_days: int = 14) -> QuerySet[Authorization]:
-    """Authorizations whose expiry falls between today and `within_days` from now."""
-    today = timezone.localdate()
-    return Authorization.objects.filter(
-        valid_until__gte=today, valid_until__lte=today + timedelta(days=within_days)
     )

@@ -19,7 +19,6 @@ from django.db.models import (
 )
 
 from backoffice.caseload.models import Therapist, TherapistRate
-from backoffice.documents.models import SendStatus
 from backoffice.payouts.models import Statement, StatementLine, StatementLineKind, StatementStatus
 from backoffice.scheduling.models import MISSED_STATUSES, Appointment, AppointmentStatus
 from backoffice.scheduling.selectors import session_paid
@@ -33,11 +32,6 @@ def statements_of_therapist(*, therapist: Therapist) -> QuerySet[Statement]:
         .exclude(status=StatementStatus.DRAFT)
         .order_by("-period_start")
     )
-
-
-def statements_email_failed() -> QuerySet[Statement]:
-    """Statements whose email failed: they did not reach their therapists."""
-    return Statement.objects.filter(send_status=SendStatus.FAILED)
 
 
 def statements_first_month() -> date | None:
