@@ -19,8 +19,10 @@ possible) and are the same at both scales: the figures then compare history, not
 Who signs in: "superuser" (a staff superuser in the administrator role, as the demo's admin
 login) or "therapist" (the user of {therapist}).
 
-`bars` names the bars a page is held to (docs/quality.md): the list pages' P1 and P2, or the
-worklist pages' P9 (a higher query ceiling: the home page draws every team's tasks).
+`bars` names the bars a page is held to (docs/quality.md): the list pages' P1, P2 and P3, or
+the worklist pages' P9 (a higher query ceiling: the home page draws every team's tasks). P3
+is a bar on lists: the task list keeps it, the home page (not a list; its counts are bounded
+by dates, and P9's ratio holds them) does not.
 """
 
 from typing import NamedTuple
@@ -30,10 +32,12 @@ class Bars(NamedTuple):
     queries: str  # the id of the bar on the query count: the same at both scales, at most
     max_queries: int
     ratio: str  # the id of the bar on the time at 500k over the time at 5k
+    is_list: bool = True  # held to P3 too (no big COUNT/DISTINCT)
 
 
 LIST_PAGE = Bars("P1", 8, "P2")
-WORKLIST_PAGE = Bars("P9", 10, "P9")
+WORKLIST_LIST = Bars("P9", 10, "P9")
+WORKLIST_HOME = Bars("P9", 10, "P9", is_list=False)
 
 
 class Page(NamedTuple):
@@ -108,6 +112,6 @@ PAGES = [
     Page("statements", STATEMENTS, {}),
     # One statement a page: the 5k therapist has one (January), so both scales draw one row.
     Page("portal: my statements", "portal:statements", {"per_page": "1"}, user="therapist"),
-    Page("worklist: home page", HOME, {}, bars=WORKLIST_PAGE),
-    Page("worklist: tasks", TASKS, {}, bars=WORKLIST_PAGE),
+    Page("worklist: home page", HOME, {}, bars=WORKLIST_HOME),
+    Page("worklist: tasks", TASKS, {}, bars=WORKLIST_LIST),
 ]

@@ -50,9 +50,23 @@ def raw(statements) -> None:
             cursor.fetchall()
 
 
+def side_by_side(runs: int, **functions) -> dict[str, float]:
+    """Median milliseconds of each function, timed in turns (after one untimed call each), so
+    the machine's noise falls on a run and its floor alike."""
+    from tests.bench.measure import timed
+
+    times = {name: [] for name in functions}
+    for function in functions.values():
+        function()
+    for _ in range(runs):
+        for name, function in functions.items():
+            times[name].append(timed(function, runs=1, warmup=0)[0])
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def measure(runs: int) -> dict:
     """This scale's figures: the sweep's queries and time, the floor, each rule's."""
-    from tests.bench.measure import setup_django, timed
+    from tests.bench.measure import setup_django
 
     setup_django()
     from backoffice.worklist.rules import RULES
@@ -61,22 +75,27 @@ def measure(runs: int) -> dict:
     today = date.fromisoformat(BENCH_TODAY)
     worklist_sweep(today=today)  # steady state: what a sweep 15 minutes later finds
     queries = captured(lambda: worklist_sweep(today=today))
-    sweep_ms, _result = timed(lambda: worklist_sweep(today=today), runs)
     causes = {
         key: captured(lambda rule=rule: list(rule.causes(today=today, subject_ids=None)))
         for key, rule in RULES.items()
     }
-    floor_ms, _result = timed(lambda: [raw(statements) for statements in causes.values()], runs)
-    rules = {}
-    for key, rule in RULES.items():
-        run_ms, _result = timed(lambda rule=rule: rule_run(rule, today=today), runs)
-        rule_floor_ms, _result = timed(lambda key=key: raw(causes[key]), runs)
-        rules[key] = {"run_ms": run_ms, "floor_ms": rule_floor_ms}
+    sweep = side_by_side(
+        runs,
+        sweep_ms=lambda: worklist_sweep(today=today),
+        floor_ms=lambda: [raw(statements) for statements in causes.values()],
+    )
+    rules = {
+        key: side_by_side(
+            runs,
+            run_ms=lambda rule=rule: rule_run(rule, today=today),
+            floor_ms=lambda key=key: raw(causes[key]),
+        )
+        for key, rule in RULES.items()
+    }
     return {
         "queries": len(queries),
         "sql": [sql for sql, _params in queries],
-        "sweep_ms": sweep_ms,
-        "floor_ms": floor_ms,
+        **sweep,
         "rules": rules,
     }
 
