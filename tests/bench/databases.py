@@ -6,9 +6,10 @@ many weeks of appointments they hold at the same weekly density: ~5,000 (three w
 way the clinic bills: every month they cover invoiced, partly paid, receipted and paid out
 (`--billed-months all`; the older months set-wise, fixtures/demo/ledger.py), so the
 payment, receipt and statement lists hold five years at 500k. So a page shows the same rows
-at both scales and only the history behind it grows. The cache key is a hash of the
-fixtures package (the demo and the seed_demo command), every migration and the seed
-arguments.
+at both scales and only the history behind it grows. Both hold the worklist's tasks, open,
+done and closed: seed_demo ends with the demo's sweeps (fixtures/demo/worklist.py). The
+cache key is a hash of the fixtures package (the demo and the seed_demo command), every
+migration and the seed arguments.
 """
 
 import hashlib
