@@ -179,6 +179,28 @@ def test_no_task_before_the_payer_had_two_weeks(today):
     assert open_subjects(UNANSWERED) == set()
 
 
+def test_no_task_for_a_renewal_of_an_authorization_long_ended(today):
+    authorization = submitted(today, 200)
+    authorization.valid_from = today - timedelta(days=400)
+    authorization.valid_until = today - timedelta(days=31)
+    authorization.save()
+    rule_run(rule(UNANSWERED))
+    assert open_subjects(UNANSWERED) == set()
+
+
+def test_a_new_authorization_from_the_payer_closes_the_task(today):
+    authorization = submitted(today, 15)
+    rule_run(rule(UNANSWERED))
+    AuthorizationFactory(
+        client=authorization.client,
+        payer=authorization.payer,
+        valid_from=authorization.valid_until + timedelta(days=1),
+        valid_until=authorization.valid_until + timedelta(days=180),
+    )
+    rule_run(rule(UNANSWERED))
+    assert Task.objects.get(rule=UNANSWERED).state == TaskState.CLOSED
+
+
 def test_a_task_found_late_keeps_the_due_day_of_the_submission(today):
     authorization = submitted(today, 20)
     rule_run(rule(UNANSWERED))

@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -83,9 +83,11 @@ class AuthorizationRunningOut(Rule):
 
 class RenewalUnanswered(Rule):
     """Renewal documents went to the payer (the authorization is pink) and the payer has not
-    answered TASK_RENEWAL_ANSWER_DAYS days later: follow up with them. The payer's answer is
-    the extension, which clears the submission (caseload.services.authorization_extend) and
-    ends the cause. Due that many days after the day the documents went."""
+    answered TASK_RENEWAL_ANSWER_DAYS days later: follow up with them. The payer answers with
+    an extension, which clears the submission (caseload.services.authorization_extend), or a
+    new authorization for the same client: either ends the cause. Only authorizations in force
+    or ended within TASK_AUTHORIZATION_EXPIRY_DAYS: an old one's renewal is history, not work.
+    Due that many days after the day the documents went."""
 
     key = RuleKey.RENEWAL_UNANSWERED
     subject = SubjectType.AUTHORIZATION
@@ -93,9 +95,15 @@ class RenewalUnanswered(Rule):
 
     def rows(self, *, today, subject_ids):
         last_day = today - timedelta(days=settings.TASK_RENEWAL_ANSWER_DAYS)
-        waiting = Authorization.objects.filter(
-            renewal_submitted_at__lt=local_midnight(last_day + timedelta(days=1))
+        answered = Authorization.objects.filter(
+            client=OuterRef("client"),
+            payer=OuterRef("payer"),
+            valid_from__gt=OuterRef("valid_from"),
         )
+        waiting = Authorization.objects.filter(
+            renewal_submitted_at__lt=local_midnight(last_day + timedelta(days=1)),
+            valid_until__gte=today - timedelta(days=settings.TASK_AUTHORIZATION_EXPIRY_DAYS),
+        ).exclude(Exists(answered))
         return self.only(waiting, subject_ids).values(
             *AUTHORIZATION_LABEL_FIELDS, "renewal_submitted_at"
         )
