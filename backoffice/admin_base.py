@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
@@ -393,6 +394,34 @@ class CaseloadFormView(UnfoldModelAdminViewMixin, FormView):
         ):
             return target
         return default
+
+
+class PickedRowsFormView(CaseloadFormView):
+    """A form for the rows an action picked in a list (a payout run, tasks to mark done).
+
+    Opened by the action (a POST without `submit_name`: the form, empty); submitted with the
+    selection again in hidden fields (`selected`, `select_across`), so the action runs it.
+    """
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if self.submit_name not in self.request.POST:
+            kwargs.pop("data", None)
+            kwargs.pop("files", None)
+        return kwargs
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        if form.is_bound and form.is_valid():
+            return self.form_valid(form)
+        return self.form_invalid(form)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            **kwargs,
+            selected=self.request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            select_across=self.request.POST.get("select_across", "0"),
+        )
 
 
 class CaseloadObjectFormView(CaseloadFormView):

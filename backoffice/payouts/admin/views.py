@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.contrib.admin import helpers
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -14,7 +13,7 @@ from django.utils.translation import ngettext
 from django.views.generic import TemplateView
 from unfold.views import UnfoldModelAdminViewMixin
 
-from backoffice.admin_base import CaseloadFormView
+from backoffice.admin_base import CaseloadFormView, PickedRowsFormView
 from backoffice.documents.formatting import money, month
 from backoffice.messaging.models import MessageTemplate, Purpose
 from backoffice.messaging.selectors import message_template_of
@@ -93,12 +92,8 @@ def _payouts_done(result: PayoutsRecorded) -> str:
     )
 
 
-class RecordPayoutsView(CaseloadFormView):
-    """One payout run for the statements selected in the list: its date and reference.
-
-    Opened by the list's action (a POST without `_record`: the form, empty); submitted with
-    the selection again in hidden fields, so the action runs it.
-    """
+class RecordPayoutsView(PickedRowsFormView):
+    """One payout run for the statements selected in the list: its date and reference."""
 
     title = _("Record a payout")
     permission_required = ("payouts.change_statement",)
@@ -108,19 +103,6 @@ class RecordPayoutsView(CaseloadFormView):
     submit_name = "_record"
     submit_label = _("Record payout")
     statements: list[Statement] = ()  # given by the action: as_view(statements=…)
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        if self.submit_name not in self.request.POST:
-            kwargs.pop("data", None)
-            kwargs.pop("files", None)
-        return kwargs
-
-    def post(self, request, *args, **kwargs):
-        form = self.get_form()
-        if form.is_bound and form.is_valid():
-            return self.form_valid(form)
-        return self.form_invalid(form)
 
     def form_valid(self, form):
         result = self.model_admin.run_service(
@@ -145,8 +127,6 @@ class RecordPayoutsView(CaseloadFormView):
             statements=self.statements,
             sent_count=len(sent),
             total=money(sum((s.net_amount for s in sent), Decimal("0.00"))),
-            selected=self.request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
-            select_across=self.request.POST.get("select_across", "0"),
         )
 
 

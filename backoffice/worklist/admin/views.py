@@ -2,7 +2,6 @@
 page's task form."""
 
 from django.contrib import messages
-from django.contrib.admin import helpers
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +9,7 @@ from django.utils.translation import ngettext
 from django.views.generic import FormView
 from unfold.views import UnfoldModelAdminViewMixin
 
-from backoffice.admin_base import CaseloadFormView
+from backoffice.admin_base import PickedRowsFormView
 from backoffice.worklist.admin.forms import MINE, HomeTasksForm, TasksAssignForm, TasksDoneForm
 from backoffice.worklist.services import tasks_assign, tasks_mark_done
 
@@ -23,9 +22,8 @@ def assigned(count: int) -> str:
     return ngettext("%d task assigned.", "%d tasks assigned.", count) % count
 
 
-class SelectedTasksView(CaseloadFormView):
-    """A form for the tasks picked in the list (an action): the selection rides along in
-    hidden fields, so the action runs the form's service when it is submitted."""
+class SelectedTasksView(PickedRowsFormView):
+    """A form for the tasks picked in the list (an action), run by the form's service."""
 
     permission_required = ("worklist.change_task",)
     template_name = "admin/worklist/task/selected_tasks.html"
@@ -33,26 +31,11 @@ class SelectedTasksView(CaseloadFormView):
     action_name = ""
     tasks = None  # given by the action: as_view(tasks=…)
 
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        if self.submit_name not in self.request.POST:  # opened by the action: an empty form
-            kwargs.pop("data", None)
-            kwargs.pop("files", None)
-        return kwargs
-
-    def post(self, request, *args, **kwargs):
-        form = self.get_form()
-        if form.is_bound and form.is_valid():
-            return self.form_valid(form)
-        return self.form_invalid(form)
-
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             **kwargs,
             action_name=self.action_name,
             tasks=self.tasks.select_related("assignee"),
-            selected=self.request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
-            select_across=self.request.POST.get("select_across", "0"),
         )
 
     def form_valid(self, form):
