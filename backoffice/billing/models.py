@@ -136,10 +136,11 @@ class Invoice(SentDocument):
             models.Index(fields=["client", "period_start"]),
             models.Index(fields=["status", "due_on"]),
             # What is still owed (receivables, overdue invoices): a few thousand of the years
-            # of invoices, read without walking the paid ones; kind and status as columns, so
-            # SQLite's planner prefers it to the (status, due_on) index.
+            # of invoices, read without walking the paid ones nor the table (the columns the
+            # aging sums read); kind and status as columns, so SQLite's planner prefers it to
+            # the (status, due_on) index.
             models.Index(
-                fields=["kind", "status", "issued_on"],
+                fields=["kind", "status", "issued_on", "total_amount", "paid_amount"],
                 condition=Q(total_amount__gt=F("paid_amount")),
                 name="billing_invoice_owed",
             ),
