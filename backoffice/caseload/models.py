@@ -258,6 +258,14 @@ class Payer(models.Model):
     submission_deadline_days = models.PositiveSmallIntegerField(
         _("submission deadline (days after service)"), null=True, blank=True
     )
+    renewal_requirements = models.TextField(
+        _("renewal requirements"),
+        blank=True,
+        help_text=_(
+            "What therapists prepare to ask this payer for more sessions (forms, progress "
+            "report, deadlines); shown in their alerts."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     history = HistoricalRecords()
 

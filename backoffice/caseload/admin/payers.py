@@ -52,6 +52,7 @@ class PayerAdmin(CaseloadAdmin):
                 ]
             },
         ),
+        (_("Renewals"), {"fields": ["renewal_requirements"]}),
     ]
 
 
