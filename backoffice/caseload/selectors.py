@@ -3,6 +3,7 @@ from datetime import date
 from django.db.models import F, Q, QuerySet
 
 from backoffice.caseload.models import (
+    Authorization,
     Client,
     PayerRate,
     ServiceType,
@@ -14,6 +15,11 @@ from backoffice.caseload.models import (
 def clients_of_therapist(*, therapist: Therapist) -> QuerySet[Client]:
     """The only clients a therapist may reach: those whose primary therapist they are."""
     return Client.objects.filter(primary_therapist=therapist)
+
+
+def authorizations_of_therapist(*, therapist: Therapist) -> QuerySet[Authorization]:
+    """The authorizations of the therapist's own clients."""
+    return Authorization.objects.filter(client__primary_therapist=therapist)
 
 
 def therapist_rate_in_force(
