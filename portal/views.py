@@ -4,7 +4,6 @@ therapist's id is a 404; every change goes through the domain's services."""
 
 from datetime import date, timedelta
 
-from backoffice.alerts.selectors import therapist_alert_count, therapist_alerts
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -17,7 +16,9 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin, SingleTableView
+from django_tables2.paginators import LazyPaginator
 
+from backoffice.alerts.selectors import therapist_alert_count, therapist_alerts
 from backoffice.billing.selectors import (
     authorizations_with_status,
     clients_with_authorizations,
@@ -66,9 +67,12 @@ class TherapistRequiredMixin(LoginRequiredMixin):
             return self.handle_no_permission()
         if not hasattr(request.user, "therapist"):
             return redirect("admin:index") if request.user.is_staff else self.handle_no_permission()
-        self.therapist = request.user.therapist
         self.subject = self.get_subject(**kwargs)
         return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def therapist(self):
+        return self.request.user.therapist
 
     def get_subject(self, **kwargs):
         return None
@@ -150,7 +154,9 @@ class ClientDetailView(TherapistRequiredMixin, TemplateView):
                 "-starts_at", "-pk"
             )
         )
-        RequestConfig(self.request, paginate={"per_page": 20}).configure(past)
+        RequestConfig(
+            self.request, paginate={"per_page": 20, "paginator_class": LazyPaginator}
+        ).configure(past)
         return super().get_context_data(
             client=client,
             authorizations=authorizations_with_status(client.authorizations.all())
@@ -258,7 +264,8 @@ class ScheduleView(TherapistRequiredMixin, SingleTableMixin, FilterView):
     template_name = "portal/schedule.html"
     table_class = SessionTable
     filterset_class = ScheduleFilter
-    table_pagination = {"per_page": 25}
+    # Years of sessions: pages go back without counting them all.
+    table_pagination = {"per_page": 25, "paginator_class": LazyPaginator}
 
     def get_queryset(self):
         return appointments_of_therapist(therapist=self.therapist)
