@@ -112,9 +112,8 @@ def test_a_deactivation_request_is_approved_by_staff_and_the_therapist_sees_it(
     with staff.expect_navigation():
         staff.click("button[type=submit]")
     request = ClientStatusRequest.objects.get(client=mine)
-    staff.goto(
-        f"{live_server.url}{reverse('admin:caseload_clientstatusrequest_approve', args=[request.pk])}"
-    )
+    approve = reverse("admin:caseload_clientstatusrequest_approve", args=[request.pk])
+    staff.goto(f"{live_server.url}{approve}")
     staff.fill("textarea[name=note]", "Closed the file.")
     with staff.expect_navigation():
         staff.locator("form button[type=submit]").last.click()
