@@ -82,9 +82,7 @@ def test_an_authorization_not_in_force_makes_no_running_out_alert(therapist, tod
     assert_counted(therapist)
 
 
-def test_a_running_out_alert_words_the_authorization_and_carries_the_requirements(
-    therapist, today
-):
+def test_a_running_out_alert_words_the_authorization_and_carries_the_requirements(therapist, today):
     payer = PayerFactory(
         name="Pacific Mutual", renewal_requirements="Form PM-7 and a progress report."
     )
@@ -143,9 +141,7 @@ def test_a_renewal_waits_until_30_days_after_the_end(therapist, today, ended_day
         valid_until=ended,
         renewal_submitted_at=submitted_on(ended - timedelta(days=10)),
     )
-    assert kinds(therapist) == (
-        [(AlertKind.RENEWAL_WAITING, authorization.pk)] if alerts else []
-    )
+    assert kinds(therapist) == ([(AlertKind.RENEWAL_WAITING, authorization.pk)] if alerts else [])
     assert_counted(therapist)
 
 
@@ -216,9 +212,7 @@ def test_titles_are_worded_in_the_active_language(therapist):
 def test_another_therapists_clients_never_appear(therapist):
     other = TherapistFactory()
     with_sessions_left(other, 1)
-    AuthorizationFactory(
-        client__primary_therapist=other, renewal_submitted_at=timezone.now()
-    )
+    AuthorizationFactory(client__primary_therapist=other, renewal_submitted_at=timezone.now())
     BadFitEntryFactory(client=ClientFactory(primary_therapist=other), therapist=therapist)
     assert therapist_alerts(therapist=therapist) == []
     assert therapist_alert_count(therapist=therapist) == 0
