@@ -26,11 +26,12 @@ from backoffice.billing.selectors import (
     sessions_payment_summary,
     sessions_with_payment_facts,
 )
-from backoffice.caseload.models import ClientStatusAction, ClientStatusRequestState
+from backoffice.caseload.models import ClientStatusAction
 from backoffice.caseload.selectors import (
     authorizations_of_therapist,
     client_status_requests_of_therapist,
     clients_of_therapist,
+    clients_with_pending_request,
 )
 from backoffice.caseload.services import authorization_renewal_upload, client_status_request_create
 from backoffice.documents.zips import pdf_response
@@ -136,14 +137,14 @@ class ClientListView(TherapistRequiredMixin, SingleTableMixin, FilterView):
 
 class ClientDetailView(TherapistRequiredMixin, TemplateView):
     """One of the therapist's clients: colour, authorizations with usage, upcoming and past
-    sessions with what billing says of them, payment state, and their requests."""
+    sessions with what billing says of them, payment state, and whether a request about them
+    waits for staff (requests and their answers are on the home page)."""
 
     template_name = "portal/client.html"
 
     def get_subject(self, pk):
-        return get_object_or_404(
-            clients_with_status(clients_of_therapist(therapist=self.therapist)), pk=pk
-        )
+        clients = clients_with_status(clients_of_therapist(therapist=self.therapist))
+        return get_object_or_404(clients_with_pending_request(clients), pk=pk)
 
     def get_context_data(self, **kwargs):
         client = self.subject
@@ -171,8 +172,6 @@ class ClientDetailView(TherapistRequiredMixin, TemplateView):
             ),
             past=past,
             payments=sessions_payment_summary(sessions),
-            requests=client.status_requests.order_by("-requested_at")[:5],
-            pending=client.status_requests.filter(state=ClientStatusRequestState.PENDING).exists(),
             request_form=ClientRequestForm(),
             today=timezone.localdate(),
             **kwargs,
