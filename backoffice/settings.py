@@ -270,6 +270,9 @@ TASK_RENEWAL_ANSWER_DAYS = env.int("TASK_RENEWAL_ANSWER_DAYS", default=14)
 # Worklist: last month's invoices are due on this day (the run before issuing them on the 3rd).
 TASK_INVOICING_DAY = env.int("TASK_INVOICING_DAY", default=3)
 
+# Uploaded documents (therapists' renewal documents): at most this size, PDF/JPEG/PNG only.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+
 # Security headers; production behind nginx terminating TLS.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -391,6 +391,14 @@ class Authorization(models.Model):
     renewal_submitted_at = models.DateTimeField(
         _("renewal documents submitted"), null=True, blank=True
     )
+    renewal_submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("renewal submitted by"),
+    )
     renewal_note = models.TextField(_("renewal note"), blank=True)
     renewal_document = models.FileField(
         _("renewal document"), upload_to="renewals/%Y/%m/", blank=True

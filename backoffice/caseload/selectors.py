@@ -3,17 +3,42 @@ from datetime import date
 from django.db.models import F, Q, QuerySet
 
 from backoffice.caseload.models import (
+    Authorization,
     Client,
+    ClientStatusRequest,
+    ClientStatusRequestState,
     PayerRate,
     ServiceType,
     Therapist,
     TherapistRate,
 )
+from backoffice.zone_data import local_midnight
 
 
 def clients_of_therapist(*, therapist: Therapist) -> QuerySet[Client]:
     """The only clients a therapist may reach: those whose primary therapist they are."""
     return Client.objects.filter(primary_therapist=therapist)
+
+
+def authorizations_of_therapist(*, therapist: Therapist) -> QuerySet[Authorization]:
+    """The authorizations of the therapist's own clients."""
+    return Authorization.objects.filter(client__primary_therapist=therapist)
+
+
+def client_status_requests_of_therapist(
+    *, therapist: Therapist, decided_since: date
+) -> QuerySet[ClientStatusRequest]:
+    """The therapist's requests waiting for staff and those decided since a day, newest
+    first."""
+    return (
+        ClientStatusRequest.objects.filter(therapist=therapist)
+        .filter(
+            Q(state=ClientStatusRequestState.PENDING)
+            | Q(decided_at__gte=local_midnight(decided_since))
+        )
+        .select_related("client")
+        .order_by("-requested_at")
+    )
 
 
 def therapist_rate_in_force(

@@ -5,8 +5,9 @@ Every change goes through `save()`, so django-simple-history keeps who and when
 (docs/quality.md, history); the reason given by staff is the history row's change reason.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
@@ -22,7 +23,8 @@ from backoffice.caseload.models import (
     ClientStatusRequestState,
     Therapist,
 )
-from backoffice.caseload.selectors import clients_of_therapist
+from backoffice.caseload.selectors import authorizations_of_therapist, clients_of_therapist
+from backoffice.documents.uploads import document_upload_check
 
 
 def _reason(label: str, note: str) -> str:
@@ -37,12 +39,16 @@ def authorization_renewal_submit(
     submitted_at: datetime,
     note: str = "",
     document: File | None = None,
+    by: User | None = None,
 ) -> Authorization:
     """Record that renewal documents went to the payer: the authorization turns pink."""
     if submitted_at > timezone.now():
         raise ValidationError({"submitted_at": _("The submission date cannot be in the future.")})
+    if document is not None:
+        document_upload_check(document)
     authorization.renewal_submitted_at = submitted_at
-    fields = ["renewal_submitted_at"]
+    authorization.renewal_submitted_by = by
+    fields = ["renewal_submitted_at", "renewal_submitted_by"]
     if note:
         authorization.renewal_note = note
         fields.append("renewal_note")
@@ -52,6 +58,41 @@ def authorization_renewal_submit(
     authorization._change_reason = _("Renewal documents submitted")
     authorization.save(update_fields=fields)
     return authorization
+
+
+@transaction.atomic
+def authorization_renewal_upload(
+    *, therapist: Therapist, authorization: Authorization, document: File, note: str = ""
+) -> Authorization:
+    """A therapist sends the renewal documents for one of their clients' authorizations: it
+    turns pink and staff get a task to send them to the payer (worklist, renewal documents).
+
+    Refused: an authorization of another therapist's client, one whose renewal is already
+    waiting for the payer, one that ended more than TASK_AUTHORIZATION_EXPIRY_DAYS ago.
+    """
+    authorization = (
+        authorizations_of_therapist(therapist=therapist)
+        .select_for_update()
+        .filter(pk=authorization.pk)
+        .first()
+    )
+    if authorization is None:
+        raise ValidationError(_("This authorization is not one of your clients'."))
+    if authorization.renewal_submitted_at is not None:
+        raise ValidationError(
+            _("Renewal documents were already sent on %(day)s; staff are waiting for the payer.")
+            % {"day": timezone.localdate(authorization.renewal_submitted_at).isoformat()}
+        )
+    oldest = timezone.localdate() - timedelta(days=settings.TASK_AUTHORIZATION_EXPIRY_DAYS)
+    if authorization.valid_until < oldest:
+        raise ValidationError(_("This authorization ended too long ago to be renewed."))
+    return authorization_renewal_submit(
+        authorization=authorization,
+        submitted_at=timezone.now(),
+        note=note.strip(),
+        document=document,
+        by=therapist.user,
+    )
 
 
 @transaction.atomic

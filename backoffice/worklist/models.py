@@ -13,6 +13,7 @@ class RuleKey(models.TextChoices):
 
     AUTHORIZATION_RUNNING_OUT = "authorization-low", _("Authorization running out")
     RENEWAL_UNANSWERED = "renewal-unanswered", _("Renewal not answered")
+    RENEWAL_DOCUMENTS = "renewal-documents", _("Therapist's renewal documents to send")
     CLIENT_STATUS_REQUEST = "client-request", _("Therapist's request about a client")
     BAD_FIT_CALL = "bad-fit-call", _("Call a client on the Bad Fit list")
     INVOICE_OVERDUE = "invoice-overdue", _("Invoice unpaid past its terms")

@@ -101,6 +101,7 @@ class AuthorizationRenewalView(CaseloadObjectFormView):
             done=_("Renewal documents recorded for %(authorization)s.")
             % {"authorization": self.object},
             authorization=self.object,
+            by=self.request.user,
             **form.cleaned_data,
         )
         return super().form_valid(form) if done else self.form_invalid(form)

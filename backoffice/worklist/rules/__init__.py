@@ -12,6 +12,7 @@ RULES: dict[str, Rule] = {
     for rule in (
         authorizations.AuthorizationRunningOut(),
         authorizations.RenewalUnanswered(),
+        authorizations.RenewalDocuments(),
         clients.BadFitCall(),
         clients.ClientStatusRequestPending(),
         billing.InvoiceOverdue(),

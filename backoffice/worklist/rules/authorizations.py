@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -81,6 +81,60 @@ class AuthorizationRunningOut(Rule):
         }
 
 
+def _renewal_unanswered() -> QuerySet[Authorization]:
+    """Authorizations with renewal documents submitted and no answer yet (no extension, no
+    newer authorization of the same payer for the client)."""
+    answered = Authorization.objects.filter(
+        client=OuterRef("client"),
+        payer=OuterRef("payer"),
+        valid_from__gt=OuterRef("valid_from"),
+    )
+    return Authorization.objects.filter(renewal_submitted_at__isnull=False).exclude(
+        Exists(answered)
+    )
+
+
+class RenewalDocuments(Rule):
+    """A therapist uploaded renewal documents in the portal: check them and send them to the
+    payer, then mark the task done. The payer's answer (an extension, a newer authorization)
+    ends the cause. Due the day they came."""
+
+    key = RuleKey.RENEWAL_DOCUMENTS
+    subject = SubjectType.AUTHORIZATION
+    events = {"caseload.authorization": "pk"}
+
+    def rows(self, *, today, subject_ids):
+        uploaded = _renewal_unanswered().filter(
+            renewal_submitted_by__therapist__isnull=False,
+            valid_until__gte=today - timedelta(days=settings.TASK_AUTHORIZATION_EXPIRY_DAYS),
+        )
+        return self.only(uploaded, subject_ids).values(
+            *AUTHORIZATION_LABEL_FIELDS,
+            "renewal_submitted_at",
+            "renewal_submitted_by__therapist__first_name",
+            "renewal_submitted_by__therapist__last_name",
+        )
+
+    def cause(self, row, *, today):
+        submitted = timezone.localdate(row["renewal_submitted_at"])
+        therapist = person_name(
+            row["renewal_submitted_by__therapist__first_name"],
+            row["renewal_submitted_by__therapist__last_name"],
+        )
+        return Cause(
+            subject_id=row["pk"],
+            subject_label=authorization_label(row),
+            due_on=submitted,
+            facts={"therapist": therapist, "submitted": submitted.isoformat()},
+        )
+
+    def describe(self, facts):
+        return _("%(therapist)s sent renewal documents on %(day)s: send them to the payer.") % {
+            "therapist": facts["therapist"],
+            "day": day(date.fromisoformat(facts["submitted"])),
+        }
+
+
 class RenewalUnanswered(Rule):
     """Renewal documents went to the payer (the authorization is pink) and the payer has not
     answered TASK_RENEWAL_ANSWER_DAYS days later: follow up with them. The payer answers with
@@ -95,15 +149,10 @@ class RenewalUnanswered(Rule):
 
     def rows(self, *, today, subject_ids):
         last_day = today - timedelta(days=settings.TASK_RENEWAL_ANSWER_DAYS)
-        answered = Authorization.objects.filter(
-            client=OuterRef("client"),
-            payer=OuterRef("payer"),
-            valid_from__gt=OuterRef("valid_from"),
-        )
-        waiting = Authorization.objects.filter(
+        waiting = _renewal_unanswered().filter(
             renewal_submitted_at__lt=local_midnight(last_day + timedelta(days=1)),
             valid_until__gte=today - timedelta(days=settings.TASK_AUTHORIZATION_EXPIRY_DAYS),
-        ).exclude(Exists(answered))
+        )
         return self.only(waiting, subject_ids).values(
             *AUTHORIZATION_LABEL_FIELDS, "renewal_submitted_at"
         )
