@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.billing.selectors import ClientStatus
-from backoffice.caseload.models import Authorization, Client, Payer
+from backoffice.caseload.models import Authorization, Client, ClientKind, Payer
 from backoffice.scheduling.models import Appointment, AppointmentStatus
 from backoffice.zone_data import local_midnight
 
@@ -18,6 +18,9 @@ class ClientFilter(django_filters.FilterSet):
         choices=[("true", _("Active")), ("false", _("Deactivated"))],
         method="filter_active",
         empty_label=_("All"),
+    )
+    kind = django_filters.ChoiceFilter(
+        label=_("Payment source"), choices=ClientKind.choices, empty_label=_("All")
     )
     colour = django_filters.ChoiceFilter(
         label=_("Colour"), choices=ClientStatus.choices, field_name="status", empty_label=_("All")
