@@ -273,8 +273,8 @@ def _password_link_queue(*, therapist: Therapist, invite: bool, dedupe_key: str 
             "clinic": settings.LETTERHEAD["NAME"],
             "username": user.get_username(),
             "link": _password_link(user),
-            # Written out ("Saturday 14 March 2026, 10:30"), in the therapist's language.
-            "expires": formats.date_format(expires, "l j F Y, H:i"),
+            # Written out ("14 March 2026, 10:30"), in the therapist's language.
+            "expires": formats.date_format(expires, "j F Y, H:i"),
         }
         if invite:
             subject = _("Your access to the %(clinic)s therapist portal") % values
