@@ -329,6 +329,14 @@ def test_a_reset_email_is_in_the_therapists_language(client, clock):
     assert "14 mars 2026" in OutboxMessage.objects.get().body_text
 
 
+@pytest.mark.parametrize(("uidb64", "token"), [("abc", "abc-def"), ("OTk5OTk5", "set-password")])
+def test_a_made_up_link_says_it_no_longer_works(client, uidb64, token):
+    path = reverse("portal:password_set", kwargs={"uidb64": uidb64, "token": token})
+    for response in (client.get(path), client.post(path, {"new_password1": PASSWORD})):
+        assert response.status_code == 200
+        assert not response.context["validlink"]
+
+
 def test_a_link_for_a_staff_account_sets_nothing_on_the_portal(client):
     """Even a valid token (Django's, made some other way) cannot set a staff password here."""
     staff = UserFactory(is_staff=True)
