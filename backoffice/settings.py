@@ -30,6 +30,8 @@ SECRET_KEY = (
     else env.str("SECRET_KEY", default="insecure-development-key-never-used-in-production")
 )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
+# Where the site is reached from outside (scheme and host, no path): links in emails.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -61,6 +63,7 @@ INSTALLED_APPS = [
     "backoffice.payouts",
     "backoffice.reports",
     "backoffice.worklist",
+    "backoffice.alerts",
     "portal",
     "jobs",
     "fixtures",

@@ -11,6 +11,11 @@ from django.conf import settings
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from backoffice.accounts.models import User
+from backoffice.alerts.services import (
+    ALERTS_LAST_SESSION,
+    alerts_digest_send,
+    alerts_last_session_send,
+)
 from backoffice.billing.models import Invoice, Receipt
 from backoffice.billing.services import INVOICES_SEND, invoices_send
 from backoffice.billing.services.imports import staged_imports_sweep
@@ -123,8 +128,30 @@ def worklist_sweep_task() -> None:
     logger.info("worklist: %d opened, %d ended", result.opened, result.ended)
 
 
+@db_task()
+def alerts_last_session_task(authorization_id: int) -> None:
+    """A session under this authorization got its outcome, or it changed: its therapist is
+    emailed if it reached its last approved session (once per cause)."""
+    alerts_last_session_send(authorization_ids=[authorization_id])
+
+
+@db_periodic_task(clinic_crontab(minute="50"))
+@lock_task("alerts-last-session")
+def alerts_last_session_sweep_task() -> None:
+    """Every hour: last-session emails the events missed (set-wise writes, a lost task)."""
+    logger.info("alerts: %d last-session email(s) queued", alerts_last_session_send())
+
+
+@db_periodic_task(clinic_crontab(day_of_week="1", hour="7", minute="0"))
+@lock_task("alerts-digest")
+def alerts_digest_task() -> None:
+    """Mondays at 07:00: each therapist with alerts gets the week's digest (once a week)."""
+    logger.info("alerts: %d digest(s) queued", alerts_digest_send())
+
+
 job_register(messaging.OUTBOX_SEND, outbox_send_task)
 job_register(INVOICES_SEND, invoices_send_task)
 job_register(STATEMENTS_SEND, statements_send_task)
 job_register(WORKLIST_EVENT, worklist_event_task)
 job_register(RUN_REPORTED, worklist_run_reported_task)
+job_register(ALERTS_LAST_SESSION, alerts_last_session_task)

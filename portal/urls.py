@@ -5,7 +5,25 @@ from portal import accounts, views
 
 app_name = "portal"
 urlpatterns = [
-    path("", views.ClientListView.as_view(), name="home"),
+    path("", views.HomeView.as_view(), name="home"),
+    path("alerts/", views.HomeView.as_view(), name="alerts"),
+    path("clients/", views.ClientListView.as_view(), name="clients"),
+    path("clients/<int:pk>/", views.ClientDetailView.as_view(), name="client"),
+    path("clients/<int:pk>/request/", views.ClientRequestView.as_view(), name="client_request"),
+    path(
+        "authorizations/<int:pk>/renewal/",
+        views.RenewalUploadView.as_view(),
+        name="renewal_upload",
+    ),
+    path(
+        "authorizations/<int:pk>/renewal/document/",
+        views.RenewalDocumentView.as_view(),
+        name="renewal_document",
+    ),
+    path("schedule/", views.ScheduleView.as_view(), name="schedule"),
+    path("schedule/week/", views.WeekView.as_view(), name="week"),
+    path("sessions/<int:pk>/attendance/", views.AttendanceView.as_view(), name="attendance"),
+    path("rooms/", views.RoomsView.as_view(), name="rooms"),
     path("statements/", views.StatementListView.as_view(), name="statements"),
     path("statements/<int:pk>/pdf/", views.StatementPdfView.as_view(), name="statement_pdf"),
     path("login/", accounts.PortalLoginView.as_view(), name="login"),

@@ -7,11 +7,14 @@ from backoffice.accounts.models import User
 from backoffice.caseload.models import (
     Authorization,
     Client,
+    ClientStatusRequest,
+    ClientStatusRequestState,
     PayerRate,
     ServiceType,
     Therapist,
     TherapistRate,
 )
+from backoffice.zone_data import local_midnight
 
 
 def clients_of_therapist(*, therapist: Therapist) -> QuerySet[Client]:
@@ -22,6 +25,22 @@ def clients_of_therapist(*, therapist: Therapist) -> QuerySet[Client]:
 def authorizations_of_therapist(*, therapist: Therapist) -> QuerySet[Authorization]:
     """The authorizations of the therapist's own clients."""
     return Authorization.objects.filter(client__primary_therapist=therapist)
+
+
+def client_status_requests_of_therapist(
+    *, therapist: Therapist, decided_since: date
+) -> QuerySet[ClientStatusRequest]:
+    """The therapist's requests waiting for staff and those decided since a day, newest
+    first."""
+    return (
+        ClientStatusRequest.objects.filter(therapist=therapist)
+        .filter(
+            Q(state=ClientStatusRequestState.PENDING)
+            | Q(decided_at__gte=local_midnight(decided_since))
+        )
+        .select_related("client")
+        .order_by("-requested_at")
+    )
 
 
 def portal_therapist(*, user: User) -> Therapist | None:

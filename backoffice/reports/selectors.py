@@ -142,6 +142,18 @@ class WeekGrid:
         return self.week_start + timedelta(days=7)
 
 
+def _week_entries(appointments: list[Appointment]) -> list[WeekEntry]:
+    return [
+        WeekEntry(
+            appointment=appointment,
+            starts_at=timezone.localtime(appointment.starts_at),
+            ends_at=timezone.localtime(appointment.ends_at),
+            variant=STATUS_VARIANTS.get(appointment.status, ""),
+        )
+        for appointment in appointments
+    ]
+
+
 def week_grid(
     *, therapist: Therapist | None = None, room: Room | None = None, week_start: date
 ) -> WeekGrid:
@@ -154,16 +166,7 @@ def week_grid(
     reservations = reservations_in_force(
         date_from=days[0], date_to=days[-1], therapist=therapist, room=room
     )
-    entries = []
-    for appointment in appointments:
-        entries.append(
-            WeekEntry(
-                appointment=appointment,
-                starts_at=timezone.localtime(appointment.starts_at),
-                ends_at=timezone.localtime(appointment.ends_at),
-                variant=STATUS_VARIANTS.get(appointment.status, ""),
-            )
-        )
+    entries = _week_entries(appointments)
     first_hour, last_hour = DAY_FIRST_HOUR, DAY_LAST_HOUR
     for entry in entries:
         first_hour = min(first_hour, entry.starts_at.hour)
@@ -194,6 +197,33 @@ def week_grid(
         for hour in range(first_hour, last_hour)
     ]
     return WeekGrid(week_start=week_start, days=days, rows=rows, entries=entries)
+
+
+@dataclass
+class AgendaDay:
+    day: date
+    entries: list[WeekEntry]
+    reservations: list[RoomReservation]
+
+
+def week_agenda(*, therapist: Therapist, week_start: date) -> list[AgendaDay]:
+    """A therapist's week (from the Monday of `week_start`) as seven days, each with its
+    sessions and the room blocks held that day, in order. Two queries."""
+    week_start = week_start_of(week_start)
+    days = [week_start + timedelta(days=n) for n in range(7)]
+    entries = _week_entries(week_appointments(therapist=therapist, week_start=week_start))
+    reservations = sorted(
+        reservations_in_force(date_from=days[0], date_to=days[-1], therapist=therapist),
+        key=lambda reservation: reservation.start_time,
+    )
+    return [
+        AgendaDay(
+            day=day,
+            entries=[entry for entry in entries if entry.starts_at.date() == day],
+            reservations=[r for r in reservations if _in_force_on(r, day)],
+        )
+        for day in days
+    ]
 
 
 # --- Room utilization --------------------------------------------------------------------
@@ -274,7 +304,11 @@ def _sorted(rows: Iterable[UtilizationRow]) -> list[UtilizationRow]:
 
 
 def room_utilization(
-    *, date_from: date, date_to: date, threshold: int | None = None
+    *,
+    date_from: date,
+    date_to: date,
+    threshold: int | None = None,
+    therapist: Therapist | None = None,
 ) -> UtilizationReport:
     """Hours reserved, hours of in-person sessions held and their ratio, per site, room and
     therapist, over the Vancouver days `date_from` to `date_to` (both included).
@@ -282,6 +316,7 @@ def room_utilization(
     Reserved: each weekly block counted on every day of the period on its weekday within its
     own first and last days. Held: completed in-person sessions overlapping the period, their
     whole duration, summed in SQL by room and therapist. Two queries, whatever the history.
+    Given a therapist, only their reservations and sessions.
     """
     if date_to < date_from:
         raise ValueError("The period ends before it starts.")
@@ -311,29 +346,32 @@ def room_utilization(
         )
         return site, room, therapist, total
 
-    for reservation in reservations_in_force(date_from=date_from, date_to=date_to):
+    for reservation in reservations_in_force(
+        date_from=date_from, date_to=date_to, therapist=therapist
+    ):
         days = weekday_count(
             weekday=reservation.weekday,
             date_from=max(date_from, reservation.valid_from),
             date_to=min(date_to, reservation.valid_until or date_to),
         )
         seconds = days * _block_minutes(reservation) * 60
-        room, therapist = reservation.room, reservation.therapist
+        room, holder = reservation.room, reservation.therapist
         for row in rows_for(
             room.pk,
             room.name,
             room.site_id,
             room.site.name,
-            therapist.pk,
-            therapist.first_name,
-            therapist.last_name,
+            holder.pk,
+            holder.first_name,
+            holder.last_name,
         ):
             row.reserved_seconds += seconds
 
     period_start = local_midnight(date_from)
     period_end = local_midnight(date_to + timedelta(days=1))
+    sessions = Appointment.objects.all() if therapist is None else therapist.appointments.all()
     held = (
-        Appointment.objects.filter(
+        sessions.filter(
             status=AppointmentStatus.COMPLETED,
             attendance=Attendance.IN_PERSON,
             room__isnull=False,

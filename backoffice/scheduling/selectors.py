@@ -3,7 +3,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from backoffice.caseload.models import Authorization, Client
+from backoffice.caseload.models import Authorization, Client, Therapist
 from backoffice.scheduling.models import (
     TIME_HOLDING_STATUSES,
     Appointment,
@@ -166,3 +166,10 @@ def session_before_in_bad_fit_episode(*, appointment: Appointment) -> Appointmen
     if last_removal:
         earlier = earlier.filter(starts_at__gt=last_removal)
     return earlier.order_by("-starts_at").first()
+
+
+def appointments_of_therapist(*, therapist: Therapist) -> QuerySet[Appointment]:
+    """The only sessions a therapist may reach: their own, with what their pages show."""
+    return Appointment.objects.filter(therapist=therapist).select_related(
+        "billing_client", "service_type", "room__site"
+    )

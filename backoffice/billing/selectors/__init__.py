@@ -56,6 +56,7 @@ from backoffice.billing.selectors.sessions import (
     SESSIONS_PAYABLE_AHEAD_DAYS,
     session_bill_to,
     sessions_payable,
+    sessions_payment_summary,
     sessions_unpaid_by_client,
     sessions_with_payment_facts,
 )
@@ -65,6 +66,7 @@ from backoffice.billing.selectors.usage import (
     authorizations_with_status,
     authorizations_with_usage,
     client_status,
+    clients_with_authorizations,
     clients_with_status,
     therapist_caseload,
 )
@@ -90,6 +92,7 @@ __all__ = [
     "authorizations_with_status",
     "authorizations_with_usage",
     "client_status",
+    "clients_with_authorizations",
     "clients_with_status",
     "invoice_export_values",
     "invoice_line_export_values",
@@ -116,6 +119,7 @@ __all__ = [
     "session_set_aside",
     "sessions_near_submission_deadline",
     "sessions_payable",
+    "sessions_payment_summary",
     "sessions_set_aside",
     "sessions_unpaid_by_client",
     "sessions_with_payment_facts",

@@ -128,3 +128,20 @@ def sessions_payable(*, client: Client, limit: int = 30) -> list[Appointment]:
     for session in sessions:
         session.due_amount = session_client_total(session)
     return sessions
+
+
+def sessions_payment_summary(sessions: QuerySet[Appointment]) -> dict[str, int]:
+    """How `sessions` stand for payment, in one query: billed to the client (`client_paid`,
+    `client_unpaid`), to a payer (`payer_invoiced`: on an issued invoice, `payer_paid`,
+    `payer_not_invoiced`), and missed sessions billed to nobody (`not_billed`)."""
+    facts = sessions_with_payment_facts(sessions.filter(status__in=BILLABLE_STATUSES).order_by())
+    to_client, to_payer = Q(bill_to=BillTo.CLIENT), Q(bill_to=BillTo.PAYER)
+    paid, invoiced = Q(is_paid=True), Q(issued_invoice__isnull=False)
+    return facts.aggregate(
+        client_paid=Count("pk", filter=to_client & paid),
+        client_unpaid=Count("pk", filter=to_client & ~paid),
+        payer_invoiced=Count("pk", filter=to_payer & invoiced),
+        payer_paid=Count("pk", filter=to_payer & paid),
+        payer_not_invoiced=Count("pk", filter=to_payer & ~invoiced),
+        not_billed=Count("pk", filter=Q(bill_to=BillTo.NOT_BILLED)),
+    )

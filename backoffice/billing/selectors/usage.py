@@ -188,6 +188,24 @@ def client_status(*, client: Client) -> ClientStatus:
     return ClientStatus(status.get())
 
 
+def clients_with_authorizations(queryset: QuerySet[Client]) -> QuerySet[Client]:
+    """Clients with `status` (their colour) and `authorization_list`: their authorizations
+    with usage, `status` and payer, the one in force first, then the newest. Two queries for
+    a page of clients, however many sessions they have had."""
+    today = timezone.localdate()
+    in_force_first = Case(
+        When(valid_from__lte=today, valid_until__gte=today, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    authorizations = authorizations_with_status(
+        Authorization.objects.select_related("payer")
+    ).order_by(in_force_first, "-valid_until", "-pk")
+    return clients_with_status(queryset).prefetch_related(
+        Prefetch("authorizations", queryset=authorizations, to_attr="authorization_list")
+    )
+
+
 # --- One therapist's caseload ------------------------------------------------------------
 
 

@@ -2,11 +2,13 @@
 the Bad Fit list (bad_fit.py)."""
 
 from backoffice.scheduling.services.attendance import (
+    PORTAL_OUTCOMES,
     TRANSITIONS,
     appointment_cancel,
     appointment_cancel_is_late,
     appointment_complete,
     appointment_no_show,
+    appointment_outcome_record,
     appointment_series_cancel_rest,
 )
 from backoffice.scheduling.services.bad_fit import bad_fit_evaluate, bad_fit_remove
@@ -24,6 +26,7 @@ from backoffice.scheduling.services.booking import (
 )
 
 __all__ = [
+    "PORTAL_OUTCOMES",
     "TRANSITIONS",
     "BookingResult",
     "SeriesBookingResult",
@@ -33,6 +36,7 @@ __all__ = [
     "appointment_complete",
     "appointment_move",
     "appointment_no_show",
+    "appointment_outcome_record",
     "appointment_participants_ensure",
     "appointment_save_changes",
     "appointment_series_book",

@@ -14,6 +14,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from backoffice.accounts.models import User
+from backoffice.caseload.models import Therapist
 from backoffice.scheduling.models import (
     Appointment,
     AppointmentStatus,
@@ -159,6 +160,47 @@ def appointment_no_show(
     )
     bad_fit_evaluate(appointment=appointment)
     return appointment
+
+
+# What a therapist may record in the portal; a cancellation's lateness is the rule's, not theirs.
+PORTAL_OUTCOMES = (S.COMPLETED, S.CANCELLED, S.LATE_CANCELLED, S.NO_SHOW)
+
+
+@transaction.atomic
+def appointment_outcome_record(
+    *,
+    therapist: Therapist,
+    appointment: Appointment,
+    outcome: str,
+    cancelled_at: datetime | None = None,
+) -> Appointment:
+    """A therapist records what happened at one of their own sessions, through the services
+    staff use (same transitions, the late-cancellation window, the Bad Fit rules). A missed-
+    session fee is staff's decision and is not set here. A cancellation says when the client
+    cancelled (default now); calling it in time when the window says late, or the reverse, is
+    refused with the reason."""
+    if not Appointment.objects.filter(pk=appointment.pk, therapist=therapist).exists():
+        raise ValidationError(_("This session is not one of yours."))
+    if outcome not in PORTAL_OUTCOMES:
+        raise ValidationError(_("Choose what happened at the session."))
+    by = therapist.user
+    if outcome == S.COMPLETED:
+        return appointment_complete(appointment=appointment, by=by)
+    if outcome == S.NO_SHOW:
+        return appointment_no_show(appointment=appointment, by=by)
+    cancelled_at = cancelled_at or timezone.now()
+    if cancelled_at > timezone.now():
+        raise ValidationError(_("The cancellation cannot be in the future."))
+    late = appointment_cancel_is_late(appointment=appointment, cancelled_at=cancelled_at)
+    if late != (outcome == S.LATE_CANCELLED):
+        hours = settings.LATE_CANCEL_WINDOW_HOURS
+        message = (
+            _("Cancelled less than %(hours)d hours before the start: that is a late cancellation.")
+            if late
+            else _("Cancelled at least %(hours)d hours before the start: that is in time.")
+        )
+        raise ValidationError(message % {"hours": hours})
+    return appointment_cancel(appointment=appointment, cancelled_at=cancelled_at, by=by)
 
 
 @transaction.atomic
