@@ -4,7 +4,6 @@ therapist's id is a 404; every change goes through the domain's services."""
 
 from datetime import date, timedelta
 
-from backoffice.alerts.selectors import therapist_alert_count, therapist_alerts
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
@@ -17,7 +16,9 @@ from django.views import View
 from django.views.generic import FormView, TemplateView
 from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin, SingleTableView
+from django_tables2.paginators import LazyPaginator
 
+from backoffice.alerts.selectors import therapist_alert_count, therapist_alerts
 from backoffice.billing.selectors import (
     authorizations_with_status,
     clients_with_authorizations,
@@ -25,11 +26,12 @@ from backoffice.billing.selectors import (
     sessions_payment_summary,
     sessions_with_payment_facts,
 )
-from backoffice.caseload.models import ClientStatusAction, ClientStatusRequestState
+from backoffice.caseload.models import ClientStatusAction
 from backoffice.caseload.selectors import (
     authorizations_of_therapist,
     client_status_requests_of_therapist,
     clients_of_therapist,
+    clients_with_pending_request,
 )
 from backoffice.caseload.services import authorization_renewal_upload, client_status_request_create
 from backoffice.documents.zips import pdf_response
@@ -66,9 +68,12 @@ class TherapistRequiredMixin(LoginRequiredMixin):
             return self.handle_no_permission()
         if not hasattr(request.user, "therapist"):
             return redirect("admin:index") if request.user.is_staff else self.handle_no_permission()
-        self.therapist = request.user.therapist
         self.subject = self.get_subject(**kwargs)
         return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def therapist(self):
+        return self.request.user.therapist
 
     def get_subject(self, **kwargs):
         return None
@@ -132,14 +137,14 @@ class ClientListView(TherapistRequiredMixin, SingleTableMixin, FilterView):
 
 class ClientDetailView(TherapistRequiredMixin, TemplateView):
     """One of the therapist's clients: colour, authorizations with usage, upcoming and past
-    sessions with what billing says of them, payment state, and their requests."""
+    sessions with what billing says of them, payment state, and whether a request about them
+    waits for staff (requests and their answers are on the home page)."""
 
     template_name = "portal/client.html"
 
     def get_subject(self, pk):
-        return get_object_or_404(
-            clients_with_status(clients_of_therapist(therapist=self.therapist)), pk=pk
-        )
+        clients = clients_with_status(clients_of_therapist(therapist=self.therapist))
+        return get_object_or_404(clients_with_pending_request(clients), pk=pk)
 
     def get_context_data(self, **kwargs):
         client = self.subject
@@ -150,7 +155,9 @@ class ClientDetailView(TherapistRequiredMixin, TemplateView):
                 "-starts_at", "-pk"
             )
         )
-        RequestConfig(self.request, paginate={"per_page": 20}).configure(past)
+        RequestConfig(
+            self.request, paginate={"per_page": 20, "paginator_class": LazyPaginator}
+        ).configure(past)
         return super().get_context_data(
             client=client,
             authorizations=authorizations_with_status(client.authorizations.all())
@@ -165,8 +172,6 @@ class ClientDetailView(TherapistRequiredMixin, TemplateView):
             ),
             past=past,
             payments=sessions_payment_summary(sessions),
-            requests=client.status_requests.order_by("-requested_at")[:5],
-            pending=client.status_requests.filter(state=ClientStatusRequestState.PENDING).exists(),
             request_form=ClientRequestForm(),
             today=timezone.localdate(),
             **kwargs,
@@ -258,7 +263,8 @@ class ScheduleView(TherapistRequiredMixin, SingleTableMixin, FilterView):
     template_name = "portal/schedule.html"
     table_class = SessionTable
     filterset_class = ScheduleFilter
-    table_pagination = {"per_page": 25}
+    # Years of sessions: pages go back without counting them all.
+    table_pagination = {"per_page": 25, "paginator_class": LazyPaginator}
 
     def get_queryset(self):
         return appointments_of_therapist(therapist=self.therapist)

@@ -26,6 +26,7 @@ from django.views.generic.list import MultipleObjectMixin
 
 from backoffice.caseload.models import Therapist
 from backoffice.payouts.models import Statement, StatementStatus
+from backoffice.scheduling.models import Appointment
 from tests import factories
 from tests.bench.measure import counts_big_table
 from tests.factories import AppointmentFactory, AuthorizationFactory, TherapistFactory
@@ -162,9 +163,15 @@ def _sent_statement_of_a_month(n: int) -> dict:
     return {"status": StatementStatus.SENT, "period_start": start, "period_end": end}
 
 
+def _upcoming_session(n: int) -> dict:
+    start = timezone.now() + timedelta(days=1, hours=n)
+    return {"starts_at": start, "ends_at": start + timedelta(minutes=50)}
+
+
 # What a therapist's rows need beyond being theirs to show on a portal list.
 PORTAL_SHOWN = {
     Statement: _sent_statement_of_a_month,  # drafts stay off the portal; one per month
+    Appointment: _upcoming_session,  # the schedule opens on the sessions from today on
 }
 
 
@@ -302,7 +309,7 @@ def test_every_list_is_guarded():
         "caseload.TherapistRate",
         "caseload.PayerRate",
     } <= labels
-    assert {"portal:home", "portal:statements"} <= set(PORTAL_LISTS)
+    assert {"portal:clients", "portal:schedule", "portal:statements"} <= set(PORTAL_LISTS)
 
 
 @pytest.mark.parametrize(

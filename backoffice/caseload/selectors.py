@@ -1,7 +1,7 @@
 from datetime import date
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from backoffice.accounts.models import User
 from backoffice.caseload.models import (
@@ -25,6 +25,15 @@ def clients_of_therapist(*, therapist: Therapist) -> QuerySet[Client]:
 def authorizations_of_therapist(*, therapist: Therapist) -> QuerySet[Authorization]:
     """The authorizations of the therapist's own clients."""
     return Authorization.objects.filter(client__primary_therapist=therapist)
+
+
+def clients_with_pending_request(queryset: QuerySet[Client]) -> QuerySet[Client]:
+    """Clients with `pending_request`: whether a therapist's request about them waits for
+    staff."""
+    pending = ClientStatusRequest.objects.filter(
+        client=OuterRef("pk"), state=ClientStatusRequestState.PENDING
+    )
+    return queryset.annotate(pending_request=Exists(pending))
 
 
 def client_status_requests_of_therapist(

@@ -285,3 +285,22 @@ def test_my_rooms_show_my_reservations_and_how_much_i_used_them(client):
     last_month = response.context["utilization"][1][1]
     assert [row.key for row in last_month.rooms] == [mine.room_id]
     assert last_month.rooms[0].reserved_hours == Decimal("16.00"), "four Mondays of 4 h in May"
+
+
+@pytest.mark.parametrize("page", ["home", "client", "week", "rooms"])
+def test_portal_pages_queries_do_not_grow_with_the_caseload(client, page):
+    therapist = TherapistFactory()
+    mine = ClientFactory(primary_therapist=therapist)
+    url = reverse(f"portal:{page}", args=[mine.pk] if page == "client" else [])
+    signed_in(client, therapist).get(url)
+    counts = []
+    for extra in (1, 8):
+        for n in range(extra):
+            AuthorizationFactory(client=mine, sessions_approved=1)
+            session(therapist, hours_from_now=-24 * (n + 1), billing_client=mine)
+            session(therapist, hours_from_now=n + 1, billing_client=mine)
+            RoomReservationFactory(therapist=therapist, weekday=n % 7)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 8, page
