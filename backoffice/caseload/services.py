@@ -258,7 +258,7 @@ def _password_link(user: User) -> str:
             "token": default_token_generator.make_token(user),
         },
     )
-    return f"{settings.SITE_URL}{path}"
+    return settings.SITE_URL.rstrip("/") + path
 
 
 def _password_link_queue(*, therapist: Therapist, invite: bool, dedupe_key: str | None = None):
