@@ -30,8 +30,11 @@ SECRET_KEY = (
     else env.str("SECRET_KEY", default="insecure-development-key-never-used-in-production")
 )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
-# Where the site is reached from outside (scheme and host, no path): links in emails.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# Where the site is reached from outside (scheme and host, no path): links in emails
+# (therapists' alerts, invitations, password resets), so production must say it.
+SITE_URL = (
+    env.str("SITE_URL") if PRODUCTION else env.str("SITE_URL", default="http://127.0.0.1:8000")
+).rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -169,6 +172,8 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "landing"
 LOGOUT_REDIRECT_URL = "portal:login"
+# A therapist's link to set a password (an invitation, a reset) works once, for this long.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_LINK_DAYS", default=3) * 24 * 60 * 60
 
 # Sessions: 30 minutes idle, 12 hours at most (SessionLimitsMiddleware refreshes the expiry).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)

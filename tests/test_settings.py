@@ -27,6 +27,7 @@ PRODUCTION_ENV = {
     "POSTMARK_SERVER_TOKEN": "token-from-the-environment",
     "SMS_TRANSPORT": "vonage",
     "AWS_STORAGE_BUCKET_NAME": "caseload-media",
+    "SITE_URL": "https://caseload.example",
 }
 
 
@@ -56,6 +57,14 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = run_manage("check", env=env)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_to_start_without_the_site_url():
+    """Emailed links (a therapist's invitation, a password reset) would point nowhere."""
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SITE_URL"}
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "SITE_URL" in result.stderr
 
 
 def test_production_uses_postgres_redis_s3_and_the_esp():

@@ -113,6 +113,13 @@ class Therapist(PersonName, models.Model):
         help_text=_("Statements and their emails are written in this language."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    invited_at = models.DateTimeField(
+        _("invited to the portal"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When staff last emailed the therapist a link to set their portal password."),
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -1,7 +1,9 @@
 from datetime import date
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
+from backoffice.accounts.models import User
 from backoffice.caseload.models import (
     Authorization,
     Client,
@@ -48,6 +50,29 @@ def client_status_requests_of_therapist(
         .select_related("client")
         .order_by("-requested_at")
     )
+
+
+def portal_therapist(*, user: User) -> Therapist | None:
+    """The therapist whose own account `user` is, or None: the portal is for therapists, never
+    for a staff account (even one linked to a therapist) nor a deactivated user. The caller
+    decides what an inactive therapist (returned) may do."""
+    if not user.is_active or user.is_staff or user.is_superuser:
+        return None
+    return Therapist.objects.filter(user=user).first()
+
+
+def therapists_for_password_reset(*, email: str) -> QuerySet[Therapist]:
+    """Active therapists whose email (the address the clinic writes to) is `email`, on an active
+    account of their own that staff invited or that already has a password; with their user."""
+    return Therapist.objects.filter(
+        Q(invited_at__isnull=False)
+        | ~(Q(user__password="") | Q(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)),
+        email__iexact=email.strip(),
+        is_active=True,
+        user__is_active=True,
+        user__is_staff=False,
+        user__is_superuser=False,
+    ).select_related("user")
 
 
 def therapist_rate_in_force(

@@ -1,5 +1,6 @@
 """Writes on clients and authorizations: renewals, extensions, activation, therapists'
-requests to activate or deactivate a client.
+requests to activate or deactivate a client; therapists' portal accounts (invitations and
+password links, emailed through the outbox).
 
 Every change goes through `save()`, so django-simple-history keeps who and when
 (docs/quality.md, history); the reason given by staff is the history row's change reason.
@@ -8,13 +9,18 @@ Every change goes through `save()`, so django-simple-history keeps who and when
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from backoffice.accounts.models import User
+from backoffice.accounts.models import Role, User
 from backoffice.caseload.models import (
     Authorization,
     Client,
@@ -23,8 +29,14 @@ from backoffice.caseload.models import (
     ClientStatusRequestState,
     Therapist,
 )
-from backoffice.caseload.selectors import authorizations_of_therapist, clients_of_therapist
+from backoffice.caseload.selectors import (
+    authorizations_of_therapist,
+    clients_of_therapist,
+    therapists_for_password_reset,
+)
 from backoffice.documents.uploads import document_upload_check
+from backoffice.messaging.models import Channel, OutboxMessage, Purpose
+from backoffice.messaging.services.outbox import message_queue
 
 
 def _reason(label: str, note: str) -> str:
@@ -226,3 +238,134 @@ def client_status_request_decide(
     request.decision_note = note
     request.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
     return request
+
+
+# Therapists' portal accounts ---------------------------------------------------------------
+
+# One password-reset email per therapist in each such window: asking again (or someone
+# typing their address again and again) queues nothing more, and the first link still works.
+PASSWORD_RESET_EMAIL_WINDOW_SECONDS = 10 * 60
+
+
+def _password_link(user: User) -> str:
+    """An absolute link to the portal's page that sets `user`'s password. Django's token: it
+    expires after PASSWORD_RESET_TIMEOUT and dies once the password (or the last sign-in)
+    changes, so it works once."""
+    path = reverse(
+        "portal:password_set",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _password_link_queue(*, therapist: Therapist, invite: bool, dedupe_key: str | None = None):
+    """Queue the email holding a password link, written in the therapist's language."""
+    user = therapist.user
+    expires = timezone.localtime(
+        timezone.now() + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+    )
+    with translation.override(therapist.preferred_language):
+        values = {
+            "name": therapist.first_name,
+            "clinic": settings.LETTERHEAD["NAME"],
+            "username": user.get_username(),
+            "link": _password_link(user),
+            # Written out ("14 March 2026, 10:30"), in the therapist's language.
+            "expires": formats.date_format(expires, "j F Y, H:i"),
+        }
+        if invite:
+            subject = _("Your access to the %(clinic)s therapist portal") % values
+            body = (
+                _(
+                    "Hello %(name)s,\n\n%(clinic)s invites you to its therapist portal, where "
+                    "you see your clients and your monthly statements.\n\n"
+                    "Your username: %(username)s\nChoose your password here:\n%(link)s\n\n"
+                    "This link works once, until %(expires)s. If it has expired, ask the office "
+                    "to invite you again.\n\n%(clinic)s"
+                )
+                % values
+            )
+        else:
+            subject = _("Your password for the %(clinic)s therapist portal") % values
+            body = (
+                _(
+                    "Hello %(name)s,\n\nWe received a request to reset your password for the "
+                    "%(clinic)s therapist portal.\n\n"
+                    "Your username: %(username)s\nChoose a new password here:\n%(link)s\n\n"
+                    "This link works once, until %(expires)s. If you did not ask for it, "
+                    "ignore this email: your password stays as it is.\n\n%(clinic)s"
+                )
+                % values
+            )
+    return message_queue(
+        channel=Channel.EMAIL,
+        recipient=therapist.email,
+        subject=subject,
+        body_text=body,
+        purpose=Purpose.NOTIFICATION,
+        dedupe_key=dedupe_key,
+    )
+
+
+@transaction.atomic
+def therapist_invite(*, therapist: Therapist, by: User | None) -> OutboxMessage:
+    """Invite a therapist to the portal: their user is made active, in the therapist role,
+    and one email with a link to set their password is queued to the therapist's address.
+
+    A user without a usable password gets a fresh unusable one, so a new invitation replaces
+    the link of the previous one; a user who already has a password keeps it until they use
+    the link. Refused for a therapist without an email address, an inactive therapist, or one
+    whose user is a staff account (the link would set a staff password).
+    """
+    therapist = Therapist.objects.select_for_update().select_related("user").get(pk=therapist.pk)
+    user = therapist.user
+    if not therapist.email:
+        raise ValidationError(
+            _("%(therapist)s has no email address: add one, then invite them.")
+            % {"therapist": therapist}
+        )
+    if not therapist.is_active:
+        raise ValidationError(
+            _("%(therapist)s is not active: only active therapists are invited to the portal.")
+            % {"therapist": therapist}
+        )
+    if user.is_staff or user.is_superuser:
+        raise ValidationError(
+            _(
+                "%(therapist)s's user is a staff account: the portal is for a therapist's own "
+                "account. Link the therapist to a user of their own, then invite them."
+            )
+            % {"therapist": therapist}
+        )
+    user.is_active = True
+    if not user.password or not user.has_usable_password():
+        user.set_unusable_password()
+    user._history_user = by
+    user.save(update_fields=["is_active", "password"])
+    group, _created = Group.objects.get_or_create(name=Role.THERAPIST.value)
+    user.groups.add(group)
+    therapist.invited_at = timezone.now()
+    therapist._history_user = by
+    therapist.save(update_fields=["invited_at"])
+    return _password_link_queue(therapist=therapist, invite=True)
+
+
+def therapist_password_reset_send(*, email: str) -> list[OutboxMessage]:
+    """A therapist forgot their password: email each therapist with this address (see
+    `therapists_for_password_reset`) a link to choose a new one, in their language.
+
+    Nothing for an address that is no therapist's (the caller answers the same either way).
+    At most one email per therapist per PASSWORD_RESET_EMAIL_WINDOW_SECONDS.
+    """
+    window = int(timezone.now().timestamp()) // PASSWORD_RESET_EMAIL_WINDOW_SECONDS
+    return [
+        _password_link_queue(
+            therapist=therapist,
+            invite=False,
+            dedupe_key=f"password-reset:{therapist.user_id}:{window}",
+        )
+        for therapist in therapists_for_password_reset(email=email)
+    ]

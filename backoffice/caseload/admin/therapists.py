@@ -1,10 +1,12 @@
-"""Therapists and their effective-dated rates; each therapist's clients on a page of its own."""
+"""Therapists and their effective-dated rates; each therapist's clients on a page of its own;
+invitations to the portal."""
 
 from django.contrib import admin
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from unfold.contrib.filters.admin import AutocompleteSelectFilter
 from unfold.decorators import action, display
 
@@ -12,6 +14,7 @@ from backoffice.admin_base import CaseloadAdmin
 from backoffice.caseload.admin.rates import RatesInline
 from backoffice.caseload.admin.views import TherapistCaseloadView
 from backoffice.caseload.models import Therapist, TherapistRate
+from backoffice.caseload.services import therapist_invite
 
 
 class TherapistRateInline(RatesInline):
@@ -27,6 +30,7 @@ class TherapistAdmin(CaseloadAdmin):
         "email",
         "phone",
         "is_active",
+        "invited_at",
         "caseload_link",
     ]
     list_filter = ["is_active", "designation"]
@@ -45,13 +49,16 @@ class TherapistAdmin(CaseloadAdmin):
                     "phone",
                     "preferred_language",
                     "is_active",
+                    "invited_at",
                 ]
             },
         ),
         (_("Professional"), {"fields": ["designation", "registration_number"]}),
     ]
+    readonly_fields = ["invited_at"]
+    actions = ["invite_to_portal"]
     actions_row = ["open_caseload"]
-    actions_detail = ["open_caseload"]
+    actions_detail = ["open_caseload", "invite"]
 
     def get_urls(self):
         view = self.admin_site.admin_view(TherapistCaseloadView.as_view(model_admin=self))
@@ -68,6 +75,54 @@ class TherapistAdmin(CaseloadAdmin):
     @action(description=_("Clients"), icon="groups", url_path="open-caseload")
     def open_caseload(self, request, object_id):
         return redirect("admin:caseload_therapist_caseload", object_id)
+
+    @action(description=_("Invite to the portal"), permissions=["change"])
+    def invite_to_portal(self, request, queryset):
+        self.run_service_on_each(
+            request,
+            therapist_invite,
+            queryset.select_related("user"),
+            name="therapist",
+            done=lambda count: (
+                ngettext(
+                    "%(count)d therapist invited: each gets an email with a link to set "
+                    "their password.",
+                    "%(count)d therapists invited: each gets an email with a link to set "
+                    "their password.",
+                    count,
+                )
+                % {"count": count}
+            ),
+            by=request.user,
+        )
+
+    @action(
+        description=_("Invite to the portal"),
+        icon="forward_to_inbox",
+        url_path="invite",
+        permissions=["change"],
+        dialog={
+            "title": _("Invite this therapist to the portal?"),
+            "description": _(
+                "They get an email with their username and a link to set their password. "
+                "The link works once, for a few days; inviting again sends a new one."
+            ),
+            "form_submit_text": _("Send the invitation"),
+        },
+    )
+    def invite(self, request, form, object_id):
+        therapist = get_object_or_404(self.get_queryset(request), pk=object_id)
+        self.run_service(
+            request,
+            therapist_invite,
+            done=_(
+                "%(therapist)s invited: an email with a link to set their password is on its way."
+            )
+            % {"therapist": therapist},
+            therapist=therapist,
+            by=request.user,
+        )
+        return self.back_after_dialog(request)
 
 
 @admin.register(TherapistRate)
