@@ -5,6 +5,7 @@ therapist's id is a 404; every change goes through the domain's services."""
 from datetime import date, timedelta
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
@@ -68,6 +69,9 @@ class TherapistRequiredMixin(LoginRequiredMixin):
             return self.handle_no_permission()
         if not hasattr(request.user, "therapist"):
             return redirect("admin:index") if request.user.is_staff else self.handle_no_permission()
+        if not request.user.therapist.is_active:  # deactivated while signed in
+            logout(request)
+            return self.handle_no_permission()
         self.subject = self.get_subject(**kwargs)
         return super().dispatch(request, *args, **kwargs)
 

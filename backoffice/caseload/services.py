@@ -305,7 +305,7 @@ def _password_link_queue(*, therapist: Therapist, invite: bool, dedupe_key: str 
         recipient=therapist.email,
         subject=subject,
         body_text=body,
-        purpose=Purpose.NOTIFICATION,
+        purpose=Purpose.SIGN_IN,
         dedupe_key=dedupe_key,
     )
 

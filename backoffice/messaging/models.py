@@ -19,6 +19,11 @@ class Purpose(models.TextChoices):
     STATEMENT = "statement", _("Therapist statement")
     REMINDER = "reminder", _("Appointment reminder")
     NOTIFICATION = "notification", _("Notification")
+    SIGN_IN = "sign-in", _("Sign-in link")
+
+
+# The purposes staff may word (message templates); sign-in emails are the accounts service's.
+TEMPLATE_PURPOSES = [purpose for purpose in Purpose if purpose != Purpose.SIGN_IN]
 
 
 class OutboxStatus(models.TextChoices):
@@ -86,7 +91,11 @@ class MessageTemplate(models.Model):
     unknown placeholder is refused when the template is saved, not when a message goes out.
     """
 
-    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    purpose = models.CharField(
+        _("purpose"),
+        max_length=20,
+        choices=[(purpose.value, purpose.label) for purpose in TEMPLATE_PURPOSES],
+    )
     language = models.CharField(_("language"), max_length=5, choices=Language.choices)
     subject = models.CharField(_("subject"), max_length=200)
     body_text = models.TextField(_("text"))

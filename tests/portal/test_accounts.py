@@ -76,7 +76,7 @@ def test_an_invitation_emails_one_link_that_sets_the_password_then_the_therapist
     message = OutboxMessage.objects.get()
     assert (message.channel, message.purpose, message.recipient) == (
         Channel.EMAIL,
-        Purpose.NOTIFICATION,
+        Purpose.SIGN_IN,
         therapist.email,
     )
     assert therapist.user.username in message.body_text
@@ -259,7 +259,7 @@ def test_a_reset_emails_the_therapist_a_link_that_sets_a_new_password(client, cl
 
     message = OutboxMessage.objects.get()
     assert message.recipient == therapist.email
-    assert message.purpose == Purpose.NOTIFICATION
+    assert message.purpose == Purpose.SIGN_IN
     assert set_password(client, link_in(message)).status_code == 302
     assert sign_in(client, therapist.user.username).status_code == 302
     client.logout()
@@ -446,3 +446,14 @@ def test_a_portal_session_ends_after_the_absolute_limit_however_active(client, c
     response = client.get(reverse("portal:home"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("portal:login"))
+
+
+def test_staff_reading_the_outbox_never_see_a_sign_in_link(admin_client):
+    therapist = TherapistFactory(email="hidden-link@example.test")
+    therapist_invite(therapist=therapist, by=None)
+    message = OutboxMessage.objects.get(purpose=Purpose.SIGN_IN)
+    page = admin_client.get(
+        reverse("admin:messaging_outboxmessage_change", args=[message.pk])
+    ).content.decode()
+    assert link_in(message) not in page
+    assert "Hidden: it holds a sign-in link" in page

@@ -304,3 +304,13 @@ def test_portal_pages_queries_do_not_grow_with_the_caseload(client, page):
             assert client.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 8, page
+
+
+def test_a_therapist_deactivated_while_signed_in_is_signed_out(client):
+    therapist = TherapistFactory()
+    signed_in(client, therapist)
+    therapist.is_active = False
+    therapist.save()
+    response = client.get(reverse("portal:clients"))
+    assert response.status_code == 302 and reverse("portal:login") in response["Location"]
+    assert "_auth_user_id" not in client.session

@@ -6,7 +6,7 @@ from django.utils.translation import ngettext
 from unfold.decorators import action, display
 
 from backoffice.admin_base import CaseloadAdmin
-from backoffice.messaging.models import OutboxMessage, OutboxStatus
+from backoffice.messaging.models import OutboxMessage, OutboxStatus, Purpose
 from backoffice.messaging.services import outbox_retry
 
 STATUS_COLOURS = {
@@ -35,6 +35,25 @@ class OutboxMessageAdmin(CaseloadAdmin):
     search_fields = ["recipient", "subject"]
     actions = ["retry"]
     readonly_fields = [field.name for field in OutboxMessage._meta.fields]
+    # A sign-in link in an email lets whoever reads it in as its recipient: staff never see it.
+    SECRET_FIELDS = {"body_text": "text_shown", "body_html": "html_shown"}
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is None or obj.purpose != Purpose.SIGN_IN:
+            return fields
+        return [self.SECRET_FIELDS.get(name, name) for name in fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, *self.SECRET_FIELDS.values()]
+
+    @display(description=_("text"))
+    def text_shown(self, message):
+        return _("Hidden: it holds a sign-in link for its recipient.")
+
+    @display(description=_("HTML"))
+    def html_shown(self, message):
+        return _("Hidden: it holds a sign-in link for its recipient.")
 
     def has_add_permission(self, request):
         return False

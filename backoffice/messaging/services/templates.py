@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.documents.formatting import money
 from backoffice.fields import Language
-from backoffice.messaging.models import MessageTemplate, Purpose
+from backoffice.messaging.models import TEMPLATE_PURPOSES, MessageTemplate, Purpose
 from backoffice.messaging.selectors import message_template_of
 
 logger = logging.getLogger(__name__)
@@ -177,7 +177,7 @@ def message_templates_builtin_in_use() -> list[dict]:
             "subject": subject,
             "body_text": body,
         }
-        for purpose in Purpose
+        for purpose in TEMPLATE_PURPOSES
         for language in Language
         if (purpose.value, language.value) not in saved
         for subject, body in [message_template_builtin(purpose=purpose, language=language)]
