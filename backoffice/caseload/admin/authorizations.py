@@ -33,6 +33,7 @@ class AuthorizationAdmin(CaseloadAdmin):
         "sessions_remaining",
         "colour",
         "renewal_submitted_at",
+        "renewal_submitted_by",
         "renewal_note",
         "renewal_document",
     ]
@@ -57,7 +58,14 @@ class AuthorizationAdmin(CaseloadAdmin):
         ),
         (
             _("Renewal"),
-            {"fields": ["renewal_submitted_at", "renewal_note", "renewal_document"]},
+            {
+                "fields": [
+                    "renewal_submitted_at",
+                    "renewal_submitted_by",
+                    "renewal_note",
+                    "renewal_document",
+                ]
+            },
         ),
     ]
     list_select_related = ["client", "payer"]
