@@ -154,6 +154,7 @@ def test_opening_a_statement(live_server, screen, therapist):
 
     sign_in(screen, live_server, therapist)
     screen.get_by_role("link", name="My statements").click()
+    expect(screen.get_by_role("heading", name="My statements")).to_be_visible()
     fits_the_screen(screen)
     with screen.expect_download() as download:
         screen.get_by_role("link", name="Download").click()
