@@ -74,10 +74,16 @@ def authorization_renewal_submit(
 
 @transaction.atomic
 def authorization_renewal_upload(
-    *, therapist: Therapist, authorization: Authorization, document: File, note: str = ""
+    *,
+    therapist: Therapist,
+    authorization: Authorization,
+    document: File,
+    note: str = "",
+    uploaded_at: datetime | None = None,
 ) -> Authorization:
     """A therapist sends the renewal documents for one of their clients' authorizations: it
     turns pink and staff get a task to send them to the payer (worklist, renewal documents).
+    `uploaded_at` is now unless given (the demo clinic's past days).
 
     Refused: an authorization of another therapist's client, one whose renewal is already
     waiting for the payer, one that ended more than TASK_AUTHORIZATION_EXPIRY_DAYS ago.
@@ -95,12 +101,15 @@ def authorization_renewal_upload(
             _("Renewal documents were already sent on %(day)s; staff are waiting for the payer.")
             % {"day": timezone.localdate(authorization.renewal_submitted_at).isoformat()}
         )
-    oldest = timezone.localdate() - timedelta(days=settings.TASK_AUTHORIZATION_EXPIRY_DAYS)
+    uploaded_at = uploaded_at or timezone.now()
+    oldest = timezone.localdate(uploaded_at) - timedelta(
+        days=settings.TASK_AUTHORIZATION_EXPIRY_DAYS
+    )
     if authorization.valid_until < oldest:
         raise ValidationError(_("This authorization ended too long ago to be renewed."))
     return authorization_renewal_submit(
         authorization=authorization,
-        submitted_at=timezone.now(),
+        submitted_at=uploaded_at,
         note=note.strip(),
         document=document,
         by=therapist.user,
