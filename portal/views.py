@@ -133,7 +133,8 @@ class ClientListView(TherapistRequiredMixin, SingleTableMixin, FilterView):
     template_name = "portal/clients.html"
     table_class = ClientTable
     filterset_class = ClientFilter
-    table_pagination = {"per_page": 25}
+    # The colour is computed from the sessions: pages go on without counting them.
+    table_pagination = {"per_page": 25, "paginator_class": LazyPaginator}
 
     def get_queryset(self):
         return clients_with_authorizations(clients_of_therapist(therapist=self.therapist))

@@ -95,7 +95,6 @@ PAGES = [
         {"payer__id__exact": "{payer}", **EXPIRY_MONTH},
     ),
     Page("authorizations: search last name", AUTHORIZATIONS, SEARCH),
-    Page("portal: my clients", "portal:home", {}, user="therapist"),
     Page("therapists: one therapist's clients", THERAPIST_CASELOAD, {}, args=("{therapist}",)),
     Page("bad fit list", BAD_FIT, {}),
     Page("bad fit list: search last name", BAD_FIT, SEARCH),
@@ -110,8 +109,25 @@ PAGES = [
     Page("payments", PAYMENTS, {}),
     Page("receipts", RECEIPTS, {}),
     Page("statements", STATEMENTS, {}),
-    # One statement a page: the 5k therapist has one (January), so both scales draw one row.
-    Page("portal: my statements", "portal:statements", {"per_page": "1"}, user="therapist"),
+    # The therapist portal, as {therapist} on the bench day (measure.BENCH_CLOCK).
+    *[
+        Page(f"portal: {name}", url, params, user="therapist", args=args)
+        for name, url, params, args in [
+            ("alerts (home)", "portal:home", {}, ()),
+            ("my clients", "portal:clients", {}, ()),
+            ("my clients: colour", "portal:clients", {"colour": "red"}, ()),
+            ("my clients: payer", "portal:clients", {"payer": "{payer}"}, ()),
+            ("my clients: search", "portal:clients", {"name": "{last_name}"}, ()),
+            ("client page", "portal:client", {}, ("{client}",)),
+            ("schedule: upcoming", "portal:schedule", {}, ()),
+            ("schedule: past", "portal:schedule", {"period": "past"}, ()),
+            ("week", "portal:week", {"week": BENCH_MONTH_10TH}, ()),
+            ("rooms", "portal:rooms", {}, ()),
+            # One statement a page: the 5k therapist has one (January), so both scales
+            # draw one row.
+            ("my statements", "portal:statements", {"per_page": "1"}, ()),
+        ]
+    ],
     Page("worklist: home page", HOME, {}, bars=WORKLIST_HOME),
     Page("worklist: tasks", TASKS, {}, bars=WORKLIST_LIST),
 ]
