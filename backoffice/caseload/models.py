@@ -420,6 +420,8 @@ class Authorization(models.Model):
         verbose_name_plural = _("authorizations")
         indexes = [
             models.Index(fields=["client", "valid_until"]),
+            # "A newer authorization of the same payer" and the portal's payer filter.
+            models.Index(fields=["client", "payer", "valid_from"]),
             models.Index(fields=["payer", "valid_until"]),
             models.Index(fields=["valid_until"]),
         ]

@@ -36,6 +36,9 @@ class Bars(NamedTuple):
 
 
 LIST_PAGE = Bars("P1", 8, "P2")
+# A page about one record (the portal's client page): its counts are bound to that record's
+# rows through an index, and P2 holds them.
+RECORD_PAGE = Bars("P1", 8, "P2", is_list=False)
 WORKLIST_LIST = Bars("P9", 10, "P9")
 WORKLIST_HOME = Bars("P9", 10, "P9", is_list=False)
 
@@ -109,23 +112,26 @@ PAGES = [
     Page("payments", PAYMENTS, {}),
     Page("receipts", RECEIPTS, {}),
     Page("statements", STATEMENTS, {}),
-    # The therapist portal, as {therapist} on the bench day (measure.BENCH_CLOCK).
+    # The therapist portal, as {therapist} on the bench day (measure.BENCH_CLOCK). Colour
+    # "normal" fills a page at both scales (red and pink clients come with history). The
+    # schedule's week is the bench week, which both databases hold (upcoming weeks only the
+    # 500k one). The client page draws one past session a page, as the statements list one
+    # statement (the 5k therapist has one, January): the same rows at both scales, the
+    # history behind them at 500k.
     *[
-        Page(f"portal: {name}", url, params, user="therapist", args=args)
-        for name, url, params, args in [
-            ("alerts (home)", "portal:home", {}, ()),
-            ("my clients", "portal:clients", {}, ()),
-            ("my clients: colour", "portal:clients", {"colour": "red"}, ()),
-            ("my clients: payer", "portal:clients", {"payer": "{payer}"}, ()),
-            ("my clients: search", "portal:clients", {"name": "{last_name}"}, ()),
-            ("client page", "portal:client", {}, ("{client}",)),
-            ("schedule: upcoming", "portal:schedule", {}, ()),
-            ("schedule: past", "portal:schedule", {"period": "past"}, ()),
-            ("week", "portal:week", {"week": BENCH_MONTH_10TH}, ()),
-            ("rooms", "portal:rooms", {}, ()),
-            # One statement a page: the 5k therapist has one (January), so both scales
-            # draw one row.
-            ("my statements", "portal:statements", {"per_page": "1"}, ()),
+        Page(f"portal: {name}", url, params, user="therapist", args=args, bars=bars)
+        for name, url, params, args, bars in [
+            ("alerts (home)", "portal:home", {}, (), LIST_PAGE),
+            ("my clients", "portal:clients", {}, (), LIST_PAGE),
+            ("my clients: colour", "portal:clients", {"colour": "normal"}, (), LIST_PAGE),
+            ("my clients: payer", "portal:clients", {"payer": "{payer}"}, (), LIST_PAGE),
+            ("my clients: search", "portal:clients", {"name": "{last_name}"}, (), LIST_PAGE),
+            ("client page", "portal:client", {"per_page": "1"}, ("{client}",), RECORD_PAGE),
+            ("schedule: this week", "portal:schedule", {"period": "week"}, (), LIST_PAGE),
+            ("schedule: past", "portal:schedule", {"period": "past"}, (), LIST_PAGE),
+            ("week", "portal:week", {"week": BENCH_MONTH_10TH}, (), LIST_PAGE),
+            ("rooms", "portal:rooms", {}, (), LIST_PAGE),
+            ("my statements", "portal:statements", {"per_page": "1"}, (), LIST_PAGE),
         ]
     ],
     Page("worklist: home page", HOME, {}, bars=WORKLIST_HOME),

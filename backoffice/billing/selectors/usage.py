@@ -189,18 +189,22 @@ def client_status(*, client: Client) -> ClientStatus:
 
 
 def clients_with_authorizations(queryset: QuerySet[Client]) -> QuerySet[Client]:
-    """Clients with `status` (their colour) and `authorization_list`: their authorizations
-    with usage, `status` and payer, the one in force first, then the newest. Two queries for
-    a page of clients, however many sessions they have had."""
+    """Clients with `status` (their colour) and `authorization_list`: the authorization a
+    list shows for them, the one in force or else the newest, with usage, `status` and payer
+    (an empty list for a client without one). Two queries for a page of clients, however
+    long their history."""
     today = timezone.localdate()
     in_force_first = Case(
         When(valid_from__lte=today, valid_until__gte=today, then=Value(0)),
         default=Value(1),
         output_field=IntegerField(),
     )
+    shown = Authorization.objects.filter(client=OuterRef("client")).order_by(
+        in_force_first, "-valid_until", "-pk"
+    )
     authorizations = authorizations_with_status(
-        Authorization.objects.select_related("payer")
-    ).order_by(in_force_first, "-valid_until", "-pk")
+        Authorization.objects.select_related("payer").filter(pk=Subquery(shown.values("pk")[:1]))
+    )
     return clients_with_status(queryset).prefetch_related(
         Prefetch("authorizations", queryset=authorizations, to_attr="authorization_list")
     )
