@@ -1,5 +1,6 @@
 """gunicorn settings; every value can be overridden by its GUNICORN_* or PORT variable."""
 
+import gc
 import multiprocessing
 import os
 
@@ -16,3 +17,11 @@ accesslog = "-"
 # The path only: query strings can carry client names typed into a search (no PHI in logs).
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 errorlog = "-"
+
+
+def post_worker_init(worker):
+    # Django and its modules, loaded once, move out of the collector's sight, and collections
+    # run less often: a full collection over them otherwise lands in one request in a few
+    # hundred, the portal's slowest (docs/quality.md, The portal under load).
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)

@@ -11,9 +11,11 @@ with two workers on PostgreSQL, driven over loopback by locust (headless).
    test client's force_login, no password hashing in the figures); their session keys and
    client pages go to locust in a JSON file.
 3. gunicorn with deploy/gunicorn.conf.py and two workers, DEBUG off.
-4. locust with one user and no pause: the single-request median of the page mix; then
-   `--users` therapists for `--seconds`, each pausing 1-3 s between pages as a person reading
-   them does (tests/bench/locustfile.py).
+4. locust, untimed, with `--users` users and no pause for 10 s: both workers have served
+   every page once before anything is measured. Then one user and no pause: the
+   single-request median of the page mix. Then `--users` therapists for `--seconds`, each
+   pausing 1-3 s between pages as a person reading them does (tests/bench/locustfile.py),
+   started four a second; the figures count from when all are in.
 
 Rows: failed requests (bar 0), p95 under load over the single-request median (bar <= 4),
 with the throughput and p50/p95/p99 beside them. Exits 1 when a bar is missed.
@@ -45,6 +47,8 @@ WORKERS = 2
 MAX_FAILURES = 0
 MAX_P95_OVER_MEDIAN = 4
 SINGLE_USER_SECONDS = 20
+WARM_UP_SECONDS = 10
+SPAWN_RATE = 4
 VENV_BIN = Path(sys.executable).parent
 
 
@@ -170,8 +174,11 @@ def start_gunicorn(port: int) -> subprocess.Popen:
     raise SystemExit("gunicorn did not answer within 60 s")
 
 
-def run_locust(port: int, sessions: Path, users: int, seconds: int, *, think: bool) -> dict:
-    """One headless locust run; the aggregated row of its statistics."""
+def run_locust(
+    port: int, sessions: Path, users: int, seconds: int, *, think: bool, spawn_rate: int = 0
+) -> dict:
+    """One headless locust run; the aggregated row of its statistics (counted from when all
+    users are in)."""
     with tempfile.TemporaryDirectory() as scratch:
         prefix = Path(scratch) / "run"
         subprocess.run(
@@ -186,7 +193,8 @@ def run_locust(port: int, sessions: Path, users: int, seconds: int, *, think: bo
                 "--users",
                 str(users),
                 "--spawn-rate",
-                str(users),
+                str(spawn_rate or users),
+                "--reset-stats",
                 "--run-time",
                 f"{seconds}s",
                 "--host",
@@ -245,8 +253,11 @@ def main(argv=None) -> int:
             sessions.write(signed_in)
             sessions.flush()
             path = Path(sessions.name)
+            run_locust(port, path, args.users, WARM_UP_SECONDS, think=False)
             single = run_locust(port, path, 1, SINGLE_USER_SECONDS, think=False)
-            loaded = run_locust(port, path, args.users, args.seconds, think=True)
+            loaded = run_locust(
+                port, path, args.users, args.seconds, think=True, spawn_rate=SPAWN_RATE
+            )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=60)
