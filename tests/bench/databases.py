@@ -75,7 +75,8 @@ def seed_args(scale: Scale) -> list[str]:
     return [*SEED_ARGS, "--appointments", str(scale.appointments)]
 
 
-def cache_key(scale: Scale) -> str:
+def cache_key(seed_arguments: list[str]) -> str:
+    """A hash of the fixtures package, every migration and the seed arguments."""
     digest = hashlib.sha256()
     sources = sorted((BASE_DIR / "fixtures").glob("**/*.py"))
     sources += sorted(
@@ -86,7 +87,7 @@ def cache_key(scale: Scale) -> str:
     for path in sources:
         digest.update(str(path.relative_to(BASE_DIR)).encode())
         digest.update(path.read_bytes())
-    digest.update(" ".join(seed_args(scale)).encode())
+    digest.update(" ".join(seed_arguments).encode())
     return digest.hexdigest()
 
 
@@ -100,7 +101,7 @@ def ensure_database(scale: Scale, *, rebuild: bool = False) -> float | None:
     """Build the scale's database unless an up-to-date one is cached; the build seconds."""
     var_dir = database_dir(scale)
     key_file = var_dir / "bench-key"
-    key = cache_key(scale)
+    key = cache_key(seed_args(scale))
     if not rebuild and key_file.exists() and key_file.read_text() == key:
         return None
     shutil.rmtree(var_dir, ignore_errors=True)

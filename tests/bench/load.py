@@ -32,17 +32,18 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import date
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from tests.bench.databases import BASE_DIR, BENCH_DIR, Scale, cache_key
+from tests.bench.databases import BASE_DIR, BENCH_DIR, cache_key
 
 POSTGRES_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/caseload_bench_load"
 )
 LOAD_DIR = BENCH_DIR / "load"
-SEED = ["--seed", "1", "--therapists", "200", "--clients", "5000", "--payers", "10"]
-APPOINTMENTS = 50_000
+SEED = ["--seed", "1", "--therapists", "200", "--clients", "5000", "--payers", "10",
+        "--appointments", "50000"]  # fmt: skip
 WORKERS = 2
 MAX_FAILURES = 0
 MAX_P95_OVER_MEDIAN = 4
@@ -73,37 +74,33 @@ def _manage(*args: str) -> None:
     )
 
 
-def _database_exists() -> bool:
+def _server():
+    """A connection to the PostgreSQL server's maintenance database; the load database's name."""
     import psycopg
 
     server, name = POSTGRES_URL.rsplit("/", 1)
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        return found.fetchone() is not None
-
-
-def _recreate_database() -> None:
-    import psycopg
-
-    server, name = POSTGRES_URL.rsplit("/", 1)
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
+    return psycopg.connect(f"{server}/postgres", autocommit=True), name
 
 
 def ensure_database(*, rebuild: bool) -> float | None:
-    """Seed the load database unless today's is there; the build seconds."""
-    key = cache_key(Scale(f"load {date.today()} {' '.join(SEED)}", APPOINTMENTS))
+    """Seed the load database as of today in Vancouver, unless that one is there; the build
+    seconds."""
+    seed = [*SEED, "--today", datetime.now(ZoneInfo("America/Vancouver")).date().isoformat()]
+    key = cache_key(seed)
     key_file = LOAD_DIR / "bench-key"
-    if not rebuild and key_file.exists() and key_file.read_text() == key and _database_exists():
-        return None
-    started = time.perf_counter()
-    (LOAD_DIR / "static").mkdir(parents=True, exist_ok=True)
-    key_file.unlink(missing_ok=True)
-    _recreate_database()
+    connection, name = _server()
+    with connection:
+        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if not rebuild and found.fetchone() and key_file.exists() and key_file.read_text() == key:
+            return None
+        started = time.perf_counter()
+        (LOAD_DIR / "static").mkdir(parents=True, exist_ok=True)
+        key_file.unlink(missing_ok=True)
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
     _manage("migrate", "--noinput", "-v", "0")
-    _manage("seed_demo", *SEED, "--appointments", str(APPOINTMENTS))
-    key_file.write_text(key)
+    _manage("seed_demo", *seed)
+    key_file.write_text(key)  # last: an interrupted build is rebuilt next time
     return time.perf_counter() - started
 
 

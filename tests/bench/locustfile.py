@@ -11,7 +11,9 @@ from pathlib import Path
 from locust import HttpUser, between, constant, task
 
 SIGNED_IN = json.loads(Path(os.environ["CASELOAD_LOAD_SESSIONS"]).read_text())
-PAGES = SIGNED_IN["pages"]
+# Page (a URL name of load.sign_in's "pages", or "client" for one of the therapist's client
+# pages) and its weight in the mix.
+MIX = {"home": 4, "clients": 3, "client": 3, "schedule": 2, "week": 2, "rooms": 1, "statements": 1}
 _therapists = itertools.cycle(SIGNED_IN["therapists"])
 
 
@@ -23,35 +25,10 @@ class Therapist(HttpUser):
         self.client.cookies.set(SIGNED_IN["cookie"], me["session"])
         self.client_pages = me["client_pages"]
 
-    def open(self, path: str, name: str) -> None:
-        with self.client.get(path, name=name, allow_redirects=False, catch_response=True) as page:
-            if page.status_code != 200:
-                page.failure(f"HTTP {page.status_code}")
-
-    @task(4)
-    def alerts(self):
-        self.open(PAGES["home"], "alerts (home)")
-
-    @task(3)
-    def my_clients(self):
-        self.open(PAGES["clients"], "my clients")
-
-    @task(3)
-    def client_page(self):
-        self.open(random.choice(self.client_pages), "client page")
-
-    @task(2)
-    def schedule(self):
-        self.open(PAGES["schedule"], "schedule")
-
-    @task(2)
-    def week(self):
-        self.open(PAGES["week"], "week")
-
-    @task(1)
-    def rooms(self):
-        self.open(PAGES["rooms"], "rooms")
-
-    @task(1)
-    def statements(self):
-        self.open(PAGES["statements"], "statements")
+    @task
+    def open_a_page(self):
+        page = random.choices(list(MIX), weights=list(MIX.values()))[0]
+        path = random.choice(self.client_pages) if page == "client" else SIGNED_IN["pages"][page]
+        with self.client.get(path, name=page, allow_redirects=False, catch_response=True) as got:
+            if got.status_code != 200:
+                got.failure(f"HTTP {got.status_code}")
