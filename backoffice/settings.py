@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "backoffice.messaging",
     "backoffice.billing",
     "backoffice.payouts",
+    "backoffice.reminders",
     "backoffice.reports",
     "backoffice.worklist",
     "backoffice.alerts",

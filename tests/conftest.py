@@ -11,6 +11,9 @@ from tests.factories import UserFactory
 
 VANCOUVER = ZoneInfo("America/Vancouver")
 
+# Real peers at the network edge: a loopback SMTP server (tests/peers/smtp.py).
+pytest_plugins = ["tests.peers.smtp"]
+
 
 def pytest_addoption(parser):
     parser.addoption(

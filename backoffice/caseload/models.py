@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from backoffice.fields import Language, MoneyField
+from backoffice.messaging.models import Channel
 
 
 class PersonName:
@@ -351,6 +352,27 @@ class Client(PersonName, models.Model):
     )
     email_consent = models.BooleanField(_("consents to email"), default=False)
     sms_consent = models.BooleanField(_("consents to SMS"), default=False)
+    email_undeliverable_at = models.DateTimeField(
+        _("email undeliverable since"),
+        null=True,
+        blank=True,
+        help_text=_("A hard bounce stopped email to this address; clear it once corrected."),
+    )
+    phone_undeliverable_at = models.DateTimeField(
+        _("mobile phone undeliverable since"),
+        null=True,
+        blank=True,
+        help_text=_("The SMS provider refused this number; clear it once corrected."),
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="client_file",
+        verbose_name=_("sign-in account"),
+        help_text=_("Made the first time the client asks for a sign-in link."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     history = HistoricalRecords()
 
@@ -376,6 +398,45 @@ class Client(PersonName, models.Model):
             errors["email"] = _("An email address is needed for email reminders.")
         if errors:
             raise ValidationError(errors)
+
+
+class ConsentMethod(models.TextChoices):
+    IN_PERSON = "in-person", _("In person (signed form)")
+    PHONE = "phone", _("By phone (verbal)")
+    EMAIL = "email", _("By email")
+    CLIENT_PAGE = "client-page", _("By the client, on their page")
+    SMS_REPLY = "sms-reply", _("By SMS reply")
+
+
+class ContactConsent(models.Model):
+    """One giving or withdrawal of a client's consent to reminders on a channel: when, how
+    and who recorded it, as Canada's anti-spam law asks. The client's flags hold the latest."""
+
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="consents", verbose_name=_("client")
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    given = models.BooleanField(_("consent given"), help_text=_("Unticked: withdrawn."))
+    method = models.CharField(_("how"), max_length=20, choices=ConsentMethod.choices)
+    recorded_at = models.DateTimeField(_("when"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+        indexes = [models.Index(fields=["client", "-recorded_at"])]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} · {self.recorded_at:%Y-%m-%d}"
 
 
 class Authorization(models.Model):

@@ -27,6 +27,8 @@ from backoffice.caseload.models import (
     ClientStatusAction,
     ClientStatusRequest,
     ClientStatusRequestState,
+    ConsentMethod,
+    ContactConsent,
     Therapist,
 )
 from backoffice.caseload.selectors import (
@@ -181,6 +183,47 @@ def client_activate(*, client: Client, note: str = "") -> Client:
 def client_deactivate(*, client: Client, note: str = "") -> Client:
     """Deactivate a client; their records stay and they can be activated again."""
     return _client_set_active(client, active=False, reason=_reason(_("Deactivated"), note))
+
+
+CONSENT_FLAGS = {Channel.EMAIL: "email_consent", Channel.SMS: "sms_consent"}
+CONTACT_FIELDS = {Channel.EMAIL: "email", Channel.SMS: "phone"}
+
+
+@transaction.atomic
+def client_consent_record(
+    *,
+    client: Client,
+    channel: str,
+    given: bool,
+    method: ConsentMethod,
+    by: User | None = None,
+    note: str = "",
+    at: datetime | None = None,
+) -> ContactConsent:
+    """Record that a client gave or withdrew consent to reminders on a channel: the client's
+    flag changes and a consent record keeps when, how and who (docs/rules.md, Reminders).
+
+    Consent to a channel needs its contact (an email address, a mobile phone)."""
+    if given and not getattr(client, CONTACT_FIELDS[channel]):
+        raise ValidationError(
+            _("An email address is needed for email reminders.")
+            if channel == Channel.EMAIL
+            else _("A mobile phone is needed for SMS reminders.")
+        )
+    flag = CONSENT_FLAGS[channel]
+    if getattr(client, flag) != given:
+        setattr(client, flag, given)
+        client._change_reason = _("Consent given") if given else _("Consent withdrawn")
+        client.save(update_fields=[flag])
+    return ContactConsent.objects.create(
+        client=client,
+        channel=channel,
+        given=given,
+        method=method,
+        recorded_at=at or timezone.now(),
+        recorded_by=by,
+        note=note[:255],
+    )
 
 
 @transaction.atomic

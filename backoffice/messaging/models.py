@@ -31,6 +31,9 @@ class OutboxStatus(models.TextChoices):
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    # The worker handed it to the provider and stopped before hearing back: it is never sent
+    # again by itself; a delivery receipt settles it, or staff do (docs/quality.md, Outbox).
+    UNCONFIRMED = "unconfirmed", _("Handed to the provider, unconfirmed")
 
 
 class OutboxMessage(models.Model):
@@ -57,10 +60,16 @@ class OutboxMessage(models.Model):
         help_text=_("The same key is never queued twice (e.g. one reminder per appointment)."),
     )
     status = models.CharField(
-        _("status"), max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+        _("status"), max_length=12, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
     )
     attempt_count = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    handed_at = models.DateTimeField(
+        _("handed to the provider"),
+        null=True,
+        blank=True,
+        help_text=_("Written just before the provider is called, cleared when it answers."),
+    )
     last_error = models.TextField(_("last error"), blank=True)
     provider_message_id = models.CharField(_("provider message id"), max_length=120, blank=True)
     created_at = models.DateTimeField(_("queued"), auto_now_add=True)
@@ -75,7 +84,7 @@ class OutboxMessage(models.Model):
             models.Index(fields=["-created_at"]),
             models.Index(
                 fields=["status", "next_attempt_at"],
-                condition=Q(status__in=["pending", "sending", "failed"]),
+                condition=Q(status__in=["pending", "sending", "failed", "unconfirmed"]),
                 name="outbox_open_idx",
             ),
         ]

@@ -137,6 +137,13 @@ class Attendance(models.TextChoices):
     ONLINE = "online", _("Online")
 
 
+class ConfirmedVia(models.TextChoices):
+    SMS = "sms", _("SMS reply")
+    EMAIL_LINK = "email-link", _("Link in the email reminder")
+    CLIENT_PAGE = "client-page", _("The client's page")
+    STAFF = "staff", _("Staff")
+
+
 class Frequency(models.TextChoices):
     WEEKLY = "weekly", _("Every week")
     BIWEEKLY = "biweekly", _("Every two weeks")
@@ -238,6 +245,10 @@ class Appointment(models.Model):
         help_text=_("Charged for a late cancellation or a no-show; empty: nothing charged."),
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("confirmed by the client"), null=True, blank=True)
+    confirmed_via = models.CharField(
+        _("confirmed through"), max_length=20, choices=ConfirmedVia.choices, blank=True
+    )
     paid_at = models.DateTimeField(
         _("paid"), null=True, blank=True, help_text=_("When payments covered this session.")
     )

@@ -18,6 +18,7 @@ from backoffice.caseload.models import Therapist
 from backoffice.scheduling.models import (
     Appointment,
     AppointmentStatus,
+    ConfirmedVia,
 )
 from backoffice.scheduling.services.bad_fit import bad_fit_evaluate
 from backoffice.scheduling.services.booking import _as_user
@@ -87,6 +88,25 @@ def appointment_complete(*, appointment: Appointment, by: User | None = None) ->
     _locked(appointment)
     _transition_check(appointment, S.COMPLETED, at=timezone.now())
     return _record_status(appointment, S.COMPLETED, {}, by)
+
+
+@transaction.atomic
+def appointment_confirm(
+    *, appointment: Appointment, via: ConfirmedVia, by: User | None = None
+) -> Appointment:
+    """The client says they will come. Only a scheduled session that has not started; a second
+    confirmation changes nothing (the first one's time and channel stay)."""
+    _locked(appointment)
+    if appointment.status != S.SCHEDULED or appointment.starts_at <= timezone.now():
+        raise ValidationError(
+            _("Appointment #%(pk)s can no longer be confirmed.") % {"pk": appointment.pk}
+        )
+    if appointment.confirmed_at is None:
+        appointment.confirmed_at = timezone.now()
+        appointment.confirmed_via = via
+        _as_user(appointment, by)
+        appointment.save(update_fields=["confirmed_at", "confirmed_via"])
+    return appointment
 
 
 def appointment_cancel_is_late(*, appointment: Appointment, cancelled_at: datetime) -> bool:
