@@ -14,7 +14,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from backoffice.accounts.models import User
-from backoffice.caseload.models import Therapist
+from backoffice.caseload.models import Client, Therapist
 from backoffice.scheduling.models import (
     Appointment,
     AppointmentStatus,
@@ -180,6 +180,34 @@ def appointment_no_show(
     )
     bad_fit_evaluate(appointment=appointment)
     return appointment
+
+
+@transaction.atomic
+def appointment_cancel_by_client(
+    *, appointment: Appointment, client: Client, late_allowed: bool
+) -> Appointment:
+    """A client cancels a session they are in, themselves (a reply, a link, their page).
+
+    In time it is an ordinary cancellation. Inside the late-cancellation window it is recorded
+    as a late cancellation when `late_allowed` (an SMS reply: the client has told us they will
+    not come), else refused with the clinic's number to call; the fee stays staff's decision.
+    The Bad Fit rules apply either way."""
+    if not appointment.clients.filter(pk=client.pk).exists():
+        raise ValidationError(_("This session is not one of yours."))
+    now = timezone.now()
+    if appointment.status != S.SCHEDULED or appointment.starts_at <= now:
+        raise ValidationError(
+            _("Appointment #%(pk)s can no longer be cancelled.") % {"pk": appointment.pk}
+        )
+    if not late_allowed and appointment_cancel_is_late(appointment=appointment, cancelled_at=now):
+        raise ValidationError(
+            _(
+                "Less than %(hours)d hours before the session, please call the clinic to cancel: "
+                "a late-cancellation fee may apply."
+            )
+            % {"hours": settings.LATE_CANCEL_WINDOW_HOURS}
+        )
+    return _cancel(appointment, cancelled_at=now, missed_session_fee_amount=None, by=client.user)
 
 
 # What a therapist may record in the portal; a cancellation's lateness is the rule's, not theirs.
