@@ -5,7 +5,7 @@ Production sets DJANGO_ENV=production plus DATABASE_URL, REDIS_URL, SECRET_KEY, 
 an anymail ESP, Vonage credentials and S3 storage; see README.md.
 """
 
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 import environ
@@ -251,6 +251,12 @@ VONAGE_FROM = env.str("VONAGE_FROM", default="Caseload")
 
 # Scheduling: a cancellation less than this many hours before the start is late.
 LATE_CANCEL_WINDOW_HOURS = env.int("LATE_CANCEL_WINDOW_HOURS", default=24)
+
+# Reminders: no SMS from the start to the end of quiet hours (Vancouver time); reminders are
+# planned for the sessions of the next REMINDER_PLAN_DAYS days (at least the largest offset).
+REMINDER_SMS_QUIET_START = time.fromisoformat(env.str("REMINDER_SMS_QUIET_START", default="21:00"))
+REMINDER_SMS_QUIET_END = time.fromisoformat(env.str("REMINDER_SMS_QUIET_END", default="08:00"))
+REMINDER_PLAN_DAYS = env.int("REMINDER_PLAN_DAYS", default=7)
 
 # Outbox retries: attempt n waits OUTBOX_RETRY_BASE_SECONDS * 2**(n-1).
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)

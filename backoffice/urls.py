@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from portal.reminder_links import ReminderLinkView
 from portal.views import landing
 
 urlpatterns = [
@@ -11,6 +12,17 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("portal/", include("portal.urls")),
+    # The email reminder's signed links (no sign-in): confirm or cancel one session.
+    path(
+        "reminders/<str:token>/confirm/",
+        ReminderLinkView.as_view(action="confirm"),
+        name="reminder_confirm",
+    ),
+    path(
+        "reminders/<str:token>/cancel/",
+        ReminderLinkView.as_view(action="cancel"),
+        name="reminder_cancel",
+    ),
 ]
 
 if settings.DEBUG:

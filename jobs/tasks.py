@@ -28,6 +28,7 @@ from backoffice.payouts.services.sending import (
     statements_month_end,
     statements_send,
 )
+from backoffice.reminders.services import REMINDERS_PLAN, reminders_plan, reminders_send_due
 from backoffice.worklist.models import RuleKey
 from backoffice.worklist.rules import RULES
 from backoffice.worklist.services import (
@@ -142,6 +143,27 @@ def alerts_last_session_sweep_task() -> None:
     logger.info("alerts: %d last-session email(s) queued", alerts_last_session_send())
 
 
+@db_task()
+def reminders_plan_task(appointment_id: int) -> None:
+    """An appointment was booked, moved, cancelled or changed clients: its reminders again."""
+    reminders_plan(appointment_ids=[appointment_id])
+
+
+@db_periodic_task(clinic_crontab(minute="*/15"))
+@lock_task("reminders-plan")
+def reminders_plan_sweep_task() -> None:
+    """Every quarter hour: the reminders of the coming days' sessions (idempotent)."""
+    result = reminders_plan()
+    logger.info("reminders: %d planned, %d changed", result.created, result.changed)
+
+
+@db_periodic_task(clinic_crontab(minute="*"))
+@lock_task("reminders-send")
+def reminders_send_task() -> None:
+    """Every minute: due reminders handed to the outbox (each once)."""
+    logger.info("reminders: %d queued", reminders_send_due())
+
+
 @db_periodic_task(clinic_crontab(day_of_week="1", hour="7", minute="0"))
 @lock_task("alerts-digest")
 def alerts_digest_task() -> None:
@@ -155,3 +177,4 @@ job_register(STATEMENTS_SEND, statements_send_task)
 job_register(WORKLIST_EVENT, worklist_event_task)
 job_register(RUN_REPORTED, worklist_run_reported_task)
 job_register(ALERTS_LAST_SESSION, alerts_last_session_task)
+job_register(REMINDERS_PLAN, reminders_plan_task)

@@ -8,3 +8,8 @@ class RemindersConfig(AppConfig):
 
     name = "backoffice.reminders"
     verbose_name = _("Reminders")
+
+    def ready(self):
+        from backoffice.reminders import events
+
+        events.connect()

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from backoffice.messaging.models import Channel
@@ -49,34 +49,42 @@ def reminder_offsets_in_use() -> dict[str, list[int]]:
     return {channel: sorted(hours, reverse=True) for channel, hours in offsets.items()}
 
 
+def _sessions_to_remind(
+    *, now: datetime, starts_before: datetime, appointment_ids: list[int] | None
+) -> Q:
+    """Scheduled sessions ahead: these appointments, else those starting before
+    `starts_before` and any later one with a reminder still planned (moved further away)."""
+    ahead = Q(appointment__status=AppointmentStatus.SCHEDULED, appointment__starts_at__gt=now)
+    if appointment_ids is not None:
+        return ahead & Q(appointment_id__in=appointment_ids)
+    planned = Reminder.objects.filter(status=ReminderStatus.PLANNED).values("appointment_id")
+    return ahead & (Q(appointment__starts_at__lte=starts_before) | Q(appointment_id__in=planned))
+
+
 def appointment_clients_to_remind(
-    *, starts_after: datetime, starts_before: datetime, appointment_ids: list[int] | None = None
+    *, now: datetime, starts_before: datetime, appointment_ids: list[int] | None = None
 ) -> QuerySet:
-    """Each (scheduled appointment, client) pair starting in the period, with both loaded:
-    one query, read from the appointments' clients table."""
-    pairs = Appointment.clients.through.objects.filter(
-        appointment__status=AppointmentStatus.SCHEDULED,
-        appointment__starts_at__gt=starts_after,
-        appointment__starts_at__lte=starts_before,
+    """Each (session to remind, client) pair, with both loaded: one query, read from the
+    appointments' clients table."""
+    sessions = _sessions_to_remind(
+        now=now, starts_before=starts_before, appointment_ids=appointment_ids
     )
-    if appointment_ids is not None:
-        pairs = pairs.filter(appointment_id__in=appointment_ids)
-    return pairs.select_related("appointment", "client").order_by("appointment_id", "client_id")
+    return (
+        Appointment.clients.through.objects.filter(sessions)
+        .select_related("appointment", "client")
+        .order_by("appointment_id", "client_id")
+    )
 
 
-def reminders_of_period(
-    *, starts_after: datetime, starts_before: datetime, appointment_ids: list[int] | None = None
+def reminders_of_sessions_to_remind(
+    *, now: datetime, starts_before: datetime, appointment_ids: list[int] | None = None
 ) -> QuerySet:
-    """The reminders already planned, sent or skipped for the scheduled appointments of the
-    period (read by the period, not by a list of ids: one query at any size)."""
-    reminders = Reminder.objects.filter(
-        appointment__status=AppointmentStatus.SCHEDULED,
-        appointment__starts_at__gt=starts_after,
-        appointment__starts_at__lte=starts_before,
+    """The reminders already planned, sent or skipped for the same sessions (read by the
+    period, not by a list of ids: one query at any size)."""
+    sessions = _sessions_to_remind(
+        now=now, starts_before=starts_before, appointment_ids=appointment_ids
     )
-    if appointment_ids is not None:
-        reminders = reminders.filter(appointment_id__in=appointment_ids)
-    return reminders
+    return Reminder.objects.filter(sessions)
 
 
 def reminders_due(*, now: datetime) -> QuerySet:

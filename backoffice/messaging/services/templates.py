@@ -55,6 +55,8 @@ PLACEHOLDERS: dict[str, dict[str, str]] = {
         "therapist_name": _("the therapist's name"),
         "location": _("the site and room, or online"),
         "clinic_name": _("the clinic's name"),
+        "confirm_link": _("the link that confirms the appointment (no sign-in)"),
+        "cancel_link": _("the link that cancels the appointment (no sign-in)"),
     },
     Purpose.NOTIFICATION: {"clinic_name": _("the clinic's name")},
 }
@@ -87,7 +89,8 @@ DEFAULTS: dict[str, tuple] = {
         _("Reminder: your appointment on {starts_at}"),
         _(
             "Hello {client_name},\n\nThis is a reminder of your appointment with "
-            "{therapist_name} on {starts_at} ({location}).\n\n{clinic_name}"
+            "{therapist_name} on {starts_at} ({location}).\n\nTo confirm that you will "
+            "come: {confirm_link}\nTo cancel: {cancel_link}\n\n{clinic_name}"
         ),
     ),
     Purpose.NOTIFICATION: (_("Message from {clinic_name}"), _("{clinic_name}")),
@@ -202,6 +205,8 @@ SAMPLE_VALUES: dict[str, str | Decimal] = {
     "held_count": "3",
     "starts_at": "2026-03-09 10:00",
     "location": "Downtown, room 2",
+    "confirm_link": "https://caseload.example/reminders/…/confirm/",
+    "cancel_link": "https://caseload.example/reminders/…/cancel/",
 }
 
 
