@@ -18,15 +18,16 @@ class PermanentError(Exception):
 
 
 class SmsTransport:
-    def send(self, *, to: str, body: str) -> str:
-        """Send one SMS; return the provider's message id."""
+    def send(self, *, to: str, body: str, reference: int) -> str:
+        """Send one SMS; return the provider's message id. `reference` (the outbox message)
+        comes back in the provider's delivery receipt."""
         raise NotImplementedError
 
 
 class ConsoleSmsTransport(SmsTransport):
     """Embedded default: appends each SMS to settings.SMS_LOG_PATH instead of sending it."""
 
-    def send(self, *, to: str, body: str) -> str:
+    def send(self, *, to: str, body: str, reference: int) -> str:
         path = settings.SMS_LOG_PATH
         path.parent.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
@@ -47,7 +48,7 @@ class VonageSmsTransport(SmsTransport):
             HttpClientOptions(timeout=15),
         )
 
-    def send(self, *, to: str, body: str) -> str:
+    def send(self, *, to: str, body: str, reference: int) -> str:
         http = self.client.http_client
         try:
             response = http.post(
@@ -58,6 +59,7 @@ class VonageSmsTransport(SmsTransport):
                     "to": to.lstrip("+"),
                     "text": body,
                     "type": "unicode",
+                    "client-ref": str(reference),
                 },
                 "basic",
                 "form",

@@ -1,12 +1,9 @@
 """Every message is an outbox row first; sending retries with backoff; nothing twice
 (docs/quality.md, Outbox)."""
 
-import smtplib
 from datetime import timedelta
-from unittest import mock
 
 import pytest
-from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.core import mail
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -22,6 +19,7 @@ from backoffice.messaging.services import (
 )
 from jobs.tasks import outbox_sweep_task
 from tests.factories import OutboxMessageFactory
+from tests.peers.smtp import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -86,24 +84,21 @@ def test_a_sent_message_is_never_sent_again():
 
 
 @override_settings(OUTBOX_RETRY_BASE_SECONDS=60, OUTBOX_MAX_ATTEMPTS=3)
-def test_provider_down_is_retried_with_exponential_backoff():
+def test_provider_down_is_retried_with_exponential_backoff(smtp_server, settings):
+    settings.EMAIL_PORT = free_port()  # nothing listens there
     message = OutboxMessageFactory()
-    down = mock.patch(
-        "django.core.mail.EmailMessage.send", side_effect=smtplib.SMTPServerDisconnected("down")
-    )
     delays = []
-    with down:
-        for _attempt in range(3):
-            before = timezone.now()
-            result = outbox_send(message_id=message.pk)
-            if result.retry_at:
-                delays.append(round((result.retry_at - before).total_seconds() / 60))
-                OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=before)
+    for _attempt in range(3):
+        before = timezone.now()
+        result = outbox_send(message_id=message.pk)
+        if result.retry_at:
+            delays.append(round((result.retry_at - before).total_seconds() / 60))
+            OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=before)
     message.refresh_from_db()
     assert delays == [1, 2]
     assert message.status == OutboxStatus.FAILED
     assert message.attempt_count == 3
-    assert "SMTPServerDisconnected" in message.last_error
+    assert "ConnectionRefusedError" in message.last_error
 
 
 def test_a_retry_waits_for_its_time():
@@ -114,36 +109,47 @@ def test_a_retry_waits_for_its_time():
     assert mail.outbox == []
 
 
-def test_timeout_then_success_sends_exactly_once():
+def test_the_email_keeps_its_message_id_on_every_attempt(smtp_server):
     message = OutboxMessageFactory()
-    with mock.patch("django.core.mail.EmailMessage.send", side_effect=TimeoutError("slow")):
-        assert outbox_send(message_id=message.pk).status == OutboxStatus.PENDING
+    smtp_server.answer_data_with = "451 4.3.0 Try again later"
+    assert outbox_send(message_id=message.pk).status == OutboxStatus.PENDING
+    smtp_server.answer_data_with = None
     OutboxMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
     assert outbox_send(message_id=message.pk).status == OutboxStatus.SENT
-    assert len(mail.outbox) == 1
+    [email] = smtp_server.wait_for(1)
+    message.refresh_from_db()
+    assert email["Message-ID"] == message.provider_message_id
+    assert message.provider_message_id.startswith(f"<outbox-{message.pk}.")
 
 
-@pytest.mark.parametrize(
-    "error",
-    [
-        AnymailRecipientsRefused("refused"),
-        AnymailAPIError("bad request", status_code=400),
-    ],
-)
-def test_permanent_errors_fail_at_once(error):
+def test_the_provider_message_id_is_kept(postmark_server):
     message = OutboxMessageFactory()
-    with mock.patch("django.core.mail.EmailMessage.send", side_effect=error):
-        result = outbox_send(message_id=message.pk)
+    assert outbox_send(message_id=message.pk).status == OutboxStatus.SENT
+    [accepted] = postmark_server.accepted
+    message.refresh_from_db()
+    assert message.provider_message_id == accepted["MessageID"]
+    assert accepted["Metadata"] == {"outbox_message": str(message.pk)}
+
+
+@pytest.mark.parametrize("answer", ["inactive", "unauthorized"])
+def test_permanent_provider_refusals_fail_at_once(postmark_server, answer):
+    postmark_server.answer = answer
+    message = OutboxMessageFactory()
+    result = outbox_send(message_id=message.pk)
     assert result.status == OutboxStatus.FAILED
     assert result.retry_at is None
 
 
-def test_esp_server_error_is_transient():
+def test_esp_server_error_is_transient(postmark_server):
+    postmark_server.answer = "unavailable"
     message = OutboxMessageFactory()
-    with mock.patch(
-        "django.core.mail.EmailMessage.send", side_effect=AnymailAPIError("oops", status_code=503)
-    ):
-        assert outbox_send(message_id=message.pk).status == OutboxStatus.PENDING
+    assert outbox_send(message_id=message.pk).status == OutboxStatus.PENDING
+
+
+def test_a_refused_recipient_fails_at_once(smtp_server):
+    smtp_server.answer_data_with = "554 5.7.1 Rejected"
+    message = OutboxMessageFactory()
+    assert outbox_send(message_id=message.pk).status == OutboxStatus.FAILED
 
 
 def test_a_crash_between_claim_and_send_is_recovered_by_the_sweep():
@@ -158,27 +164,53 @@ def test_a_crash_between_claim_and_send_is_recovered_by_the_sweep():
     assert len(mail.outbox) == 2
 
 
+def test_a_crash_after_handing_to_the_provider_is_never_sent_again():
+    old = timezone.now() - timedelta(hours=1)
+    handed = OutboxMessageFactory(
+        status=OutboxStatus.SENDING, attempt_count=1, next_attempt_at=old, handed_at=old
+    )
+    OutboxMessage.objects.filter(pk=handed.pk).update(created_at=old)
+    outbox_sweep_task.call_local()
+    handed.refresh_from_db()
+    assert handed.status == OutboxStatus.UNCONFIRMED
+    assert mail.outbox == []
+
+
+def test_a_stuck_message_on_its_last_attempt_fails_instead_of_looping(settings):
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+    old = timezone.now() - timedelta(hours=1)
+    stuck = OutboxMessageFactory(status=OutboxStatus.SENDING, attempt_count=3, next_attempt_at=old)
+    OutboxMessage.objects.filter(pk=stuck.pk).update(created_at=old)
+    outbox_sweep_task.call_local()
+    stuck.refresh_from_db()
+    assert stuck.status == OutboxStatus.FAILED
+    assert mail.outbox == []
+
+
 def test_the_sweep_leaves_fresh_and_failed_messages_alone():
     OutboxMessageFactory()
     OutboxMessageFactory(status=OutboxStatus.FAILED)
     assert outbox_due_ids() == []
 
 
-def test_staff_retry_requeues_only_failed_messages(django_capture_on_commit_callbacks):
+def test_staff_retry_requeues_only_failed_and_unconfirmed_messages(
+    django_capture_on_commit_callbacks,
+):
     failed = OutboxMessageFactory(status=OutboxStatus.FAILED, attempt_count=6)
+    unconfirmed = OutboxMessageFactory(status=OutboxStatus.UNCONFIRMED, attempt_count=1)
     sent = OutboxMessageFactory(status=OutboxStatus.SENT)
     with django_capture_on_commit_callbacks(execute=True):
-        assert outbox_retry(message_ids=[failed.pk, sent.pk]) == 1
+        assert outbox_retry(message_ids=[failed.pk, unconfirmed.pk, sent.pk]) == 2
     failed.refresh_from_db()
     assert failed.status == OutboxStatus.SENT
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == 2
 
 
-def test_failures_log_no_recipient_or_text(caplog):
+def test_failures_log_no_recipient_or_text(caplog, smtp_server):
+    smtp_server.answer_data_with = "550 5.1.1 <secret-client@example.test> unknown"
     message = OutboxMessageFactory(
         recipient="secret-client@example.test", body_text="Séance de thérapie"
     )
-    with mock.patch("django.core.mail.EmailMessage.send", side_effect=OSError("unreachable")):
-        outbox_send(message_id=message.pk)
+    outbox_send(message_id=message.pk)
     assert "secret-client" not in caplog.text
     assert "thérapie" not in caplog.text

@@ -49,13 +49,15 @@ def vonage_answer(status_code=200, sms_status="0"):
 
 def send_with(answer):
     with mock.patch("requests.Session.request", side_effect=[answer]) as request:
-        message_id = VonageSmsTransport().send(to="+16045550100", body="Rappel: rendez-vous")
+        message_id = VonageSmsTransport().send(
+            to="+16045550100", body="Rappel: rendez-vous", reference=7
+        )
     return message_id, request
 
 
 def test_console_transport_writes_the_sms_to_disk(settings, tmp_path):
     settings.SMS_LOG_PATH = tmp_path / "sms.log"
-    ConsoleSmsTransport().send(to="+16045550100", body="Rappel: rendez-vous à 10 h")
+    ConsoleSmsTransport().send(to="+16045550100", body="Rappel: rendez-vous à 10 h", reference=7)
     assert "+16045550100\tRappel: rendez-vous à 10 h" in settings.SMS_LOG_PATH.read_text()
 
 
@@ -87,7 +89,7 @@ def test_vonage_http_5xx_and_timeouts_are_transient(vonage_settings):
         mock.patch("requests.Session.request", side_effect=requests.Timeout()),
         pytest.raises(TransientError),
     ):
-        VonageSmsTransport().send(to="+16045550100", body="x")
+        VonageSmsTransport().send(to="+16045550100", body="x", reference=7)
 
 
 def test_vonage_http_401_is_permanent(vonage_settings):

@@ -9,6 +9,7 @@ the tests read back what it received, and can make it answer with an SMTP error.
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from email import message_from_bytes, policy
@@ -16,6 +17,9 @@ from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+
+# aiosmtpd logs every command (recipients included) at INFO: not the application's logs.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class RecordingHandler:

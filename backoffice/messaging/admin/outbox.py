@@ -14,6 +14,7 @@ STATUS_COLOURS = {
     OutboxStatus.SENDING.label: "info",
     OutboxStatus.SENT.label: "success",
     OutboxStatus.FAILED.label: "danger",
+    OutboxStatus.UNCONFIRMED.label: "warning",
 }
 
 
@@ -65,7 +66,7 @@ class OutboxMessageAdmin(CaseloadAdmin):
     def status_label(self, message):
         return message.get_status_display()
 
-    @action(description=_("Send the failed messages again"), permissions=["retry"])
+    @action(description=_("Send the failed or unconfirmed messages again"), permissions=["retry"])
     def retry(self, request, queryset):
         self.run_service(
             request,

@@ -7,13 +7,14 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Value
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from backoffice.accounts.models import Role
 from backoffice.billing.selectors import month_sessions_not_invoiced
 from backoffice.documents.formatting import month as month_name
 from backoffice.documents.models import SendStatus
-from backoffice.messaging.models import Channel, Purpose
+from backoffice.messaging.models import Channel, OutboxStatus, Purpose
 from backoffice.messaging.selectors import outbox_messages_failed
 from backoffice.payouts.models import Statement, StatementStatus
 from backoffice.worklist.models import Priority, RuleKey, RunKind, RunReport, SubjectType
@@ -25,7 +26,8 @@ DOCUMENT_PURPOSES = (Purpose.INVOICE, Purpose.RECEIPT, Purpose.STATEMENT)
 
 
 class MessageFailed(Rule):
-    """An email or SMS failed for good (a permanent error, or its retries ran out): look at
+    """An email or SMS failed for good (a permanent error, or its retries ran out), or its
+    worker stopped after handing it to the provider (unconfirmed: it may have gone): look at
     its error and send it again from the outbox (or the document's page). Sending it again
     (queued, then sent) ends the cause. High priority for invoices, receipts and statements.
     The label names the channel and purpose, never the recipient or the text."""
@@ -36,7 +38,7 @@ class MessageFailed(Rule):
 
     def rows(self, *, today, subject_ids):
         return self.only(outbox_messages_failed(), subject_ids).values(
-            "pk", "channel", "purpose", "attempt_count"
+            "pk", "channel", "purpose", "attempt_count", "status"
         )
 
     def cause(self, row, *, today):
@@ -50,10 +52,19 @@ class MessageFailed(Rule):
                 "purpose": purpose.value,
                 "channel": channel.value,
                 "attempts": row["attempt_count"],
+                "unconfirmed": row["status"] == OutboxStatus.UNCONFIRMED,
             },
         )
 
     def describe(self, facts):
+        if facts.get("unconfirmed"):
+            return _(
+                "%(purpose)s %(channel)s may have gone: sending stopped after the provider got "
+                "it. Check with the recipient before sending it again from the outbox."
+            ) % {
+                "purpose": Purpose(facts["purpose"]).label,
+                "channel": Channel(facts["channel"]).label.lower(),
+            }
         return ngettext(
             "%(purpose)s %(channel)s failed after %(count)d attempt: check the address and "
             "send it again from the outbox.",
