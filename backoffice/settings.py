@@ -162,6 +162,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "backoffice.accounts.backends.CaseloadBackend",
+    "backoffice.accounts.backends.SignInLinkBackend",  # clients' emailed links (django-sesame)
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
@@ -175,6 +176,12 @@ LOGIN_REDIRECT_URL = "landing"
 LOGOUT_REDIRECT_URL = "portal:login"
 # A therapist's link to set a password (an invitation, a reset) works once, for this long.
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_LINK_DAYS", default=3) * 24 * 60 * 60
+# A client's emailed sign-in link works once, for this long; one is emailed to an address at
+# most every CLIENT_LINK_INTERVAL_SECONDS.
+SESAME_MAX_AGE = env.int("CLIENT_LINK_MINUTES", default=15) * 60
+SESAME_ONE_TIME = True
+SESAME_TOKEN_NAME = "link"
+CLIENT_LINK_INTERVAL_SECONDS = env.int("CLIENT_LINK_INTERVAL_SECONDS", default=120)
 
 # Sessions: 30 minutes idle, 12 hours at most (SessionLimitsMiddleware refreshes the expiry).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)

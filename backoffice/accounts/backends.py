@@ -1,12 +1,18 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from sesame.backends import SesameBackendMixin
 
 
 class CaseloadBackend(ModelBackend):
-    """Django's backend, loading a signed-in user's therapist with the user: every portal
-    page reads it, so it costs no query of its own."""
+    """Django's backend, loading a signed-in user's therapist or client file with the user:
+    every portal and client page reads it, so it costs no query of its own."""
 
     def get_user(self, user_id):
-        users = get_user_model()._default_manager.select_related("therapist")
+        users = get_user_model()._default_manager.select_related("therapist", "client_file")
         user = users.filter(pk=user_id).first()
         return user if user is not None and self.user_can_authenticate(user) else None
+
+
+class SignInLinkBackend(SesameBackendMixin, CaseloadBackend):
+    """Signs a client in from an emailed link (django-sesame's token: scoped, expiring, used
+    once); no password is ever checked here."""

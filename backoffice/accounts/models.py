@@ -12,6 +12,12 @@ class Role(models.TextChoices):
     FINANCE = "finance", _("Finance")
     READ_ONLY = "read-only", _("Read-only staff")
     THERAPIST = "therapist", _("Therapist")
+    # A client's own account, for their pages; it signs in only by an emailed link.
+    CLIENT = "client", _("Client")
+
+
+# Roles that work at the clinic and sign in to the admin.
+STAFF_ROLES = (Role.ADMIN, Role.FINANCE, Role.READ_ONLY)
 
 
 class User(AbstractUser):

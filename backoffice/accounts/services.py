@@ -3,7 +3,7 @@
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-from backoffice.accounts.models import Role, User
+from backoffice.accounts.models import STAFF_ROLES, Role, User
 
 STAFF_APPS = (
     "accounts",
@@ -69,13 +69,14 @@ def user_create(
     last_name: str = "",
     password: str | None = None,
 ) -> User:
-    """Create a user in one role; staff roles may sign in to the admin."""
+    """Create a user in one role; staff roles may sign in to the admin. Without a password the
+    password is unusable (a therapist chooses one from an invitation; a client has none)."""
     user = User(
         username=username,
         email=email,
         first_name=first_name,
         last_name=last_name,
-        is_staff=role != Role.THERAPIST,
+        is_staff=role in STAFF_ROLES,
     )
     if password:
         user.set_password(password)

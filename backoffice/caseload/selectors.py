@@ -75,6 +75,32 @@ def therapists_for_password_reset(*, email: str) -> QuerySet[Therapist]:
     ).select_related("user")
 
 
+def portal_client(*, user: User) -> Client | None:
+    """The active client file whose own account `user` is, or None: the client pages are never
+    for a staff account, a therapist's, nor a deactivated user or client. Reads the file the
+    user was loaded with (accounts.backends)."""
+    if not user.is_active or user.is_staff or user.is_superuser or hasattr(user, "therapist"):
+        return None
+    client = getattr(user, "client_file", None)
+    return client if client is not None and client.is_active else None
+
+
+def clients_for_sign_in(*, email: str) -> QuerySet[Client]:
+    """Active client files whose email is `email`, with their sign-in account (none yet, or
+    one that is a client's own and active). A family's files may share one address."""
+    email = email.strip()
+    if not email:
+        return Client.objects.none()
+    return (
+        Client.objects.filter(email__iexact=email, is_active=True)
+        .filter(
+            Q(user__isnull=True)
+            | Q(user__is_active=True, user__is_staff=False, user__is_superuser=False)
+        )
+        .select_related("user")
+    )
+
+
 def therapist_rate_in_force(
     *, therapist: Therapist, service_type: ServiceType, on: date
 ) -> TherapistRate | None:

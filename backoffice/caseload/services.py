@@ -1,6 +1,6 @@
 """Writes on clients and authorizations: renewals, extensions, activation, therapists'
 requests to activate or deactivate a client; therapists' portal accounts (invitations and
-password links, emailed through the outbox).
+password links, emailed through the outbox); clients' sign-in links and their own choices.
 
 Every change goes through `save()`, so django-simple-history keeps who and when
 (docs/quality.md, history); the reason given by staff is the history row's change reason.
@@ -19,8 +19,10 @@ from django.utils import formats, timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from sesame.utils import get_query_string
 
 from backoffice.accounts.models import Role, User
+from backoffice.accounts.services import user_create
 from backoffice.caseload.models import (
     Authorization,
     Client,
@@ -29,10 +31,12 @@ from backoffice.caseload.models import (
     ClientStatusRequestState,
     ConsentMethod,
     ContactConsent,
+    ReminderChannel,
     Therapist,
 )
 from backoffice.caseload.selectors import (
     authorizations_of_therapist,
+    clients_for_sign_in,
     clients_of_therapist,
     therapists_for_password_reset,
 )
@@ -421,3 +425,129 @@ def therapist_password_reset_send(*, email: str) -> list[OutboxMessage]:
         )
         for therapist in therapists_for_password_reset(email=email)
     ]
+
+# Clients' sign-in and their own page -------------------------------------------------------
+
+# A token made for the clients' sign-in page opens nothing else (django-sesame's scope).
+CLIENT_SIGN_IN_SCOPE = "client-sign-in"
+
+
+def _client_user(client: Client) -> User:
+    """The client's sign-in account, made the first time they ask for a link: not staff, no
+    usable password (links only), in the client role; named by the file number only."""
+    if client.user_id:
+        return client.user
+    client.user = user_create(username=f"client-{client.pk}", role=Role.CLIENT)
+    client._change_reason = _("Sign-in account made")
+    client.save(update_fields=["user"])
+    return client.user
+
+
+def _sign_in_link(user: User) -> str:
+    """An absolute link that signs `user` in to the client pages: it expires after
+    SESAME_MAX_AGE and works once (it dies with the next sign-in)."""
+    query = get_query_string(user, scope=CLIENT_SIGN_IN_SCOPE)
+    return settings.SITE_URL.rstrip("/") + reverse("client:link") + query
+
+
+def _sign_in_link_queue(client: Client, *, dedupe_key: str) -> OutboxMessage:
+    """Queue the email holding a client's sign-in link, written in the client's language."""
+    expires = timezone.localtime(timezone.now() + timedelta(seconds=settings.SESAME_MAX_AGE))
+    with translation.override(client.preferred_language):
+        values = {
+            "name": client.preferred_name or client.first_name,
+            "clinic": settings.LETTERHEAD["NAME"],
+            "link": _sign_in_link(_client_user(client)),
+            "expires": formats.date_format(expires, "j F Y, H:i"),
+        }
+        subject = _("Your sign-in link for %(clinic)s") % values
+        body = (
+            _(
+                "Hello %(name)s,\n\nHere is your link to your page at %(clinic)s, where you see "
+                "your upcoming sessions, your invoices and receipts, and how we remind you of "
+                "your sessions:\n%(link)s\n\n"
+                "This link works once, until %(expires)s. If you did not ask for it, ignore "
+                "this email.\n\n%(clinic)s"
+            )
+            % values
+        )
+    return message_queue(
+        channel=Channel.EMAIL,
+        recipient=client.email,
+        subject=subject,
+        body_text=body,
+        purpose=Purpose.SIGN_IN,
+        dedupe_key=dedupe_key,
+    )
+
+
+@transaction.atomic
+def client_sign_in_link_send(*, email: str) -> list[OutboxMessage]:
+    """A client asks for a link to their pages: each active client file with this address
+    (see `clients_for_sign_in`; a family's files share one) gets its own email, in its
+    language, with a link to that file's pages; the file's account is made on the first
+    request (docs/rules.md, Clients' pages).
+
+    Nothing for an address that is no client's (the caller answers the same either way), and
+    nothing when a link went to this address less than CLIENT_LINK_INTERVAL_SECONDS ago."""
+    now = timezone.now()
+    interval = settings.CLIENT_LINK_INTERVAL_SECONDS
+    window = int(now.timestamp()) // interval
+    clients = list(clients_for_sign_in(email=email).select_for_update(of=("self",)).order_by("pk"))
+    recent_keys = [
+        f"client-sign-in:{client.pk}:{w}" for client in clients for w in (window - 1, window)
+    ]
+    if OutboxMessage.objects.filter(
+        dedupe_key__in=recent_keys, created_at__gt=now - timedelta(seconds=interval)
+    ).exists():
+        return []
+    return [
+        _sign_in_link_queue(client, dedupe_key=f"client-sign-in:{client.pk}:{window}")
+        for client in clients
+    ]
+
+
+# The reminder channels and the consent each needs.
+CHANNEL_CONSENTS = {
+    ReminderChannel.EMAIL: [Channel.EMAIL],
+    ReminderChannel.SMS: [Channel.SMS],
+    ReminderChannel.BOTH: [Channel.EMAIL, Channel.SMS],
+    ReminderChannel.NONE: [],
+}
+
+
+@transaction.atomic
+def client_preferences_save(
+    *,
+    client: Client,
+    reminder_channel: str,
+    preferred_language: str,
+    email_consent: bool,
+    sms_consent: bool,
+) -> list[ContactConsent]:
+    """A client's own choices on their page: consent to email and SMS reminders (each change
+    recorded through `client_consent_record`, by the client, on their page), how they are
+    reminded, and their language. Reminders on a channel need consent to it."""
+    client._history_user = client.user
+    records = [
+        client_consent_record(
+            client=client,
+            channel=channel,
+            given=given,
+            method=ConsentMethod.CLIENT_PAGE,
+            by=client.user,
+        )
+        for channel, given in ((Channel.EMAIL, email_consent), (Channel.SMS, sms_consent))
+        if getattr(client, CONSENT_FLAGS[channel]) != given
+    ]
+    for channel in CHANNEL_CONSENTS[reminder_channel]:
+        if not getattr(client, CONSENT_FLAGS[channel]):
+            raise ValidationError(
+                _("To be reminded by email, tick your consent to email.")
+                if channel == Channel.EMAIL
+                else _("To be reminded by SMS, tick your consent to SMS.")
+            )
+    client.reminder_channel = reminder_channel
+    client.preferred_language = preferred_language
+    client.save(update_fields=["reminder_channel", "preferred_language"])
+    return records

@@ -173,3 +173,11 @@ def appointments_of_therapist(*, therapist: Therapist) -> QuerySet[Appointment]:
     return Appointment.objects.filter(therapist=therapist).select_related(
         "billing_client", "service_type", "room__site"
     )
+
+
+def appointments_of_client(*, client: Client) -> QuerySet[Appointment]:
+    """The only sessions a client may reach on their pages: those they are in (a couple's or
+    a family's too), with what the pages show."""
+    return Appointment.objects.filter(clients=client).select_related(
+        "therapist", "service_type", "room__site"
+    )

@@ -25,7 +25,9 @@ from backoffice.billing.selectors.documents import (
     invoice_lines_of,
     invoice_live_lines,
     invoices_for_documents,
+    invoices_of_client,
     receipt_allocations,
+    receipts_of_client,
 )
 from backoffice.billing.selectors.invoices import invoice_numbers_like, invoices_matching
 from backoffice.billing.selectors.payer_limits import (
@@ -101,6 +103,7 @@ __all__ = [
     "invoice_numbers_like",
     "invoices_for_documents",
     "invoices_matching",
+    "invoices_of_client",
     "invoices_receivable",
     "invoices_with_open_amount",
     "invoices_with_payment_state",
@@ -113,6 +116,7 @@ __all__ = [
     "payer_sessions_unbilled",
     "payers_near_submission_deadline",
     "receipt_allocations",
+    "receipts_of_client",
     "receivables_aging",
     "receivables_by_age",
     "session_bill_to",

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
 
-from backoffice.billing.models import Invoice, InvoiceLine, PaymentAllocation, Receipt
+from backoffice.billing.models import (
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    PaymentAllocation,
+    Receipt,
+)
+from backoffice.caseload.models import Client
 
 
 def _lines_queryset() -> QuerySet[InvoiceLine]:
@@ -44,6 +51,23 @@ def receipt_allocations(receipt: Receipt) -> QuerySet[PaymentAllocation]:
             "appointment__service_type",
         )
         .prefetch_related(Prefetch("invoice__lines", queryset=_lines_queryset()))
+    )
+
+
+def invoices_of_client(*, client: Client) -> QuerySet[Invoice]:
+    """The invoices and credit notes a client may open on their pages: issued to them as the
+    one billed (never a payer's invoice, even one made per client), newest first."""
+    return Invoice.objects.filter(
+        client=client, payer__isnull=True, status=InvoiceStatus.ISSUED
+    ).order_by("-issued_on", "-pk")
+
+
+def receipts_of_client(*, client: Client) -> QuerySet[Receipt]:
+    """The receipts of a client's own payments, newest first, with the payment."""
+    return (
+        Receipt.objects.filter(payment__client=client)
+        .select_related("payment__client")
+        .order_by("-issued_on", "-pk")
     )
 
 

@@ -1,5 +1,5 @@
 """Clients: the list with its colour, the page with the latest authorizations and
-appointments, activation."""
+appointments and the consent records, activation."""
 
 from django.contrib import admin
 from django.db.models import Q
@@ -12,9 +12,15 @@ from unfold.decorators import action, display
 from backoffice.admin_base import CaseloadAdmin, ReadOnlyInline, TakePaymentActionMixin
 from backoffice.billing.selectors import ClientStatus, clients_with_status
 from backoffice.caseload.admin.colours import STATUS_LABELS, ClientStatusFilter, status_legend
+from backoffice.caseload.admin.forms import ClientAdminForm
 from backoffice.caseload.admin.views import ClientActivationView
-from backoffice.caseload.models import Authorization, Client
-from backoffice.caseload.services import client_activate, client_deactivate
+from backoffice.caseload.models import Authorization, Client, ContactConsent
+from backoffice.caseload.services import (
+    CONSENT_FLAGS,
+    client_activate,
+    client_consent_record,
+    client_deactivate,
+)
 from backoffice.scheduling.models import Appointment
 from backoffice.scheduling.selectors import clients_matching
 
@@ -64,9 +70,20 @@ class ClientAppointmentInline(ReadOnlyInline):
     select_related = ("therapist", "service_type")
 
 
+class ContactConsentInline(ReadOnlyInline):
+    """The latest givings and withdrawals of consent to reminders: how, when, who."""
+
+    model = ContactConsent
+    formset = LatestRowsFormSet
+    fields = ["channel", "given", "method", "recorded_at", "recorded_by", "note"]
+    ordering = ["-recorded_at", "-pk"]
+    select_related = ("recorded_by",)
+
+
 @admin.register(Client)
 class ClientAdmin(TakePaymentActionMixin, CaseloadAdmin):
     take_payment_by = "client"
+    form = ClientAdminForm
     list_display = [
         "name",
         "kind",
@@ -91,7 +108,7 @@ class ClientAdmin(TakePaymentActionMixin, CaseloadAdmin):
     readonly_fields = ["colour"]
     search_fields = ["last_name", "first_name", "preferred_name", "email"]
     autocomplete_fields = ["primary_therapist"]
-    inlines = [AuthorizationInline, ClientAppointmentInline]
+    inlines = [AuthorizationInline, ClientAppointmentInline, ContactConsentInline]
     fieldsets = [
         (
             None,
@@ -109,7 +126,18 @@ class ClientAdmin(TakePaymentActionMixin, CaseloadAdmin):
             },
         ),
         (_("Contact"), {"fields": ["email", "phone", "address", "preferred_language"]}),
-        (_("Reminders"), {"fields": ["reminder_channel", "email_consent", "sms_consent"]}),
+        (
+            _("Reminders"),
+            {
+                "fields": [
+                    "reminder_channel",
+                    "email_consent",
+                    "sms_consent",
+                    "consent_method",
+                    "consent_note",
+                ]
+            },
+        ),
     ]
 
     @display(description=_("client"), ordering="last_name")
@@ -119,6 +147,23 @@ class ClientAdmin(TakePaymentActionMixin, CaseloadAdmin):
     @display(description=_("status"), label={_("Active"): "success", _("Deactivated"): "danger"})
     def active(self, client):
         return _("Active") if client.is_active else _("Deactivated")
+
+    def save_model(self, request, obj, form, change):
+        """A changed consent box is saved as a consent record (how, when, by whom) once the
+        client is saved, not as a plain checkbox."""
+        changes = form.consent_changes()
+        for channel, given in changes.items():
+            setattr(obj, CONSENT_FLAGS[channel], not given)
+        super().save_model(request, obj, form, change)
+        for channel, given in changes.items():
+            client_consent_record(
+                client=obj,
+                channel=channel,
+                given=given,
+                method=form.cleaned_data["consent_method"],
+                by=request.user,
+                note=form.cleaned_data["consent_note"],
+            )
 
     def get_queryset(self, request):
         # The colour is annotated (one rule, per-row subqueries): no query per client.

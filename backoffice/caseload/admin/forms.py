@@ -1,5 +1,5 @@
 """Caseload's admin forms: renewal documents, an extension, activation, the decision on a
-therapist's request. They only gather input; caseload.services decides."""
+therapist's request, a client's consent. They only gather input; caseload.services decides."""
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -8,9 +8,14 @@ from unfold.widgets import (
     UnfoldAdminDateWidget,
     UnfoldAdminFileFieldWidget,
     UnfoldAdminIntegerFieldWidget,
+    UnfoldAdminSelectWidget,
     UnfoldAdminSplitDateTimeWidget,
     UnfoldAdminTextareaWidget,
+    UnfoldAdminTextInputWidget,
 )
+
+from backoffice.caseload.models import Client, ConsentMethod
+from backoffice.caseload.services import CONSENT_FLAGS
 
 
 class ScriptsMedia:
@@ -73,3 +78,42 @@ class DecisionForm(forms.Form):
         required=False,
         widget=UnfoldAdminTextareaWidget,
     )
+
+
+# How staff hear of a consent; the client's page and SMS replies record their own.
+STAFF_CONSENT_METHODS = [ConsentMethod.IN_PERSON, ConsentMethod.PHONE, ConsentMethod.EMAIL]
+
+
+class ClientAdminForm(forms.ModelForm):
+    """The client's page: a change to a consent box is saved as a consent record (how, note,
+    staff member, time) through `caseload.services.client_consent_record`, never as a plain
+    checkbox (ClientAdmin.save_model)."""
+
+    consent_method = forms.ChoiceField(
+        label=_("How the client gave or withdrew consent"),
+        choices=[("", "---------"), *((m.value, m.label) for m in STAFF_CONSENT_METHODS)],
+        required=False,
+        widget=UnfoldAdminSelectWidget,
+        help_text=_("Needed when a consent box changes."),
+    )
+    consent_note = forms.CharField(
+        label=_("Consent note"), max_length=255, required=False, widget=UnfoldAdminTextInputWidget
+    )
+
+    class Meta:
+        model = Client
+        fields = ["email_consent", "sms_consent"]  # the admin adds the fieldsets' fields
+
+    def consent_changes(self) -> dict[str, bool]:
+        """The channels whose consent box changed, and to what."""
+        return {
+            channel: self.cleaned_data[flag]
+            for channel, flag in CONSENT_FLAGS.items()
+            if flag in self.changed_data
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.consent_changes() and not cleaned.get("consent_method"):
+            self.add_error("consent_method", _("Say how the client gave or withdrew consent."))
+        return cleaned
