@@ -28,6 +28,8 @@ class RecordingHandler:
     def __init__(self):
         self.received: list[EmailMessage] = []
         self.answer_data_with: str | None = None
+        # Called with each message once it is kept, before the client hears "250".
+        self.on_receive = None
         self.lock = threading.Lock()
         self.accepted = threading.Condition(self.lock)
 
@@ -38,6 +40,8 @@ class RecordingHandler:
         with self.accepted:
             self.received.append(parsed)
             self.accepted.notify_all()
+        if self.on_receive:
+            self.on_receive(parsed)
         return "250 Message accepted for delivery"
 
     def wait_for(self, count: int, timeout: float = 10) -> list[EmailMessage]:
