@@ -10,9 +10,11 @@ page. Exits 1 when any figure misses its bar.
 Then P10 (sweep.py): the worklist sweep on the same two databases; `--only P10` (or `--only
 sweep`) runs it alone. Then, each in a process and scratch database of its own: P6/P8
 (documents.py), P5 and the statement P6 rows (statements.py), P4 (invoicing.py), P7
-(finance_import.py). Last, P11 (load.py): the portal under load, through gunicorn on PostgreSQL.
+(finance_import.py), P12 (reminders.py), P13 (outbox.py). Last, P11 (load.py): the portal
+under load, through gunicorn on PostgreSQL.
 `--only P4` (or `--only invoicing`), `--only P5`, `--only P7` or `--only statements` (P5 and
-the statement P6 rows), `--only P11` (or `--only load`) runs that one alone.
+the statement P6 rows), `--only P11` (or `--only load`), `--only P12` (or `--only reminders`),
+`--only P13` (or `--only outbox`) runs that one alone.
 """
 
 import argparse
@@ -173,6 +175,12 @@ def main(argv=None) -> int:
         ).returncode
     if args.only.upper() in {"P10", "SWEEP"}:  # the worklist sweep alone: sweep.py
         return subprocess.run([sys.executable, "-m", "tests.bench.sweep"], cwd=BASE_DIR).returncode
+    if args.only.upper() in {"P12", "REMINDERS"}:  # planning a day's reminders: reminders.py
+        return subprocess.run(
+            [sys.executable, "-m", "tests.bench.reminders"], cwd=BASE_DIR
+        ).returncode
+    if args.only.upper() in {"P13", "OUTBOX"}:  # the outbox's throughput: outbox.py
+        return subprocess.run([sys.executable, "-m", "tests.bench.outbox"], cwd=BASE_DIR).returncode
     if args.only.upper() in {"P11", "LOAD"}:  # the portal under load: load.py
         return subprocess.run([sys.executable, "-m", "tests.bench.load"], cwd=BASE_DIR).returncode
     if args.only.upper() in {"P5", "STATEMENTS"}:  # therapist statements: statements.py
@@ -233,9 +241,13 @@ def main(argv=None) -> int:
     p4 = subprocess.run([sys.executable, "-m", "tests.bench.invoicing"], cwd=BASE_DIR)
     # P7, the finance import: its own process and scratch database (tests/bench/finance_import.py)
     p7 = subprocess.run([sys.executable, "-m", "tests.bench.finance_import"], cwd=BASE_DIR)
+    # P12, planning a day's reminders: its own process and scratch database (reminders.py).
+    p12 = subprocess.run([sys.executable, "-m", "tests.bench.reminders"], cwd=BASE_DIR)
+    # P13, the outbox's throughput to a local SMTP server, one worker (outbox.py).
+    p13 = subprocess.run([sys.executable, "-m", "tests.bench.outbox"], cwd=BASE_DIR)
     # P11, the portal under load: gunicorn on a PostgreSQL database of its own (load.py).
     p11 = subprocess.run([sys.executable, "-m", "tests.bench.load"], cwd=BASE_DIR)
-    failed = any(run.returncode for run in (sweep, documents, statements, p4, p7, p11))
+    failed = any(run.returncode for run in (sweep, documents, statements, p4, p7, p12, p13, p11))
     return 1 if missed or failed else 0
 
 
