@@ -124,8 +124,9 @@ def _routes(patterns=None, prefix="/"):
 # catch-all.
 NOT_OURS = ("/admin/r/", "/admin/(?P<url>")
 # Emailed links name a user and a token, not an object: a bad or stale one answers with the
-# page saying the link no longer works (tests/portal/test_accounts.py).
-EMAILED_LINKS = ("/portal/password/set/",)
+# page saying the link no longer works (tests/portal/test_accounts.py, tests/reminders/
+# test_links.py).
+EMAILED_LINKS = ("/portal/password/set/", "/reminders/")
 OBJECT_ROUTES = sorted(
     (route, pattern.name)
     for route, pattern in _routes()

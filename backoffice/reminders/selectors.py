@@ -92,3 +92,12 @@ def reminders_due(*, now: datetime) -> QuerySet:
     return Reminder.objects.filter(status=ReminderStatus.PLANNED, send_at__lte=now).order_by(
         "send_at", "pk"
     )
+
+
+def reminders_of_appointment(*, appointment_id: int) -> list[Reminder]:
+    """One appointment's reminders with their clients, in the order they go."""
+    return list(
+        Reminder.objects.filter(appointment_id=appointment_id)
+        .select_related("client")
+        .order_by("send_at", "client_id", "channel")
+    )

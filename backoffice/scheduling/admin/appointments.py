@@ -25,6 +25,7 @@ from backoffice.admin_base import (
     TakePaymentActionMixin,
 )
 from backoffice.caseload.models import Payer
+from backoffice.reminders.admin.reminders import appointment_reminders_table
 from backoffice.scheduling.admin.forms import AppointmentAdminForm, MissedSessionFeeDialogForm
 from backoffice.scheduling.admin.views import AppointmentSeriesBookView
 from backoffice.scheduling.models import Appointment, AppointmentStatus
@@ -130,6 +131,7 @@ class AppointmentAdmin(TakePaymentActionMixin, CaseloadAdmin):
         "service_type",
         "place",
         "status_label",
+        "confirmation",
         "fee_amount",
     ]
     list_select_related = ["therapist", "billing_client", "service_type", "room__site"]
@@ -154,7 +156,14 @@ class AppointmentAdmin(TakePaymentActionMixin, CaseloadAdmin):
         "authorization",
     ]
     # Attendance changes only through the actions below (scheduling.services.TRANSITIONS).
-    readonly_fields = ["status", "cancelled_at", "missed_session_fee_amount", "series"]
+    readonly_fields = [
+        "status",
+        "confirmation",
+        "cancelled_at",
+        "missed_session_fee_amount",
+        "series",
+        "reminders",
+    ]
     fieldsets = [
         (None, {"fields": ["therapist", "billing_client", "clients", "service_type"]}),
         (_("When and where"), {"fields": ["starts_at", "ends_at", "attendance", "room"]}),
@@ -163,6 +172,7 @@ class AppointmentAdmin(TakePaymentActionMixin, CaseloadAdmin):
             {
                 "fields": [
                     "status",
+                    "confirmation",
                     "fee_amount",
                     "authorization",
                     "cancelled_at",
@@ -172,6 +182,7 @@ class AppointmentAdmin(TakePaymentActionMixin, CaseloadAdmin):
                 ]
             },
         ),
+        (_("Reminders"), {"fields": ["reminders"]}),
     ]
     actions = [
         "complete_selected",
@@ -376,3 +387,15 @@ class AppointmentAdmin(TakePaymentActionMixin, CaseloadAdmin):
     @display(description=_("status"), ordering="status", label=STATUS_COLOURS)
     def status_label(self, appointment):
         return appointment.get_status_display()
+
+    @display(description=_("reminders"))
+    def reminders(self, appointment):
+        return appointment_reminders_table(appointment_id=appointment.pk)
+
+    @display(description=_("confirmed by the client"))
+    def confirmation(self, appointment):
+        if appointment.confirmed_at is None:
+            return "—"
+        return f"{timezone.localtime(appointment.confirmed_at):%Y-%m-%d %H:%M} · " + str(
+            appointment.get_confirmed_via_display()
+        )
