@@ -33,6 +33,7 @@ from backoffice.caseload.selectors import (
     client_status_requests_of_therapist,
     clients_of_therapist,
     clients_with_pending_request,
+    portal_client,
 )
 from backoffice.caseload.services import authorization_renewal_upload, client_status_request_create
 from backoffice.documents.zips import pdf_response
@@ -56,8 +57,11 @@ UPCOMING_SHOWN = 10
 
 
 def landing(request):
-    """After sign-in, and at the site root: staff go to the admin, therapists to the portal."""
-    return redirect("admin:index" if request.user.is_staff else "portal:home")
+    """After sign-in, and at the site root: staff go to the admin, clients to their pages,
+    therapists to the portal."""
+    if request.user.is_staff:
+        return redirect("admin:index")
+    return redirect("client:home" if portal_client(user=request.user) else "portal:home")
 
 
 class TherapistRequiredMixin(LoginRequiredMixin):

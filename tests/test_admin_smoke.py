@@ -19,6 +19,7 @@ from tests.factories import (
     AppointmentSeriesFactory,
     AuthorizationFactory,
     BadFitEntryFactory,
+    ClientFactory,
     ClientStatusRequestFactory,
     DocumentCounterFactory,
     InvoiceLineFactory,
@@ -31,6 +32,7 @@ from tests.factories import (
     TherapistFactory,
     TherapistRateFactory,
 )
+from tests.portal.client_helpers import sign_in_as
 
 MODELS = list(admin.site._registry)
 
@@ -178,10 +180,19 @@ def test_the_walk_covers_the_custom_pages():
     assert "/admin/reports/week/" in QUERY_ROUTES
 
 
-def test_a_bad_id_in_a_url_answers_404(admin_client, therapist_client):
+@pytest.fixture
+def client_pages_client(db):
+    """A client signed in to their own pages (/client/)."""
+    client = Client()
+    sign_in_as(client, ClientFactory())
+    return client
+
+
+def test_a_bad_id_in_a_url_answers_404(admin_client, therapist_client, client_pages_client):
     wrong = []
+    signed_in = {"/portal/": therapist_client, "/client/": client_pages_client}
     for route, name in OBJECT_ROUTES:
-        client = therapist_client if route.startswith("/portal/") else admin_client
+        client = signed_in.get(route[: route.find("/", 1) + 1], admin_client)
         for bad_id in ("999999", "abc"):
             url = _with_id(route, bad_id)
             for method in ("get", "post"):

@@ -111,6 +111,7 @@ def test_therapists_and_staff_are_not_let_into_the_client_pages(client, records_
 
 def test_a_client_is_not_let_into_the_therapist_portal_nor_the_admin(client):
     sign_in_as(client, ClientFactory())
+    assert client.get(reverse("landing"))["Location"] == reverse("client:home")
     assert client.get(reverse("portal:home")).status_code == 403
     assert client.get(reverse("portal:clients")).status_code == 403
     admin = client.get(reverse("admin:index"))
