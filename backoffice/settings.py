@@ -245,6 +245,11 @@ ANYMAIL = {
         "POSTMARK_SERVER_TOKEN": env.str("POSTMARK_SERVER_TOKEN", default=""),
         "SENDGRID_API_KEY": env.str("SENDGRID_API_KEY", default=""),
         "AMAZON_SES_CLIENT_PARAMS": {"region_name": env.str("AWS_SES_REGION_NAME", default="")},
+        # "user:password" the ESP's tracking webhook sends (basic auth); anymail refuses
+        # calls without it. Production must set it.
+        "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET")
+        if PRODUCTION
+        else env.str("ANYMAIL_WEBHOOK_SECRET", default="caseload:development-webhook-secret"),
     }.items()
     if value and value != {"region_name": ""}
 }
@@ -255,6 +260,12 @@ SMS_LOG_PATH = VAR_DIR / "sms.log"
 VONAGE_API_KEY = env.str("VONAGE_API_KEY", default="")
 VONAGE_API_SECRET = env.str("VONAGE_API_SECRET", default="")
 VONAGE_FROM = env.str("VONAGE_FROM", default="Caseload")
+# Vonage's signed webhooks (inbound SMS, delivery receipts): the account's signature secret and
+# its HMAC method (md5, sha1, sha256, sha512); without a secret every call is refused.
+VONAGE_SIGNATURE_SECRET = env.str("VONAGE_SIGNATURE_SECRET", default="")
+VONAGE_SIGNATURE_METHOD = env.str("VONAGE_SIGNATURE_METHOD", default="sha256")
+# A signed call older (or newer) than this is a replay: refused.
+VONAGE_WEBHOOK_MAX_AGE_SECONDS = env.int("VONAGE_WEBHOOK_MAX_AGE_SECONDS", default=300)
 
 # Scheduling: a cancellation less than this many hours before the start is late.
 LATE_CANCEL_WINDOW_HOURS = env.int("LATE_CANCEL_WINDOW_HOURS", default=24)

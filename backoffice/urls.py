@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("portal/", include("portal.urls")),
     path("client/", include("portal.client.urls")),
+    path("webhooks/", include("backoffice.messaging.urls")),
     # The email reminder's signed links (no sign-in): confirm or cancel one session.
     path(
         "reminders/<str:token>/confirm/",

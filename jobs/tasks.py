@@ -20,7 +20,9 @@ from backoffice.billing.models import Invoice, Receipt
 from backoffice.billing.services import INVOICES_SEND, invoices_send
 from backoffice.billing.services.imports import staged_imports_sweep
 from backoffice.messaging import services as messaging
+from backoffice.messaging.models import InboundSms, OutboxMessage
 from backoffice.messaging.services.documents import send_status_follow
+from backoffice.messaging.services.receipts import CONTACT_UNDELIVERABLE, SMS_RECEIVED
 from backoffice.messaging.worker import job_register
 from backoffice.payouts.models import Statement
 from backoffice.payouts.services.sending import (
@@ -28,6 +30,8 @@ from backoffice.payouts.services.sending import (
     statements_month_end,
     statements_send,
 )
+from backoffice.reminders.contacts import client_contact_undeliverable_mark
+from backoffice.reminders.replies import sms_reply_handle
 from backoffice.reminders.services import REMINDERS_PLAN, reminders_plan, reminders_send_due
 from backoffice.worklist.models import RuleKey
 from backoffice.worklist.rules import RULES
@@ -171,7 +175,22 @@ def alerts_digest_task() -> None:
     logger.info("alerts: %d digest(s) queued", alerts_digest_send())
 
 
+@db_task()
+def sms_received_task(inbound_id: int) -> None:
+    """An SMS came to the clinic's number: a reply to a reminder is acted on, else staff's."""
+    sms_reply_handle(inbound=InboundSms.objects.get(pk=inbound_id))
+
+
+@db_task()
+def contact_undeliverable_task(message_id: int) -> None:
+    """A message could never reach its recipient: the clients at that address are marked."""
+    marked = client_contact_undeliverable_mark(message=OutboxMessage.objects.get(pk=message_id))
+    logger.info("outbox message %s: %d client contact(s) undeliverable", message_id, len(marked))
+
+
 job_register(messaging.OUTBOX_SEND, outbox_send_task)
+job_register(SMS_RECEIVED, sms_received_task)
+job_register(CONTACT_UNDELIVERABLE, contact_undeliverable_task)
 job_register(INVOICES_SEND, invoices_send_task)
 job_register(STATEMENTS_SEND, statements_send_task)
 job_register(WORKLIST_EVENT, worklist_event_task)

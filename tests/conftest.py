@@ -11,8 +11,15 @@ from tests.factories import UserFactory
 
 VANCOUVER = ZoneInfo("America/Vancouver")
 
-# Real peers at the network edge: a loopback SMTP server (tests/peers/smtp.py).
-pytest_plugins = ["tests.peers.smtp"]
+# Real peers at the network edge: a loopback SMTP server (tests/peers/smtp.py), Postmark's API
+# (tests/peers/postmark.py), Vonage's SMS API (tests/peers/vonage.py); the outbox's fault
+# injection prints its counts at the end of the run (tests/peers/faults.py).
+pytest_plugins = [
+    "tests.peers.smtp",
+    "tests.peers.postmark",
+    "tests.peers.faults",
+    "tests.peers.vonage",
+]
 
 
 def pytest_addoption(parser):

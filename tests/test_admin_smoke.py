@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from backoffice.billing.models import SetAsideDecision
-from backoffice.messaging.models import MessageTemplate
+from backoffice.messaging.models import InboundSms, MessageTemplate
 from backoffice.reports.admin import forms as report_forms
 from tests.factories import (
     AppointmentFactory,
@@ -51,6 +51,12 @@ def one_of_everything(db):
     PayerRateFactory(service_type=appointment.service_type)
     TherapistRateFactory(therapist=appointment.therapist)
     RoomReservationFactory(therapist=appointment.therapist, room=appointment.room)
+    InboundSms.objects.create(
+        provider_message_id="0A00000001",
+        sender="+16045550142",
+        text="C",
+        received_at=timezone.now(),
+    )
     OutboxMessageFactory()
     BadFitEntryFactory(client=appointment.billing_client)
     ClientStatusRequestFactory(client=appointment.billing_client)

@@ -25,6 +25,7 @@ PRODUCTION_ENV = {
     "REDIS_URL": "redis://cache.internal:6379/0",
     "EMAIL_BACKEND": "anymail.backends.postmark.EmailBackend",
     "POSTMARK_SERVER_TOKEN": "token-from-the-environment",
+    "ANYMAIL_WEBHOOK_SECRET": "postmark:webhook-secret-from-the-environment",
     "SMS_TRANSPORT": "vonage",
     "AWS_STORAGE_BUCKET_NAME": "caseload-media",
     "SITE_URL": "https://caseload.example",

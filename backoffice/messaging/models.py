@@ -36,6 +36,14 @@ class OutboxStatus(models.TextChoices):
     UNCONFIRMED = "unconfirmed", _("Handed to the provider, unconfirmed")
 
 
+class DeliveryStatus(models.TextChoices):
+    """What the provider's delivery receipt said, after the message was sent."""
+
+    DELIVERED = "delivered", _("Delivered")
+    BOUNCED = "bounced", _("Bounced")
+    UNDELIVERED = "undelivered", _("Not delivered")
+
+
 class OutboxMessage(models.Model):
     """One email or SMS to one recipient; sent by a Huey task with retries and backoff."""
 
@@ -74,6 +82,16 @@ class OutboxMessage(models.Model):
     provider_message_id = models.CharField(_("provider message id"), max_length=120, blank=True)
     created_at = models.DateTimeField(_("queued"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    delivery_status = models.CharField(
+        _("delivery"), max_length=12, choices=DeliveryStatus.choices, blank=True
+    )
+    delivery_reported_at = models.DateTimeField(_("delivery reported"), null=True, blank=True)
+    delivery_error = models.CharField(
+        _("delivery error"),
+        max_length=200,
+        blank=True,
+        help_text=_("The provider's reason when it could not deliver (an error code, a bounce)."),
+    )
     history = HistoricalRecords(excluded_fields=["body_text", "body_html", "attachments"])
 
     class Meta:
@@ -86,6 +104,12 @@ class OutboxMessage(models.Model):
                 fields=["status", "next_attempt_at"],
                 condition=Q(status__in=["pending", "sending", "failed", "unconfirmed"]),
                 name="outbox_open_idx",
+            ),
+            # Delivery receipts find their message by the provider's id.
+            models.Index(
+                fields=["provider_message_id"],
+                condition=~Q(provider_message_id=""),
+                name="outbox_provider_id_idx",
             ),
         ]
 
@@ -123,3 +147,62 @@ class MessageTemplate(models.Model):
 
     def __str__(self):
         return f"{self.get_purpose_display()} · {self.get_language_display()}"
+
+
+class SmsReplyOutcome(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    CONFIRMED = "confirmed", _("Session confirmed")
+    CANCELLED = "cancelled", _("Session cancelled")
+    LATE_CANCELLED = "late-cancelled", _("Session cancelled late")
+    FOR_STAFF = "for-staff", _("Passed to staff")
+    ANSWERED = "answered", _("Answered by staff")
+
+
+class InboundSms(models.Model):
+    """One SMS a client (or anyone) sent to the clinic's number, as the provider reported it,
+    and what was done with it (docs/rules.md, SMS replies)."""
+
+    provider_message_id = models.CharField(_("provider message id"), max_length=120, unique=True)
+    sender = models.CharField(_("from"), max_length=30, help_text=_("E.164, e.g. +16045550123."))
+    text = models.TextField(_("text"), blank=True)
+    received_at = models.DateTimeField(_("received"))
+    in_reply_to = models.ForeignKey(
+        OutboxMessage,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sms_replies",
+        verbose_name=_("answers"),
+        help_text=_("The SMS reminder this message answers, when one was found."),
+    )
+    outcome = models.CharField(
+        _("what was done"),
+        max_length=20,
+        choices=SmsReplyOutcome.choices,
+        default=SmsReplyOutcome.RECEIVED,
+    )
+    outcome_note = models.CharField(_("note"), max_length=255, blank=True)
+    answer = models.OneToOneField(
+        OutboxMessage,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("our answer"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("SMS received")
+        verbose_name_plural = _("SMS received")
+        indexes = [
+            models.Index(
+                fields=["received_at"],
+                condition=Q(outcome="for-staff"),
+                name="inbound_sms_for_staff_idx",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} · #{self.pk}"

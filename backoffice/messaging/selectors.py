@@ -2,7 +2,13 @@
 
 from django.db.models import QuerySet
 
-from backoffice.messaging.models import MessageTemplate, OutboxMessage, OutboxStatus
+from backoffice.messaging.models import (
+    InboundSms,
+    MessageTemplate,
+    OutboxMessage,
+    OutboxStatus,
+    SmsReplyOutcome,
+)
 
 
 def outbox_messages_failed() -> QuerySet[OutboxMessage]:
@@ -13,3 +19,9 @@ def outbox_messages_failed() -> QuerySet[OutboxMessage]:
 def message_template_of(*, purpose: str, language: str) -> MessageTemplate | None:
     """The staff's template for a purpose and language, if they wrote one."""
     return MessageTemplate.objects.filter(purpose=purpose, language=language).first()
+
+
+def sms_received_for_staff() -> QuerySet[InboundSms]:
+    """SMS received that no rule could act on (a question, a refused confirmation, an unknown
+    number): staff read and answer them."""
+    return InboundSms.objects.filter(outcome=SmsReplyOutcome.FOR_STAFF)

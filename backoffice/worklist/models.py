@@ -24,6 +24,9 @@ class RuleKey(models.TextChoices):
     RUN_PROBLEMS = "run-problems", _("Month run reported problems")
     MONTH_NOT_INVOICED = "month-not-invoiced", _("Last month's sessions not invoiced")
     STATEMENTS_NOT_SENT = "statements-not-sent", _("Statements not sent")
+    SMS_FOR_STAFF = "sms-for-staff", _("SMS from a client to answer")
+    EMAIL_UNDELIVERABLE = "email-undeliverable", _("Client's email bounced")
+    PHONE_UNDELIVERABLE = "phone-undeliverable", _("Client's mobile number undeliverable")
 
 
 class SubjectType(models.TextChoices):
@@ -38,6 +41,7 @@ class SubjectType(models.TextChoices):
     THERAPIST = "therapist", _("Therapist")
     RUN = "run", _("Month run")
     MONTH = "month", _("Month")
+    SMS_RECEIVED = "sms-received", _("SMS received")
 
 
 class TaskState(models.TextChoices):

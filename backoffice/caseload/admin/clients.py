@@ -21,6 +21,7 @@ from backoffice.caseload.services import (
     client_consent_record,
     client_deactivate,
 )
+from backoffice.reminders.contacts import client_contact_corrected
 from backoffice.scheduling.models import Appointment
 from backoffice.scheduling.selectors import clients_matching
 
@@ -150,11 +151,14 @@ class ClientAdmin(TakePaymentActionMixin, CaseloadAdmin):
 
     def save_model(self, request, obj, form, change):
         """A changed consent box is saved as a consent record (how, when, by whom) once the
-        client is saved, not as a plain checkbox."""
+        client is saved, not as a plain checkbox; a corrected contact clears its
+        undeliverable mark."""
         changes = form.consent_changes()
         for channel, given in changes.items():
             setattr(obj, CONSENT_FLAGS[channel], not given)
         super().save_model(request, obj, form, change)
+        if change:  # a corrected email or phone is deliverable again
+            client_contact_corrected(client=obj, changed_fields=form.changed_data)
         for channel, given in changes.items():
             client_consent_record(
                 client=obj,

@@ -31,6 +31,7 @@ SUBJECT_PAGES = {
     SubjectType.PAYER: "admin:caseload_payer_change",
     SubjectType.MESSAGE: "admin:messaging_outboxmessage_change",
     SubjectType.THERAPIST: "admin:caseload_therapist_change",
+    SubjectType.SMS_RECEIVED: "admin:messaging_inboundsms_change",
 }
 
 

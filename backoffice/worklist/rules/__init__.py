@@ -4,7 +4,7 @@ A new rule is a `Rule` subclass in one of these modules (or a new one imported h
 `RuleKey` choice; the sweep, the events, the home page and the task list pick it up.
 """
 
-from backoffice.worklist.rules import authorizations, billing, clients, operations
+from backoffice.worklist.rules import authorizations, billing, clients, contacts, operations
 from backoffice.worklist.rules.base import Cause, Rule
 
 RULES: dict[str, Rule] = {
@@ -23,6 +23,9 @@ RULES: dict[str, Rule] = {
         operations.RunProblems(),
         operations.MonthNotInvoiced(),
         operations.StatementsNotSent(),
+        contacts.SmsForStaff(),
+        contacts.EmailUndeliverable(),
+        contacts.PhoneUndeliverable(),
     )
 }
 

@@ -1,0 +1,59 @@
+"""Undeliverable contacts: an email address that hard-bounced or a mobile number the SMS
+provider says cannot receive stops that channel for the client until staff correct it
+(docs/rules.md, Undeliverable contacts)."""
+
+from collections.abc import Collection
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backoffice.caseload.models import Client
+from backoffice.messaging.models import Channel, OutboxMessage
+from backoffice.reminders.selectors import sms_number
+
+UNDELIVERABLE_FIELDS = {"email": "email_undeliverable_at", "phone": "phone_undeliverable_at"}
+
+
+def _clients_at(message: OutboxMessage):
+    """The clients whose contact is the message's recipient (a family may share one)."""
+    if message.channel == Channel.EMAIL:
+        return list(Client.objects.filter(email__iexact=message.recipient))
+    # Phones are typed as staff like; the last digits narrow the rows, E.164 decides.
+    near = Client.objects.filter(phone__endswith=message.recipient[-4:])
+    return [client for client in near if sms_number(client.phone) == message.recipient]
+
+
+@transaction.atomic
+def client_contact_undeliverable_mark(*, message: OutboxMessage) -> list[Client]:
+    """Mark the email (a hard bounce) or mobile phone (a dead number) that `message` went to
+    undeliverable for every client who has it; a contact already marked keeps its first time.
+    Returns the clients newly marked."""
+    field = UNDELIVERABLE_FIELDS["email" if message.channel == Channel.EMAIL else "phone"]
+    marked = []
+    for client in _clients_at(message):
+        if getattr(client, field) is None:
+            setattr(client, field, timezone.now())
+            client._change_reason = (
+                _("Email bounced") if message.channel == Channel.EMAIL else _("SMS undeliverable")
+            )
+            client.save(update_fields=[field])
+            marked.append(client)
+    return marked
+
+
+@transaction.atomic
+def client_contact_corrected(*, client: Client, changed_fields: Collection[str]) -> Client:
+    """Staff changed a client's email or mobile phone: that channel is deliverable again
+    (called once the client's new contact is saved)."""
+    cleared = [
+        flag
+        for contact, flag in UNDELIVERABLE_FIELDS.items()
+        if contact in changed_fields and getattr(client, flag) is not None
+    ]
+    for flag in cleared:
+        setattr(client, flag, None)
+    if cleared:
+        client._change_reason = _("Contact corrected")
+        client.save(update_fields=cleared)
+    return client
