@@ -9,6 +9,17 @@ from backoffice.messaging.models import Channel
 from backoffice.reminders.models import Reminder, ReminderOffset, ReminderStatus
 from backoffice.scheduling.models import Appointment, AppointmentStatus
 
+# What decides whether a client gets a reminder on a channel (services.reminder_refusal).
+CLIENT_REMINDER_FIELDS = (
+    "reminder_channel",
+    "email_consent",
+    "sms_consent",
+    "email",
+    "phone",
+    "email_undeliverable_at",
+    "phone_undeliverable_at",
+)
+
 
 def sms_number(phone: str) -> str:
     """A phone number as SMS providers write it (E.164): `+1` and ten digits for a North
@@ -72,6 +83,7 @@ def appointment_clients_to_remind(
     return (
         Appointment.clients.through.objects.filter(sessions)
         .select_related("appointment", "client")
+        .only("appointment__starts_at", *(f"client__{name}" for name in CLIENT_REMINDER_FIELDS))
         .order_by("appointment_id", "client_id")
     )
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -22,7 +22,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from backoffice.bulk import whole_batches
+from backoffice.bulk import rows_per_statement
 from backoffice.caseload.models import Client, ReminderChannel
 from backoffice.messaging.models import Channel, Purpose
 from backoffice.messaging.services import message_queue
@@ -60,7 +60,8 @@ class SkipReason:
     PASSED_LATER_WENT = gettext_noop(
         "Its time had passed when it was planned; only the latest one went."
     )
-    NOT_SCHEDULED = gettext_noop("The session was cancelled, moved past it, or has started.")
+    NOT_SCHEDULED = gettext_noop("The session is no longer scheduled, or it started first.")
+    NOT_IN_SESSION = gettext_noop("The client is no longer in this session.")
 
 
 # --- when -----------------------------------------------------------------------------------
@@ -98,9 +99,9 @@ def reminder_time(
 
 def _channel_plan(
     *, channel: str, offsets: list[int], starts_at: datetime, now: datetime, sent: set[int]
-) -> dict[int, tuple[datetime, str]]:
+) -> dict[int, tuple[datetime | None, str]]:
     """For each offset of one channel for one client's session: (send_at, "") to send then,
-    or (send_at, reason) not to send. A time already past: only the latest one goes, at once,
+    or (None, reason) not to send. A time already past: only the latest one goes, at once,
     when no later one of the channel is ahead and it was not sent already."""
     times = {
         hours: reminder_time(
@@ -113,17 +114,16 @@ def _channel_plan(
     latest = min(passed) if passed and not ahead else None
     plan = {}
     for hours, at in times.items():
-        nominal = starts_at - timedelta(hours=hours)
         if at is None:
-            plan[hours] = (nominal, SkipReason.QUIET_HOURS)
+            plan[hours] = (None, SkipReason.QUIET_HOURS)
         elif at > now:
             plan[hours] = (at, "")
         elif hours == latest and hours not in sent:
             at_once = reminder_time(channel=channel, at=now, starts_at=starts_at, now=now)
-            plan[hours] = (at_once, "") if at_once else (nominal, SkipReason.QUIET_HOURS)
+            plan[hours] = (at_once, "" if at_once else SkipReason.QUIET_HOURS)
         else:
             reason = SkipReason.PASSED_LATER_AHEAD if ahead else SkipReason.PASSED_LATER_WENT
-            plan[hours] = (at, reason)
+            plan[hours] = (None, reason)
     return plan
 
 
@@ -199,12 +199,13 @@ def reminders_plan_read(
                 sent=sent_hours,
             )
             for hours, (send_at, reason) in plan.items():
-                status = ReminderStatus.SKIPPED if refusal or reason else ReminderStatus.PLANNED
-                wanted[(appointment.pk, client.pk, channel, hours)] = (
-                    status,
-                    send_at,
-                    refusal or reason,
-                )
+                key = (appointment.pk, client.pk, channel, hours)
+                if refusal or reason:
+                    # A skipped row keeps its due time: the same on every run, so unchanged.
+                    due = appointment.starts_at - timedelta(hours=hours)
+                    wanted[key] = (ReminderStatus.SKIPPED, due, refusal or reason)
+                else:
+                    wanted[key] = (ReminderStatus.PLANNED, send_at, "")
     return ReminderPlan(wanted=wanted, existing=existing, now=now)
 
 
@@ -223,27 +224,52 @@ class PlanResult:
     now: datetime
 
 
+INSERT_COLUMNS = (
+    "appointment_id",
+    "client_id",
+    "channel",
+    "hours_before",
+    "status",
+    "send_at",
+    "skip_reason",
+    "created_at",
+)
+
+
+def _insert_missing(rows: list[tuple]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL): the rows a concurrent planner
+    wrote first win. Plain values in as few statements as the database takes
+    (`bulk.rows_per_statement`), without a model instance per row: Django's bulk_create
+    spends ~20 times the SQL's cost compiling each value (docs/quality.md, P12)."""
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(column) for column in INSERT_COLUMNS)
+    row = "(" + ", ".join(["%s"] * len(INSERT_COLUMNS)) + ")"
+    adapt = connection.ops.adapt_datetimefield_value
+    stamp = adapt(timezone.now())
+    per_statement = rows_per_statement(len(INSERT_COLUMNS))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            values = [
+                value
+                for *first, send_at, reason in chunk
+                for value in (*first, adapt(send_at), reason, stamp)
+            ]
+            # Identifiers come from the model's meta; every value is a parameter.
+            cursor.execute(
+                f"INSERT INTO {quote(Reminder._meta.db_table)} ({names}) "  # noqa: S608
+                f"VALUES {', '.join([row] * len(chunk))} ON CONFLICT DO NOTHING",
+                values,
+            )
+
+
 def reminders_plan_write(*, plan: ReminderPlan) -> PlanResult:
     """Insert the reminders not there yet (a concurrent planner's rows win: ignore_conflicts)
     and re-time or skip unsent ones whose session moved or whose client's consent changed."""
-    new = [
-        Reminder(
-            appointment_id=appointment_id,
-            client_id=client_id,
-            channel=channel,
-            hours_before=hours,
-            status=status,
-            send_at=send_at,
-            skip_reason=reason,
-        )
-        for (appointment_id, client_id, channel, hours), (status, send_at, reason) in (
-            plan.wanted.items()
-        )
-        if (appointment_id, client_id, channel, hours) not in plan.existing
-    ]
+    new = [(*key, *wanted) for key, wanted in plan.wanted.items() if key not in plan.existing]
     changed = 0
-    with transaction.atomic(), whole_batches():
-        Reminder.objects.bulk_create(new, ignore_conflicts=True)
+    with transaction.atomic():
+        _insert_missing(new)
         for key, reminder in plan.existing.items():
             if key not in plan.wanted:
                 continue  # a client no longer in the session: the sender refuses it
@@ -331,7 +357,7 @@ def _send_refusal(reminder: Reminder, now: datetime) -> str:
     if appointment.status != AppointmentStatus.SCHEDULED or appointment.starts_at <= now:
         return SkipReason.NOT_SCHEDULED
     if not appointment.clients.filter(pk=reminder.client_id).exists():
-        return SkipReason.NOT_SCHEDULED
+        return SkipReason.NOT_IN_SESSION
     return reminder_refusal(client=reminder.client, channel=reminder.channel)
 
 

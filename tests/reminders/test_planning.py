@@ -164,3 +164,31 @@ def test_planning_reads_the_same_number_of_queries_for_few_or_many_sessions(
     with CaptureQueriesContext(connection) as queries:
         reminders_plan()  # nothing new: the same reads, no write
     assert len(queries) <= plan_queries(0, 14)
+
+
+def test_planning_again_leaves_skipped_and_due_reminders_alone(clock):
+    refused, late = reminded_client(email_consent=False), reminded_client()
+    session(local(10, 20), refused)
+    session(local(10, 20), late)  # booked late: its email is due at once
+    reminders_plan()
+    clock.shift(timedelta(minutes=5))  # the sender has not run yet
+    assert reminders_plan().changed == 0
+    assert Reminder.objects.filter(status=PLANNED, send_at=MONDAY_NOON).count() == 3
+    assert Reminder.objects.get(status=SKIPPED).skip_reason == SkipReason.NO_CONSENT
+
+
+def test_consent_given_later_plans_the_reminder_it_had_skipped(clock):
+    client = reminded_client(sms_consent=False)
+    appointment = session(local(13, 15), client)
+    reminders_plan()
+    type(client).objects.filter(pk=client.pk).update(sms_consent=True)
+    reminders_plan()
+    assert state(reminder(appointment, client, Channel.SMS)) == (PLANNED, local(12, 15), "")
+
+
+def test_a_client_joining_a_session_is_planned_on_commit(clock, django_capture_on_commit_callbacks):
+    first, joining = reminded_client(), reminded_client()
+    appointment = session(local(13, 15), first)
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment.clients.add(joining)
+    assert reminder(appointment, joining, Channel.EMAIL).status == PLANNED

@@ -190,3 +190,14 @@ def test_an_sms_the_sender_reaches_in_quiet_hours_waits_for_the_morning(
     row = reminder(appointment, client, Channel.SMS)
     assert (row.status, row.send_at) == (ReminderStatus.PLANNED, local(12, 8))
     assert not OutboxMessage.objects.filter(channel=Channel.SMS).exists()
+
+
+def test_a_client_who_left_the_session_is_not_reminded(clock, django_capture_on_commit_callbacks):
+    staying, leaving = reminded_client(), reminded_client()
+    appointment = session(local(13, 15), staying, leaving)
+    reminders_plan()
+    appointment.clients.remove(leaving)  # a set-wise change the periodic planner has not seen
+    clock.move_to(local(11, 15))
+    assert send_due(django_capture_on_commit_callbacks) == 1
+    row = reminder(appointment, leaving, Channel.EMAIL)
+    assert (row.status, row.skip_reason) == (ReminderStatus.SKIPPED, SkipReason.NOT_IN_SESSION)
