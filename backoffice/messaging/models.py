@@ -156,6 +156,7 @@ class SmsReplyOutcome(models.TextChoices):
     LATE_CANCELLED = "late-cancelled", _("Session cancelled late")
     FOR_STAFF = "for-staff", _("Passed to staff")
     ANSWERED = "answered", _("Answered by staff")
+    SMS_STOPPED = "sms-stopped", _("SMS consent withdrawn")
 
 
 class InboundSms(models.Model):

@@ -15,13 +15,14 @@ from backoffice.reminders.selectors import sms_number
 UNDELIVERABLE_FIELDS = {"email": "email_undeliverable_at", "phone": "phone_undeliverable_at"}
 
 
-def _clients_at(message: OutboxMessage):
-    """The clients whose contact is the message's recipient (a family may share one)."""
-    if message.channel == Channel.EMAIL:
-        return list(Client.objects.filter(email__iexact=message.recipient))
+def clients_at(*, channel: str, address: str) -> list[Client]:
+    """The clients whose email or mobile number (E.164) is `address` (a family may share
+    one)."""
+    if channel == Channel.EMAIL:
+        return list(Client.objects.filter(email__iexact=address))
     # Phones are typed as staff like; the last digits narrow the rows, E.164 decides.
-    near = Client.objects.filter(phone__endswith=message.recipient[-4:])
-    return [client for client in near if sms_number(client.phone) == message.recipient]
+    near = Client.objects.filter(phone__endswith=address[-4:])
+    return [client for client in near if sms_number(client.phone) == address]
 
 
 @transaction.atomic
@@ -31,7 +32,7 @@ def client_contact_undeliverable_mark(*, message: OutboxMessage) -> list[Client]
     Returns the clients newly marked."""
     field = UNDELIVERABLE_FIELDS["email" if message.channel == Channel.EMAIL else "phone"]
     marked = []
-    for client in _clients_at(message):
+    for client in clients_at(channel=message.channel, address=message.recipient):
         if getattr(client, field) is None:
             setattr(client, field, timezone.now())
             client._change_reason = (

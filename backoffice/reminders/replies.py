@@ -1,5 +1,6 @@
-"""A client's SMS answer to a reminder: C confirms the session, X cancels it, anything else
-goes to staff; the client is answered by SMS in their language (docs/rules.md, SMS replies).
+"""A client's SMS answer to a reminder: C confirms the session, X cancels it, STOP withdraws
+consent to SMS, anything else goes to staff; the client is answered by SMS in their language
+(docs/rules.md, SMS replies).
 """
 
 from django.conf import settings
@@ -8,8 +9,11 @@ from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from backoffice.caseload.models import ConsentMethod
+from backoffice.caseload.services import client_consent_record
 from backoffice.messaging.models import Channel, InboundSms, OutboxMessage, Purpose, SmsReplyOutcome
 from backoffice.messaging.services import message_queue
+from backoffice.reminders.contacts import clients_at
 from backoffice.reminders.models import Reminder
 from backoffice.reminders.selectors import sms_reminder_answered_by
 from backoffice.scheduling.models import AppointmentStatus, ConfirmedVia
@@ -18,6 +22,7 @@ from backoffice.scheduling.services import appointment_cancel_by_client, appoint
 # Read without case, spaces or a final full stop; English and French.
 CONFIRM_WORDS = frozenset({"C", "CONFIRM", "CONFIRMER", "YES", "OUI"})
 CANCEL_WORDS = frozenset({"X", "CANCEL", "ANNULER"})
+STOP_WORDS = frozenset({"STOP", "ARRET", "ARRÊT"})
 
 
 def sms_reply_word(text: str) -> str:
@@ -71,19 +76,41 @@ def _answer(inbound: InboundSms, reminder: Reminder) -> OutboxMessage:
     )
 
 
+def _sms_stopped(inbound: InboundSms, word: str) -> bool:
+    """STOP: every client file with this mobile number withdraws consent to SMS (recorded as
+    given by SMS reply); the number gets no answer. False when no client has the number."""
+    clients = clients_at(channel=Channel.SMS, address=inbound.sender)
+    for client in clients:
+        if client.sms_consent:
+            client_consent_record(
+                client=client,
+                channel=Channel.SMS,
+                given=False,
+                method=ConsentMethod.SMS_REPLY,
+                note=_("Replied %(word)s to an SMS.") % {"word": word},
+                at=inbound.received_at,
+            )
+    return bool(clients)
+
+
 @transaction.atomic
 def sms_reply_handle(*, inbound: InboundSms) -> InboundSms:
     """Act on one SMS received, once. It answers the SMS reminder most recently sent to its
     number whose session is still ahead (`sms_reminder_answered_by`): a reply only ever
     touches that reminder's session and client. C confirms, X cancels (late inside the
-    window); a refusal, another text or an unknown number is passed to staff (a worklist task
-    with the text). The client is answered with what was recorded; an unknown number is not.
+    window); STOP withdraws consent to SMS for every client with that number, unanswered;
+    a refusal, another text or an unknown number is passed to staff (a worklist task with the
+    text). The client is answered with what was recorded; an unknown number is not.
     """
     inbound = InboundSms.objects.select_for_update().get(pk=inbound.pk)
     if inbound.outcome != SmsReplyOutcome.RECEIVED:  # acted on already (the job ran twice)
         return inbound
-    reminder = sms_reminder_answered_by(inbound.sender)
     word = sms_reply_word(inbound.text)
+    if word in STOP_WORDS and _sms_stopped(inbound, word):
+        inbound.outcome = SmsReplyOutcome.SMS_STOPPED
+        inbound.save(update_fields=["outcome"])
+        return inbound
+    reminder = sms_reminder_answered_by(inbound.sender)
     inbound.outcome, inbound.outcome_note = SmsReplyOutcome.FOR_STAFF, ""
     if reminder is None:
         inbound.outcome_note = _("No SMS reminder to this number is waiting for an answer.")

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from backoffice.caseload.models import ConsentMethod, ContactConsent
 from backoffice.messaging.models import Channel, InboundSms, OutboxMessage, Purpose, SmsReplyOutcome
 from backoffice.reminders.models import Reminder, ReminderStatus
 from backoffice.reminders.replies import sms_reply_handle
@@ -200,3 +201,20 @@ def test_staff_mark_the_sms_answered_and_its_task_closes(reply, admin_client):
     assert inbound.outcome == SmsReplyOutcome.ANSWERED
     worklist_sweep()
     assert Task.objects.get(rule=RuleKey.SMS_FOR_STAFF).state == "closed"
+
+
+def test_stop_withdraws_sms_consent_for_every_file_with_that_number(reply):
+    parent = ClientFactory(phone="604-555-0142", sms_consent=True)
+    child = ClientFactory(phone="(604) 555-0142", sms_consent=True)
+    other = ClientFactory(phone="604-555-0177", sms_consent=True)
+    sms_reminder(child)
+    inbound = reply("604-555-0142", "Arrêt")
+    assert inbound.outcome == SmsReplyOutcome.SMS_STOPPED
+    assert inbound.answer is None
+    for person in (parent, child, other):
+        person.refresh_from_db()
+    assert (parent.sms_consent, child.sms_consent, other.sms_consent) == (False, False, True)
+    records = ContactConsent.objects.filter(channel=Channel.SMS, given=False)
+    assert sorted(records.values_list("client_id", flat=True)) == sorted([parent.pk, child.pk])
+    assert {record.method for record in records} == {ConsentMethod.SMS_REPLY}
+    assert not Task.objects.filter(rule=RuleKey.SMS_FOR_STAFF).exists()

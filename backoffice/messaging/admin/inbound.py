@@ -16,6 +16,7 @@ OUTCOME_COLOURS = {
     SmsReplyOutcome.LATE_CANCELLED.label: "warning",
     SmsReplyOutcome.FOR_STAFF.label: "danger",
     SmsReplyOutcome.ANSWERED.label: "success",
+    SmsReplyOutcome.SMS_STOPPED.label: "warning",
 }
 
 
