@@ -12,8 +12,9 @@ from backoffice.messaging.models import (
 
 
 def outbox_messages_failed() -> QuerySet[OutboxMessage]:
-    """Messages that failed to send, for staff to send again from the outbox."""
-    return OutboxMessage.objects.filter(status=OutboxStatus.FAILED)
+    """Messages that failed to send, or whose sending was interrupted after the provider got
+    them (unconfirmed), for staff to look at and send again from the outbox."""
+    return OutboxMessage.objects.filter(status__in=[OutboxStatus.FAILED, OutboxStatus.UNCONFIRMED])
 
 
 def message_template_of(*, purpose: str, language: str) -> MessageTemplate | None:
