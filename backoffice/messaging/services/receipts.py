@@ -7,8 +7,6 @@ reply (reminders.replies) and marking a contact undeliverable (reminders.contact
 the apps above messaging.
 """
 
-from datetime import datetime
-
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -28,9 +26,7 @@ SMS_RECEIVED = "sms_received"
 CONTACT_UNDELIVERABLE = "contact_undeliverable"
 
 
-def sms_inbound_record(
-    *, provider_message_id: str, sender: str, text: str, received_at: datetime | None = None
-) -> InboundSms | None:
+def sms_inbound_record(*, provider_message_id: str, sender: str, text: str) -> InboundSms | None:
     """Keep one SMS sent to the clinic's number and have the worker act on it after the
     commit. The provider's id is unique: the same message reported again (a retry, a replay)
     changes nothing and returns None."""
@@ -40,7 +36,7 @@ def sms_inbound_record(
                 provider_message_id=provider_message_id[:120],
                 sender=sender[:30],
                 text=text,
-                received_at=received_at or timezone.now(),
+                received_at=timezone.now(),
             )
     except IntegrityError:
         return None
