@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "backoffice.reports",
     "backoffice.worklist",
     "backoffice.alerts",
+    "backoffice.notifications",
     "portal",
     "jobs",
     "fixtures",

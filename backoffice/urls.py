@@ -9,6 +9,8 @@ urlpatterns = [
     path("", landing, name="landing"),
     # Before admin/: the admin's catch-all would answer these paths with a 404.
     path("admin/reports/", include("backoffice.reports.urls")),
+    # admin/notifications/, portal/notifications/ and notifications/.
+    path("", include("backoffice.notifications.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("portal/", include("portal.urls")),

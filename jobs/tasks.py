@@ -24,6 +24,7 @@ from backoffice.messaging.models import InboundSms, OutboxMessage
 from backoffice.messaging.services.documents import send_status_follow
 from backoffice.messaging.services.receipts import CONTACT_UNDELIVERABLE, SMS_RECEIVED
 from backoffice.messaging.worker import job_register
+from backoffice.notifications.services import notifications_digest_send
 from backoffice.payouts.models import Statement
 from backoffice.payouts.services.sending import (
     STATEMENTS_SEND,
@@ -173,6 +174,13 @@ def reminders_send_task() -> None:
 def alerts_digest_task() -> None:
     """Mondays at 07:00: each therapist with alerts gets the week's digest (once a week)."""
     logger.info("alerts: %d digest(s) queued", alerts_digest_send())
+
+
+@db_periodic_task(clinic_crontab(hour="7", minute="30"))
+@lock_task("notifications-digest")
+def notifications_digest_task() -> None:
+    """Every morning at 07:30: each user's notifications waiting for the digest, one email."""
+    logger.info("notifications: %d digest(s) queued", notifications_digest_send())
 
 
 @db_task()

@@ -26,6 +26,8 @@ from backoffice.alerts.selectors import (
 from backoffice.caseload.models import Therapist
 from backoffice.messaging.models import Channel, Purpose
 from backoffice.messaging.services.outbox import message_queue
+from backoffice.notifications.models import NotificationKind
+from backoffice.notifications.services import Notice, notify_each
 
 # The worker's job that emails the last-session alert of one authorization (messaging.worker).
 ALERTS_LAST_SESSION = "alerts_last_session"
@@ -151,8 +153,10 @@ def alerts_last_session_send(
     approved session (optionally only these authorizations): once per authorization and
     number of sessions approved. How many were queued.
 
-    Three queries whatever the number of authorizations, plus what queueing each new email
-    costs (`message_queue`).
+    The same cause notifies the therapist in the app once (`notifications.notify_each`).
+
+    Three queries whatever the number of authorizations, plus, when there is something new,
+    the notifications' seven and what queueing each new email costs (`message_queue`).
     """
     if authorization_ids is not None and not authorization_ids:
         return 0
@@ -164,6 +168,18 @@ def alerts_last_session_send(
     if not new:
         return 0
     therapists = Therapist.objects.in_bulk({one.therapist_id for one in new})
+    notify_each(
+        notices=[
+            Notice(
+                user_id=therapists[one.therapist_id].user_id,
+                kind=NotificationKind.APPROVAL_RUNNING_OUT,
+                facts={"client": one.client_name},
+                link=reverse("portal:client", args=[one.client_id]),
+                key=last_session_dedupe_key(one),
+            )
+            for one in new
+        ]
+    )
     url = alerts_page_url()
     for one in new:
         therapist = therapists[one.therapist_id]

@@ -43,6 +43,8 @@ from backoffice.caseload.selectors import (
 from backoffice.documents.uploads import document_upload_check
 from backoffice.messaging.models import Channel, OutboxMessage, Purpose
 from backoffice.messaging.services.outbox import message_queue
+from backoffice.notifications.models import NotificationKind
+from backoffice.notifications.services import notify
 
 
 def _reason(label: str, note: str) -> str:
@@ -293,6 +295,18 @@ def client_status_request_decide(
     request.decided_at = timezone.now()
     request.decision_note = note
     request.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
+    if request.client.primary_therapist_id == request.therapist_id:  # still their client
+        notify(
+            user_id=request.therapist.user_id,
+            kind=NotificationKind.REQUEST_ANSWERED,
+            facts={
+                "client": request.client.full_name,
+                "action": request.action,
+                "approved": approve,
+            },
+            link=reverse("portal:client", args=[request.client_id]),
+            key=f"client-request:{request.pk}",
+        )
     return request
 
 
@@ -425,6 +439,7 @@ def therapist_password_reset_send(*, email: str) -> list[OutboxMessage]:
         )
         for therapist in therapists_for_password_reset(email=email)
     ]
+
 
 # Clients' sign-in and their own page -------------------------------------------------------
 

@@ -11,10 +11,13 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, F, Value, When
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.bulk import history_rows_insert, whole_batches
+from backoffice.notifications.models import NotificationKind
+from backoffice.notifications.services import notify
 from backoffice.worklist.models import RuleRun, RunReport, Task, TaskState
 from backoffice.worklist.rules import RULES, Cause, Rule
 
@@ -187,8 +190,35 @@ def tasks_mark_done(*, tasks, by, note: str = "") -> int:
 
 @transaction.atomic
 def tasks_assign(*, tasks, assignee, by) -> int:
-    """Give the open tasks to `assignee` (None: to nobody)."""
+    """Give the open tasks to `assignee` (None: to nobody); the assignee is notified of those
+    that were not theirs yet, unless they assigned them to themselves."""
     ids = _open_tasks(tasks.select_for_update())
+    if assignee is not None and assignee != by:
+        _assignee_notify(
+            ids=list(
+                Task.objects.filter(pk__in=ids)
+                .exclude(assignee=assignee)
+                .values_list("pk", flat=True)
+            ),
+            assignee=assignee,
+            by=by,
+        )
     Task.objects.filter(pk__in=ids).update(assignee=assignee)
     history_rows_insert(model=Task, ids=ids, history_type="~", by=by, reason="assigned")
     return len(ids)
+
+
+def _assignee_notify(*, ids: list[int], assignee, by) -> None:
+    """One notification for the tasks given: the task itself, or the assignee's open tasks."""
+    if not ids:
+        return
+    if len(ids) == 1:
+        link = reverse("admin:worklist_task_change", args=[ids[0]])
+    else:
+        link = reverse("admin:worklist_task_changelist") + "?assignee=me"
+    notify(
+        user_id=assignee.pk,
+        kind=NotificationKind.TASK_ASSIGNED,
+        facts={"by": by.get_full_name() or by.username, "count": len(ids)},
+        link=link,
+    )

@@ -239,8 +239,9 @@ def test_its_reads_do_not_grow_with_the_authorizations(today):
     _none, many_again = counted(alerts_last_session_send)
     assert (sent, more) == (2, 6)
     assert again == many_again == 2  # the last sessions, the dedupe keys
-    assert first == 3 + 2 * 5  # and the therapists, then each email's row
-    assert more_queries == 3 + 6 * 5
+    # and the therapists, the in-app notifications (`notify_each`: seven), then each email's row
+    assert first == 3 + 7 + 2 * 5
+    assert more_queries == 3 + 7 + 6 * 5
 
 
 def test_the_alerts_page_address_comes_from_site_url(settings):

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -28,6 +29,8 @@ from backoffice.messaging.services.documents import (
     sending_refusal,
 )
 from backoffice.messaging.services.templates import message_template_render
+from backoffice.notifications.models import NotificationKind
+from backoffice.notifications.services import notify
 from backoffice.payouts.models import Statement, StatementStatus
 from backoffice.payouts.selectors import statements_for_documents
 from backoffice.payouts.services.month_run import StatementRun, statements_generate
@@ -100,6 +103,13 @@ def statement_send(*, statement: Statement, by=None) -> OutboxMessage:
             statement.sent_on = timezone.localdate()
             statement._history_user = by
             statement.save(update_fields=["status", "sent_on"])
+        notify(
+            user_id=statement.therapist.user_id,
+            kind=NotificationKind.STATEMENT_SENT,
+            facts={"month": statement.period_start.isoformat()},
+            link=reverse("portal:statements"),
+            key=f"statement-sent:{statement.pk}",
+        )
         return document_email_compose(
             DocumentEmail(
                 purpose=Purpose.STATEMENT,
