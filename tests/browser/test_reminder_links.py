@@ -10,6 +10,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from backoffice.caseload.models import ReminderChannel
+from backoffice.messaging.models import Channel
+from backoffice.reminders.models import ReminderOffset
 from backoffice.reminders.services import reminders_send_due
 from backoffice.scheduling.models import Appointment, ConfirmedVia
 from backoffice.scheduling.services import appointment_book
@@ -29,6 +31,8 @@ def test_the_emailed_confirm_link_confirms_the_session(
     artifacts_dir,
 ):
     settings.SITE_URL = live_server.url
+    # An earlier transactional test may have flushed the default reminder times.
+    ReminderOffset.objects.get_or_create(channel=Channel.EMAIL, hours_before=48)
     client = ClientFactory(
         first_name="Hélène",
         reminder_channel=ReminderChannel.EMAIL,

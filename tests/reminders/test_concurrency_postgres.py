@@ -6,8 +6,8 @@ import threading
 import pytest
 from django.db import connection
 
-from backoffice.messaging.models import OutboxMessage
-from backoffice.reminders.models import Reminder, ReminderStatus
+from backoffice.messaging.models import Channel, OutboxMessage
+from backoffice.reminders.models import Reminder, ReminderOffset, ReminderStatus
 from backoffice.reminders.services import reminder_send, reminders_plan_read, reminders_plan_write
 from tests.reminders.conftest import local, reminded_client, session
 
@@ -45,6 +45,8 @@ def side_by_side(first_half, second_half) -> list:
 
 
 def test_two_planners_and_two_senders_at_once_send_each_reminder_once(clock):
+    for channel, hours in ((Channel.EMAIL, 48), (Channel.SMS, 24)):  # flushed by earlier tests?
+        ReminderOffset.objects.get_or_create(channel=channel, hours_before=hours)
     couple = [reminded_client(), reminded_client()]
     appointment = session(local(13, 15), *couple)
     side_by_side(reminders_plan_read, lambda plan: reminders_plan_write(plan=plan))
