@@ -20,13 +20,14 @@ def screen(request, chromium):
     context = chromium.new_context(viewport=SCREENS[request.param], locale="en-CA")
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     page = context.new_page()
+    page.screen_name = request.param
     try:
         yield page
     finally:
         context.close()
 
 
-def staff_answer(chromium, live_server, credentials, requests, answer):
+def staff_answer(chromium, live_server, credentials, requests, answer, artifacts_dir):
     staff = chromium.new_context(viewport=SCREENS["desktop"], locale="en-CA").new_page()
     staff.set_default_timeout(DEFAULT_TIMEOUT_MS)
     staff.goto(f"{live_server.url}/admin/login/")
@@ -35,6 +36,7 @@ def staff_answer(chromium, live_server, credentials, requests, answer):
     with staff.expect_navigation():
         staff.click("button[type=submit]")
     expect(staff.locator("[data-notification-bell]")).to_be_visible()  # staff have theirs
+    staff.screenshot(path=artifacts_dir / "notifications-admin-header.png")
     for request in requests:
         url = reverse(f"admin:caseload_clientstatusrequest_{answer}", args=[request.pk])
         staff.goto(f"{live_server.url}{url}")
@@ -44,7 +46,7 @@ def staff_answer(chromium, live_server, credentials, requests, answer):
 
 
 def test_the_bell_counts_the_answers_and_goes_down_as_they_are_followed(
-    live_server, screen, chromium, superuser_credentials
+    live_server, screen, chromium, superuser_credentials, artifacts_dir
 ):
     therapist = TherapistFactory()
     therapist.user.set_password(PASSWORD)
@@ -63,7 +65,14 @@ def test_the_bell_counts_the_answers_and_goes_down_as_they_are_followed(
     expect(bell).to_be_visible()
     expect(screen.locator("[data-notification-count]")).to_have_count(0)
 
-    staff_answer(chromium, live_server, superuser_credentials, [*requests, someone_else], "approve")
+    staff_answer(
+        chromium,
+        live_server,
+        superuser_credentials,
+        [*requests, someone_else],
+        "approve",
+        artifacts_dir,
+    )
 
     screen.reload()
     expect(screen.locator("[data-notification-count]")).to_have_text("2")
@@ -71,6 +80,7 @@ def test_the_bell_counts_the_answers_and_goes_down_as_they_are_followed(
     expect(screen).to_have_url(f"{live_server.url}{reverse('notifications:portal')}")
     items = screen.locator("[data-notification]")
     expect(items).to_have_count(2)
+    screen.screenshot(path=artifacts_dir / f"notifications-portal-{screen.screen_name}.png")
     screen.locator("[data-notification]", has_text="Lavoie").locator("[data-open]").click()
 
     expect(screen).to_have_url(f"{live_server.url}{reverse('portal:client', args=[lavoie.pk])}")
