@@ -236,6 +236,9 @@ EMAIL_BACKEND = env.str(
     else "django.core.mail.backends.filebased.EmailBackend",
 )
 EMAIL_FILE_PATH = VAR_DIR / "mail"
+# Django's SMTP backend (EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend): a relay.
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Caseload <office@caseload.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ANYMAIL = {
@@ -261,6 +264,8 @@ SMS_LOG_PATH = VAR_DIR / "sms.log"
 VONAGE_API_KEY = env.str("VONAGE_API_KEY", default="")
 VONAGE_API_SECRET = env.str("VONAGE_API_SECRET", default="")
 VONAGE_FROM = env.str("VONAGE_FROM", default="Caseload")
+# Where the SDK sends SMS (tests point it at tests/peers/vonage.py on loopback).
+VONAGE_REST_HOST = env.str("VONAGE_REST_HOST", default="rest.nexmo.com")
 # Vonage's signed webhooks (inbound SMS, delivery receipts): the account's signature secret and
 # its HMAC method (md5, sha1, sha256, sha512); without a secret every call is refused.
 VONAGE_SIGNATURE_SECRET = env.str("VONAGE_SIGNATURE_SECRET", default="")

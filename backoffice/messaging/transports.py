@@ -42,10 +42,10 @@ VONAGE_TRANSIENT_STATUSES = {"1", "5", "9", "10"}  # throttled, internal, quota,
 
 
 class VonageSmsTransport(SmsTransport):
-    def __init__(self):
+    def __init__(self, *, timeout: int = 15):
         self.client = Vonage(
             Auth(api_key=settings.VONAGE_API_KEY, api_secret=settings.VONAGE_API_SECRET),
-            HttpClientOptions(timeout=15),
+            HttpClientOptions(rest_host=settings.VONAGE_REST_HOST, timeout=timeout),
         )
 
     def send(self, *, to: str, body: str, reference: int) -> str:

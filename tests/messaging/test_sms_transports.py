@@ -1,13 +1,7 @@
-"""SMS transports: the console keeps messages on disk; Vonage statuses split permanent/transient.
-
-Vonage is mocked only at the HTTP edge (requests.Session.request).
-"""
-
-import json
-from unittest import mock
+"""SMS transports: the console keeps messages on disk; Vonage's statuses split permanent from
+transient, through the real SDK to Vonage's SMS API on loopback HTTPS (tests/peers/vonage.py)."""
 
 import pytest
-import requests
 
 from backoffice.messaging.models import Channel, OutboxStatus
 from backoffice.messaging.services import outbox_send
@@ -18,41 +12,11 @@ from backoffice.messaging.transports import (
     VonageSmsTransport,
 )
 from tests.factories import OutboxMessageFactory
+from tests.peers.faults import SilentServer
 
 
-@pytest.fixture
-def vonage_settings(settings):
-    settings.SMS_TRANSPORT = "vonage"
-    settings.VONAGE_API_KEY = "key"
-    settings.VONAGE_API_SECRET = "secret"
-    settings.VONAGE_FROM = "Caseload"
-
-
-def vonage_answer(status_code=200, sms_status="0"):
-    response = requests.Response()
-    response.status_code = status_code
-    response.headers["Content-Type"] = "application/json"
-    body = {
-        "message-count": "1",
-        "messages": [
-            {
-                "status": sms_status,
-                "message-id": "abc123",
-                "to": "16045550100",
-                "error-text": "" if sms_status == "0" else "rejected",
-            }
-        ],
-    }
-    response._content = json.dumps(body).encode()
-    return response
-
-
-def send_with(answer):
-    with mock.patch("requests.Session.request", side_effect=[answer]) as request:
-        message_id = VonageSmsTransport().send(
-            to="+16045550100", body="Rappel: rendez-vous", reference=7
-        )
-    return message_id, request
+def send() -> str:
+    return VonageSmsTransport().send(to="+16045550100", body="Rappel : rendez-vous", reference=7)
 
 
 def test_console_transport_writes_the_sms_to_disk(settings, tmp_path):
@@ -61,46 +25,52 @@ def test_console_transport_writes_the_sms_to_disk(settings, tmp_path):
     assert "+16045550100\tRappel: rendez-vous à 10 h" in settings.SMS_LOG_PATH.read_text()
 
 
-def test_vonage_accepts_and_returns_the_message_id(vonage_settings):
-    message_id, request = send_with(vonage_answer())
-    assert message_id == "abc123"
-    sent = request.call_args.kwargs
-    assert sent["url"].endswith("/sms/json")
-    assert sent["data"]["to"] == "16045550100"
-    assert sent["data"]["type"] == "unicode"
+def test_vonage_accepts_and_returns_the_message_id(vonage_server):
+    message_id = send()
+    [sent] = vonage_server.received
+    assert message_id == sent["message-id"]
+    assert (sent["to"], sent["type"], sent["client-ref"]) == ("16045550100", "unicode", "7")
+    assert sent["text"] == "Rappel : rendez-vous"
 
 
 @pytest.mark.parametrize("status", ["1", "5"])
-def test_vonage_throttling_and_internal_errors_are_transient(vonage_settings, status):
+def test_vonage_throttling_and_internal_errors_are_transient(vonage_server, status):
+    vonage_server.answer_status = status
     with pytest.raises(TransientError):
-        send_with(vonage_answer(sms_status=status))
+        send()
 
 
 @pytest.mark.parametrize("status", ["3", "4", "6", "15", "29"])
-def test_vonage_bad_number_content_or_credentials_are_permanent(vonage_settings, status):
+def test_vonage_bad_number_content_or_credentials_are_permanent(vonage_server, status):
+    vonage_server.answer_status = status
     with pytest.raises(PermanentError):
-        send_with(vonage_answer(sms_status=status))
+        send()
 
 
-def test_vonage_http_5xx_and_timeouts_are_transient(vonage_settings):
+def test_vonage_http_5xx_is_transient(vonage_server):
+    vonage_server.answer_http = 503
     with pytest.raises(TransientError):
-        send_with(vonage_answer(status_code=503))
-    with (
-        mock.patch("requests.Session.request", side_effect=requests.Timeout()),
-        pytest.raises(TransientError),
-    ):
-        VonageSmsTransport().send(to="+16045550100", body="x", reference=7)
+        send()
 
 
-def test_vonage_http_401_is_permanent(vonage_settings):
+def test_vonage_not_answering_is_transient(vonage_server, settings):
+    with SilentServer() as silent:
+        settings.VONAGE_REST_HOST = f"127.0.0.1:{silent.port}"
+        with pytest.raises(TransientError):
+            VonageSmsTransport(timeout=1).send(to="+16045550100", body="x", reference=7)
+
+
+def test_vonage_http_401_is_permanent(vonage_server):
+    vonage_server.answer_http = 401
     with pytest.raises(PermanentError):
-        send_with(vonage_answer(status_code=401))
+        send()
 
 
 @pytest.mark.django_db
-def test_an_sms_outbox_row_goes_through_vonage(vonage_settings):
+def test_an_sms_outbox_row_goes_through_vonage(vonage_server, settings):
+    settings.SMS_TRANSPORT = "vonage"
     message = OutboxMessageFactory(channel=Channel.SMS, recipient="+16045550100")
-    with mock.patch("requests.Session.request", side_effect=[vonage_answer()]):
-        assert outbox_send(message_id=message.pk).status == OutboxStatus.SENT
+    assert outbox_send(message_id=message.pk).status == OutboxStatus.SENT
+    [sent] = vonage_server.received
     message.refresh_from_db()
-    assert message.provider_message_id == "abc123"
+    assert message.provider_message_id == sent["message-id"]
