@@ -31,8 +31,9 @@ class OutboxMessageAdmin(CaseloadAdmin):
         "status_label",
         "attempt_count",
         "sent_at",
+        "delivery_status",
     ]
-    list_filter = ["status", "channel", "purpose"]
+    list_filter = ["status", "delivery_status", "channel", "purpose"]
     search_fields = ["recipient", "subject"]
     actions = ["retry"]
     readonly_fields = [field.name for field in OutboxMessage._meta.fields]
