@@ -84,13 +84,13 @@ def recipients(*, user_ids: set[int]) -> dict[int, Recipient]:
 
 
 def notifications_for_digest(*, before) -> QuerySet[Notification]:
-    """What the morning email holds: notifications for the digest, created before `before`,
+    """What the morning email holds: notifications for the digest, created by `before`,
     neither emailed nor read (seen in the app already), each user's oldest first."""
     return Notification.objects.filter(
         email=EmailChoice.DIGEST,
         emailed_at__isnull=True,
         read_at__isnull=True,
-        created_at__lt=before,
+        created_at__lte=before,
     ).order_by("user_id", "created_at", "pk")
 
 

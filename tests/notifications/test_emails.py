@@ -149,6 +149,22 @@ def test_the_morning_email_is_in_a_french_speaking_therapists_language(
     assert "octobre 2026" in body_text(email)  # the month written in French
 
 
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [("2026-12-31 23:30", "2027-01-01 00:30"), ("2027-02-28 23:45", "2027-03-01 00:15")],
+)
+def test_one_email_a_vancouver_day_either_side_of_local_midnight(therapist, before, after):
+    with time_machine.travel(f"{before} -07:00", tick=False):
+        answered(therapist, pk=1)
+        assert notifications_digest_send() == 1
+        answered(therapist, pk=2)
+        assert notifications_digest_send() == 0  # the same local day
+    with time_machine.travel(f"{after} -07:00", tick=False):
+        assert notifications_digest_send() == 1  # a new day in Vancouver, though UTC's is not
+    day_keys = OutboxMessage.objects.values_list("dedupe_key", flat=True).order_by("pk")
+    assert [key.rsplit(":", 1)[1] for key in day_keys] == [before[:10], after[:10]]
+
+
 def test_the_morning_email_reads_the_same_for_2_or_8_users():
     def waiting(count):
         for n in range(count):
