@@ -383,9 +383,14 @@ def reminder_send(*, reminder: Reminder, now: datetime | None = None) -> bool:
                     skip_reason="" if at else SkipReason.QUIET_HOURS,
                 )
                 return False
-        claimed = Reminder.objects.filter(pk=reminder.pk, status=ReminderStatus.PLANNED).update(
-            status=ReminderStatus.QUEUED
-        )
+        # Only if still planned (one sender wins) and its session still scheduled and ahead
+        # (a cancellation committed since the read).
+        claimed = Reminder.objects.filter(
+            pk=reminder.pk,
+            status=ReminderStatus.PLANNED,
+            appointment__status=AppointmentStatus.SCHEDULED,
+            appointment__starts_at__gt=now,
+        ).update(status=ReminderStatus.QUEUED)
         if not claimed:
             return False
         with translation.override(reminder.client.preferred_language):

@@ -201,3 +201,17 @@ def test_a_client_who_left_the_session_is_not_reminded(clock, django_capture_on_
     assert send_due(django_capture_on_commit_callbacks) == 1
     row = reminder(appointment, leaving, Channel.EMAIL)
     assert (row.status, row.skip_reason) == (ReminderStatus.SKIPPED, SkipReason.NOT_IN_SESSION)
+
+
+def test_a_session_cancelled_while_the_sender_ran_gets_no_reminder(
+    clock, django_capture_on_commit_callbacks
+):
+    client = reminded_client()
+    appointment = session(local(13, 15), client)
+    reminders_plan()
+    clock.move_to(local(11, 15))
+    read = Reminder.objects.select_related("client", "appointment").get(channel=Channel.EMAIL)
+    appointment_cancel(appointment=appointment)  # committed after the sender's read
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reminder_send(reminder=read) is False
+    assert not OutboxMessage.objects.exists()
