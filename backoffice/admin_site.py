@@ -109,6 +109,7 @@ def sidebar_navigation(request):
                 _model_item(_("Therapists"), "psychology", "caseload", "therapist"),
                 _model_item(_("Bad Fit list"), "person_alert", "scheduling", "badfitentry"),
                 _model_item(_("Client requests"), "how_to_reg", "caseload", "clientstatusrequest"),
+                _model_item(_("SMS received"), "sms", "messaging", "inboundsms"),
             ],
         },
         {
@@ -156,6 +157,7 @@ def sidebar_navigation(request):
             "title": _("Settings"),
             "items": [
                 _model_item(_("Service types"), "category", "caseload", "servicetype"),
+                _model_item(_("Reminder times"), "schedule", "reminders", "reminderoffset"),
                 _model_item(_("Message templates"), "edit_note", "messaging", "messagetemplate"),
                 _model_item(_("Outbox"), "outbox", "messaging", "outboxmessage"),
                 _model_item(_("Users"), "person", "accounts", "user"),

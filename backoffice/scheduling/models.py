@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from backoffice.caseload.models import Authorization, Client, ServiceType, Therapist
@@ -52,13 +53,14 @@ class Room(models.Model):
 
 
 class Weekday(models.IntegerChoices):
-    MONDAY = 0, _("Monday")
-    TUESDAY = 1, _("Tuesday")
-    WEDNESDAY = 2, _("Wednesday")
-    THURSDAY = 3, _("Thursday")
-    FRIDAY = 4, _("Friday")
-    SATURDAY = 5, _("Saturday")
-    SUNDAY = 6, _("Sunday")
+    # A label alone (capitalised in French); dates in sentences keep Django's "jeudi".
+    MONDAY = 0, pgettext_lazy("weekday label", "Monday")
+    TUESDAY = 1, pgettext_lazy("weekday label", "Tuesday")
+    WEDNESDAY = 2, pgettext_lazy("weekday label", "Wednesday")
+    THURSDAY = 3, pgettext_lazy("weekday label", "Thursday")
+    FRIDAY = 4, pgettext_lazy("weekday label", "Friday")
+    SATURDAY = 5, pgettext_lazy("weekday label", "Saturday")
+    SUNDAY = 6, pgettext_lazy("weekday label", "Sunday")
 
 
 class RoomReservation(models.Model):

@@ -62,8 +62,8 @@ def test_an_email_reminder_is_in_the_clients_language(
     clock.move_to(local(11, 15))
     send_due(django_capture_on_commit_callbacks)
     [email] = smtp_server.wait_for(1)
-    assert email["Subject"].startswith("Rappel : votre rendez-vous le")
-    assert "13 mai 2027" in email["Subject"]
+    subject = email["Subject"].strip()  # a folded encoded header keeps its leading space
+    assert subject.startswith("Rappel : votre rendez-vous le jeudi 13 mai 2027 à 15:00")
     assert "13 mai 2027" in body_text(email)
 
 
