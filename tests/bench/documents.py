@@ -10,12 +10,12 @@ write-only floor (the same rows already in memory, written plainly), and its que
 
 import argparse
 import io
-import os
 import sys
 import tempfile
 from datetime import date, timedelta
 from decimal import Decimal
 
+from tests.bench.databases import scratch_database
 from tests.bench.measure import timed
 
 P6_ONE_PAGE_MS = 60
@@ -24,24 +24,6 @@ P6_RATIO = 1.2
 P8_ROWS = 20_000
 P8_ROWS_PER_S = 5_000
 P8_RATIO = 3
-
-
-def setup(directory: str) -> None:
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "backoffice.settings",
-            "CASELOAD_VAR_DIR": directory,
-            "DATABASE_URL": f"sqlite:///{directory}/bench.sqlite3",
-            "DJANGO_ENV": "development",
-            "DEBUG": "0",
-            "REDIS_URL": "",
-        }
-    )
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
 
 
 def seed(line_counts: list[int]) -> list:
@@ -234,7 +216,7 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=7, help="timed runs a figure")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="caseload-bench-documents-") as directory:
-        setup(directory)
+        scratch_database(directory)
         # 3 lines: one page; 25 and 285 lines fill 2 and 20 pages (a half-empty last page would
         # flatter the short document); the rest reaches P8_ROWS.
         counts = [3, 25, 285]

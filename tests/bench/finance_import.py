@@ -15,13 +15,14 @@ Exits 1 when a figure misses its bar.
 import argparse
 import gc
 import io
-import os
 import statistics
 import sys
 import tempfile
 import time
 from datetime import date, timedelta
 from decimal import Decimal
+
+from tests.bench.databases import scratch_database
 
 P7_ROWS = 10_000
 P7_ROWS_PER_S = 5_000
@@ -30,25 +31,6 @@ P7_MAX_QUERIES = 200
 PAYERS = 40
 SESSIONS_PER_INVOICE = 5
 RECEIVED_ON = date(2026, 4, 20)
-
-
-def setup(directory: str) -> None:
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "backoffice.settings",
-            "CASELOAD_VAR_DIR": directory,
-            "DATABASE_URL": f"sqlite:///{directory}/bench.sqlite3",
-            "DJANGO_ENV": "development",
-            "DEBUG": "0",
-            "REDIS_URL": "",
-        }
-    )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def seed(rows: int) -> bytes:
@@ -237,7 +219,7 @@ def main(argv=None) -> int:
     parser.add_argument("--rows", type=int, default=P7_ROWS)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="caseload-p7-") as directory:
-        setup(directory)
+        scratch_database(directory)
         figures = measure(args.rows, args.runs)
     checks = [
         ("rows/s", f"{figures['rows_per_s']:,.0f}", f">= {P7_ROWS_PER_S:,}",

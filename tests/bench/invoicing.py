@@ -14,7 +14,6 @@ run's query count for the 1k and 8k months (bar: identical); exits 1 when either
 
 import argparse
 import gc
-import os
 import statistics
 import sys
 import tempfile
@@ -22,28 +21,12 @@ import time
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from tests.bench.databases import scratch_database
+
 P4_RATIO = 3
 SMALL_MONTH, LARGE_MONTH = date(2026, 3, 1), date(2026, 5, 1)
 SESSIONS = {SMALL_MONTH: 1_000, LARGE_MONTH: 8_000}
 PAYERS = 40
-
-
-def setup(directory: str) -> None:
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "backoffice.settings",
-            "CASELOAD_VAR_DIR": directory,
-            "DATABASE_URL": f"sqlite:///{directory}/bench.sqlite3",
-            "DJANGO_ENV": "development",
-            "DEBUG": "0",
-            "REDIS_URL": "",
-        }
-    )
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
 
 
 def seed() -> None:
@@ -263,7 +246,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-p4-") as directory:
         started = time.perf_counter()
-        setup(directory)
+        scratch_database(directory)
         seed()
         print(f"P4 scratch database seeded in {time.perf_counter() - started:.0f} s", flush=True)
         runs = {month: [] for month in SESSIONS}

@@ -11,10 +11,11 @@ received each message exactly once; exits 1 when either misses.
 
 import argparse
 import multiprocessing
-import os
 import sys
 import tempfile
 import time
+
+from tests.bench.databases import scratch_database
 
 P13_MIN_PER_SECOND = 50
 
@@ -34,28 +35,6 @@ def smtp_server(port, ready, received):
     controller.start()
     ready.set()
     asyncio.run(asyncio.sleep(3600))
-
-
-def setup(directory: str, port: int) -> None:
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "backoffice.settings",
-            "CASELOAD_VAR_DIR": directory,
-            "DATABASE_URL": f"sqlite:///{directory}/bench.sqlite3",
-            "DJANGO_ENV": "development",
-            "DEBUG": "0",
-            "REDIS_URL": "",
-            "HUEY_IMMEDIATE": "0",
-            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "EMAIL_HOST": "127.0.0.1",
-            "EMAIL_PORT": str(port),
-        }
-    )
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
 
 
 def queue(count: int) -> list[int]:
@@ -88,7 +67,13 @@ def main(argv=None) -> int:
     ready.wait(10)
     try:
         with tempfile.TemporaryDirectory(prefix="bench-p13-") as directory:
-            setup(directory, port)
+            scratch_database(
+                directory,
+                HUEY_IMMEDIATE="0",
+                EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+                EMAIL_HOST="127.0.0.1",
+                EMAIL_PORT=str(port),
+            )
             message_ids = queue(args.messages)
             from jobs.tasks import outbox_send_task
 

@@ -12,7 +12,6 @@ planner's query count for both days (bar: identical); exits 1 when either misses
 
 import argparse
 import gc
-import os
 import statistics
 import sys
 import tempfile
@@ -21,6 +20,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from tests.bench.databases import scratch_database
+
 P12_MAX_SECONDS = 1.0
 SIZES = (200, 2_000)
 CLIENTS = 2_000
@@ -28,24 +29,6 @@ THERAPISTS = 100
 DAY = date(2026, 6, 10)
 # The run: three evenings before, so every session's email and SMS are ahead.
 NOW = datetime(2026, 6, 7, 18, tzinfo=ZoneInfo("America/Vancouver"))
-
-
-def setup(directory: str) -> None:
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "backoffice.settings",
-            "CASELOAD_VAR_DIR": directory,
-            "DATABASE_URL": f"sqlite:///{directory}/bench.sqlite3",
-            "DJANGO_ENV": "development",
-            "DEBUG": "0",
-            "REDIS_URL": "",
-        }
-    )
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
 
 
 def seed() -> None:
@@ -154,7 +137,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-p12-") as directory:
         started = time.perf_counter()
-        setup(directory)
+        scratch_database(directory)
         seed()
         print(f"P12 scratch database seeded in {time.perf_counter() - started:.0f} s", flush=True)
         times = {size: [] for size in SIZES}

@@ -27,7 +27,6 @@ Exits 1 when a figure misses its bar.
 import argparse
 import gc
 import io
-import os
 import statistics
 import sys
 import tempfile
@@ -35,6 +34,7 @@ import time as clock
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from tests.bench.databases import scratch_database
 from tests.bench.measure import timed
 
 P5_RATIO = 3
@@ -49,24 +49,6 @@ MONTH = date(2026, 6, 1)  # the timed run
 # Lines of the ~2-page and ~20-page statements (paid, held): each fills its last page.
 P6_LINES = {"2": (66, 7), "20": (870, 96)}
 P6_MONTH = date(2026, 12, 1)
-
-
-def setup(directory: str) -> None:
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "backoffice.settings",
-            "CASELOAD_VAR_DIR": directory,
-            "DATABASE_URL": f"sqlite:///{directory}/bench.sqlite3",
-            "DJANGO_ENV": "development",
-            "DEBUG": "0",
-            "REDIS_URL": "",
-        }
-    )
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
 
 
 def _month_end(month: date) -> date:
@@ -455,7 +437,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     table = []
     with tempfile.TemporaryDirectory(prefix="caseload-bench-statements-") as directory:
-        setup(directory)
+        scratch_database(directory)
         if args.only != "P6":
             started = clock.perf_counter()
             therapist_ids = seed_p5()

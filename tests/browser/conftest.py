@@ -27,6 +27,8 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS_DIR = Path(settings.BASE_DIR) / "var" / "test-artifacts"
 DEFAULT_TIMEOUT_MS = 15_000
+# The two sizes the portal and the client pages are checked at: a phone and a desktop.
+SCREENS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1440, "height": 900}}
 
 
 @pytest.fixture(scope="package")
@@ -103,3 +105,22 @@ def admin_login(live_server, browser_page):
         return browser_page
 
     return login
+
+
+@pytest.fixture(params=list(SCREENS))
+def screen(request, chromium):
+    """A page in a fresh browser context at each of the two screen sizes."""
+    context = chromium.new_context(viewport=SCREENS[request.param], locale="en-CA")
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    page = context.new_page()
+    page.screen_name = request.param
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def fits_the_screen(page):
+    """Nothing wider than the screen: no sideways scrolling on a phone."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{page.screen_name}: the page is {overflow}px wider than the screen"

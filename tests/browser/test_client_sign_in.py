@@ -12,31 +12,13 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from backoffice.scheduling.models import AppointmentStatus
-from tests.browser.conftest import DEFAULT_TIMEOUT_MS
+from tests.browser.conftest import fits_the_screen
 from tests.factories import AppointmentFactory, ClientFactory
 from tests.peers.smtp import body_text
 
 pytestmark = pytest.mark.browser
 
-SCREENS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1440, "height": 900}}
 LINK = re.compile(r"(https?://\S+/client/sign-in/link/\?\S+)")
-
-
-@pytest.fixture(params=list(SCREENS))
-def screen(request, chromium):
-    context = chromium.new_context(viewport=SCREENS[request.param], locale="en-CA")
-    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-    page = context.new_page()
-    page.screen_name = request.param
-    try:
-        yield page
-    finally:
-        context.close()
-
-
-def fits_the_screen(page):
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.screen_name}: the page is {overflow}px wider than the screen"
 
 
 def session_of(person, starts_in):

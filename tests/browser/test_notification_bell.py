@@ -6,25 +6,12 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEFAULT_TIMEOUT_MS
+from tests.browser.conftest import DEFAULT_TIMEOUT_MS, SCREENS
 from tests.factories import ClientFactory, ClientStatusRequestFactory, TherapistFactory
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "bell-browser-passphrase-2026"
-SCREENS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1440, "height": 900}}
-
-
-@pytest.fixture(params=list(SCREENS))
-def screen(request, chromium):
-    context = chromium.new_context(viewport=SCREENS[request.param], locale="en-CA")
-    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-    page = context.new_page()
-    page.screen_name = request.param
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 def staff_answer(chromium, live_server, credentials, requests, answer, artifacts_dir):

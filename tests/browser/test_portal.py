@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from backoffice.caseload.models import ClientStatusRequest
 from backoffice.payouts.models import StatementStatus
 from backoffice.scheduling.models import AppointmentStatus, BadFitEntry
-from tests.browser.conftest import DEFAULT_TIMEOUT_MS
+from tests.browser.conftest import SCREENS, fits_the_screen
 from tests.factories import (
     AppointmentFactory,
     AuthorizationFactory,
@@ -25,20 +25,7 @@ from tests.factories import (
 pytestmark = pytest.mark.browser
 
 PASSWORD = "portal-browser-passphrase-2026"
-SCREENS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1440, "height": 900}}
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
-
-
-@pytest.fixture(params=list(SCREENS))
-def screen(request, chromium):
-    context = chromium.new_context(viewport=SCREENS[request.param], locale="en-CA")
-    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-    page = context.new_page()
-    page.screen_name = request.param
-    try:
-        yield page
-    finally:
-        context.close()
 
 
 @pytest.fixture
@@ -55,12 +42,6 @@ def sign_in(page, live_server, therapist):
     page.fill("input[name=password]", PASSWORD)
     with page.expect_navigation():
         page.click("button[type=submit]")
-
-
-def fits_the_screen(page):
-    """Nothing wider than the screen: no sideways scrolling on a phone."""
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{page.screen_name}: the page is {overflow}px wider than the screen"
 
 
 def test_an_alert_leads_to_renewal_documents_and_the_client_turns_pink(
