@@ -139,3 +139,23 @@ def test_a_worker_stopped_mid_send_is_settled_by_the_sweep(messages, smtp_server
         OutboxStatus.UNCONFIRMED: MESSAGES // 2,
         OutboxStatus.SENT: MESSAGES // 2,
     }
+
+
+def test_an_email_provider_unavailable_then_back(messages, postmark_server):
+    postmark_server.answer = "unavailable"
+    worker_rounds(messages, rounds=1)
+    assert statuses(messages) == {OutboxStatus.PENDING: MESSAGES}
+    postmark_server.answer = "ok"
+    worker_rounds(messages)
+    received = [accepted["Metadata"]["outbox_message"] for accepted in postmark_server.accepted]
+    count = fault_count("Postmark 503, then accepted", messages, received)
+    assert (count.delivered, count.lost, count.doubled) == (MESSAGES, 0, 0)
+
+
+def test_an_email_provider_refusing_the_address_fails_at_once(messages, postmark_server):
+    postmark_server.answer = "inactive"
+    worker_rounds(messages)
+    count = fault_count("Postmark 422 inactive recipient (permanent)", messages, [])
+    assert (count.delivered, count.lost, count.doubled) == (0, 0, 0)
+    assert statuses(messages) == {OutboxStatus.FAILED: MESSAGES}
+    assert set(OutboxMessage.objects.values_list("attempt_count", flat=True)) == {1}
