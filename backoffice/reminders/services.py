@@ -383,13 +383,19 @@ def reminder_send(*, reminder: Reminder, now: datetime | None = None) -> bool:
                     skip_reason="" if at else SkipReason.QUIET_HOURS,
                 )
                 return False
-        # Only if still planned (one sender wins) and its session still scheduled and ahead
-        # (a cancellation committed since the read).
-        claimed = Reminder.objects.filter(
-            pk=reminder.pk,
-            status=ReminderStatus.PLANNED,
-            appointment__status=AppointmentStatus.SCHEDULED,
-            appointment__starts_at__gt=now,
+        # The session must still be scheduled and ahead: its row is locked as the attendance
+        # services lock it, so a cancellation committed since the read is seen.
+        still_ahead = (
+            Appointment.objects.select_for_update()
+            .filter(
+                pk=reminder.appointment_id, status=AppointmentStatus.SCHEDULED, starts_at__gt=now
+            )
+            .exists()
+        )
+        # One sender wins: the claim's condition is on the reminder's own row (no join), so
+        # PostgreSQL checks it again on the row a concurrent sender just committed.
+        claimed = still_ahead and Reminder.objects.filter(
+            pk=reminder.pk, status=ReminderStatus.PLANNED
         ).update(status=ReminderStatus.QUEUED)
         if not claimed:
             return False
