@@ -5,6 +5,7 @@ run no formula)."""
 from __future__ import annotations
 
 import csv
+import unicodedata
 from collections.abc import Iterable, Iterator
 from io import BytesIO, StringIO
 
@@ -19,8 +20,17 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 def spreadsheet_safe(value):
     """The value as a cell may hold it: text that a spreadsheet would run as a formula gets a
-    leading single quote; numbers, dates and empty cells pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    leading single quote; numbers, dates and empty cells pass unchanged.
+
+    Spreadsheet programs skip leading spaces and line breaks, and read full-width signs
+    (U+FF1D for "=") as their ASCII twins: the first character after any leading whitespace
+    is also checked in its compatibility form (NFKC)."""
+    if not isinstance(value, str):
+        return value
+    first = value.lstrip()[:1]
+    if not first.isascii():
+        first = unicodedata.normalize("NFKC", first)
+    if value.startswith(FORMULA_PREFIXES) or first.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
 

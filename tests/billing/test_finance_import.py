@@ -171,6 +171,8 @@ BAD_CELLS = {  # case: ({column: value}, reason)
     "unknown method": ({METHOD: "bitcoin"}, "not a payment method"),
     "formula": ({AMOUNT: "=1+1"}, "formula"),
     "formula in text": ({REFERENCE: '=HYPERLINK("x")'}, "formula"),
+    "formula after a line break": ({REFERENCE: '\n=HYPERLINK("x")'}, "formula"),
+    "full-width formula": ({REFERENCE: '＝HYPERLINK("x")'}, "formula"),
     "huge cell": ({REFERENCE: "x" * 5000}, "5000 characters"),
 }
 

@@ -159,6 +159,8 @@ def test_page_defaults_to_the_last_full_month_and_refuses_a_reversed_period(admi
     [
         ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"),
         ("\tx", "'\tx"), ("\rx", "'\rx"), ("Côté", "Côté"), ("a=b", "a=b"), ("", ""),
+        (" =1+1", "' =1+1"), ("\n=1+1", "'\n=1+1"), ("\u3000@x", "'\u3000@x"),
+        ("＝1+1", "'＝1+1"), ("＋1", "'＋1"), ("－1", "'－1"), ("  Côté", "  Côté"),
         (Decimal("-1.50"), Decimal("-1.50")), (None, None),
     ],
 )  # fmt: skip

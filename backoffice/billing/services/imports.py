@@ -76,8 +76,8 @@ FILE_TYPES_HELP = gettext_lazy(
     "A .csv (UTF-8) or .xlsx file, at most 10 MB and 10,000 rows; an Excel file may unpack "
     "to at most 1 MB (about 3,000 rows): save a bigger one as CSV."
 )
-# A spreadsheet formula; refused rather than stored, so no later export can run it
-# (docs/quality.md, exports).
+# A spreadsheet formula, full-width signs folded first; refused rather than stored, so no
+# later export can run it (docs/quality.md, exports).
 FORMULA = re.compile(r"^\s*[=]")
 # Amounts: 1234.56 and 1,234.56 (a comma before exactly three digits groups thousands), or
 # the French 1234,56 and 1 234,56; a $ before or after. Nothing else: no 1e1, NaN or 1.2.3.
@@ -370,7 +370,7 @@ def _parse(line: int, cells: dict, today: date) -> tuple[ImportLine | None, list
     texts = {column: _text(value) for column, value in cells.items()}
     reasons = []
     for column, value in cells.items():
-        if isinstance(value, str) and FORMULA.match(value):
+        if isinstance(value, str) and FORMULA.match(unicodedata.normalize("NFKC", value)):
             reasons.append((column, _("A formula is not accepted.")))
         elif len(texts[column]) > MAX_CELL_CHARS:
             reasons.append(
