@@ -6,6 +6,7 @@ Every change goes through `save()`, so django-simple-history keeps who and when
 (docs/quality.md, history); the reason given by staff is the history row's change reason.
 """
 
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -193,6 +194,62 @@ def client_deactivate(*, client: Client, note: str = "") -> Client:
 
 CONSENT_FLAGS = {Channel.EMAIL: "email_consent", Channel.SMS: "sms_consent"}
 CONTACT_FIELDS = {Channel.EMAIL: "email", Channel.SMS: "phone"}
+
+
+# A client's contact and the field that marks it undeliverable (docs/rules.md, Undeliverable
+# contacts).
+UNDELIVERABLE_FIELDS = {"email": "email_undeliverable_at", "phone": "phone_undeliverable_at"}
+
+
+@transaction.atomic
+def client_contact_corrected(*, client: Client, changed_fields: Collection[str]) -> Client:
+    """Staff changed a client's email or mobile phone: that channel is deliverable again
+    (called once the client's new contact is saved)."""
+    cleared = [
+        flag
+        for contact, flag in UNDELIVERABLE_FIELDS.items()
+        if contact in changed_fields and getattr(client, flag) is not None
+    ]
+    for flag in cleared:
+        setattr(client, flag, None)
+    if cleared:
+        client._change_reason = _("Contact corrected")
+        client.save(update_fields=cleared)
+    return client
+
+
+@transaction.atomic
+def client_staff_save(
+    *,
+    client: Client,
+    changed_fields: Collection[str],
+    consent_method: ConsentMethod | str = "",
+    consent_note: str = "",
+    by: User | None,
+) -> Client:
+    """Staff save a client's page: a changed consent box becomes a consent record (how, when,
+    by whom) rather than a plain flag, and a corrected email or phone is deliverable again."""
+    consents = {
+        channel: getattr(client, flag)
+        for channel, flag in CONSENT_FLAGS.items()
+        if flag in changed_fields
+    }
+    for channel, given in consents.items():
+        setattr(client, CONSENT_FLAGS[channel], not given)  # client_consent_record sets it
+    is_new = client.pk is None
+    client.save()
+    if not is_new:
+        client_contact_corrected(client=client, changed_fields=changed_fields)
+    for channel, given in consents.items():
+        client_consent_record(
+            client=client,
+            channel=channel,
+            given=given,
+            method=consent_method,
+            by=by,
+            note=consent_note,
+        )
+    return client
 
 
 @transaction.atomic

@@ -1,18 +1,15 @@
 """Undeliverable contacts: an email address that hard-bounced or a mobile number the SMS
 provider says cannot receive stops that channel for the client until staff correct it
-(docs/rules.md, Undeliverable contacts)."""
-
-from collections.abc import Collection
+(`caseload.services.client_contact_corrected`; docs/rules.md, Undeliverable contacts)."""
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backoffice.caseload.models import Client
+from backoffice.caseload.services import UNDELIVERABLE_FIELDS
 from backoffice.messaging.models import Channel, OutboxMessage
 from backoffice.reminders.selectors import sms_number
-
-UNDELIVERABLE_FIELDS = {"email": "email_undeliverable_at", "phone": "phone_undeliverable_at"}
 
 
 def clients_at(*, channel: str, address: str) -> list[Client]:
@@ -41,20 +38,3 @@ def client_contact_undeliverable_mark(*, message: OutboxMessage) -> list[Client]
             client.save(update_fields=[field])
             marked.append(client)
     return marked
-
-
-@transaction.atomic
-def client_contact_corrected(*, client: Client, changed_fields: Collection[str]) -> Client:
-    """Staff changed a client's email or mobile phone: that channel is deliverable again
-    (called once the client's new contact is saved)."""
-    cleared = [
-        flag
-        for contact, flag in UNDELIVERABLE_FIELDS.items()
-        if contact in changed_fields and getattr(client, flag) is not None
-    ]
-    for flag in cleared:
-        setattr(client, flag, None)
-    if cleared:
-        client._change_reason = _("Contact corrected")
-        client.save(update_fields=cleared)
-    return client

@@ -10,8 +10,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from backoffice.caseload.services import client_contact_corrected
 from backoffice.messaging.models import Channel, DeliveryStatus, OutboxStatus, Purpose
-from backoffice.reminders.contacts import client_contact_corrected
 from backoffice.worklist.models import RuleKey, Task, TaskState
 from backoffice.worklist.services import worklist_sweep
 from tests.factories import ClientFactory, OutboxMessageFactory

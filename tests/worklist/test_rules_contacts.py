@@ -8,9 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from backoffice.caseload.services import client_contact_corrected
 from backoffice.messaging.models import InboundSms, SmsReplyOutcome
 from backoffice.messaging.services.receipts import sms_received_answered
-from backoffice.reminders.contacts import client_contact_corrected
 from backoffice.worklist.models import Priority, RuleKey, Task, TaskState
 from backoffice.worklist.services import rule_run
 from tests.factories import ClientFactory

@@ -15,13 +15,7 @@ from backoffice.caseload.admin.colours import STATUS_LABELS, ClientStatusFilter,
 from backoffice.caseload.admin.forms import ClientAdminForm
 from backoffice.caseload.admin.views import ClientActivationView
 from backoffice.caseload.models import Authorization, Client, ContactConsent
-from backoffice.caseload.services import (
-    CONSENT_FLAGS,
-    client_activate,
-    client_consent_record,
-    client_deactivate,
-)
-from backoffice.reminders.contacts import client_contact_corrected
+from backoffice.caseload.services import client_activate, client_deactivate, client_staff_save
 from backoffice.scheduling.models import Appointment
 from backoffice.scheduling.selectors import clients_matching
 
@@ -150,24 +144,13 @@ class ClientAdmin(TakePaymentActionMixin, CaseloadAdmin):
         return _("Active") if client.is_active else _("Deactivated")
 
     def save_model(self, request, obj, form, change):
-        """A changed consent box is saved as a consent record (how, when, by whom) once the
-        client is saved, not as a plain checkbox; a corrected contact clears its
-        undeliverable mark."""
-        changes = form.consent_changes()
-        for channel, given in changes.items():
-            setattr(obj, CONSENT_FLAGS[channel], not given)
-        super().save_model(request, obj, form, change)
-        if change:  # a corrected email or phone is deliverable again
-            client_contact_corrected(client=obj, changed_fields=form.changed_data)
-        for channel, given in changes.items():
-            client_consent_record(
-                client=obj,
-                channel=channel,
-                given=given,
-                method=form.cleaned_data["consent_method"],
-                by=request.user,
-                note=form.cleaned_data["consent_note"],
-            )
+        client_staff_save(
+            client=obj,
+            changed_fields=form.changed_data,
+            consent_method=form.cleaned_data.get("consent_method", ""),
+            consent_note=form.cleaned_data.get("consent_note", ""),
+            by=request.user,
+        )
 
     def get_queryset(self, request):
         # The colour is annotated (one rule, per-row subqueries): no query per client.
