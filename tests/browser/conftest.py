@@ -29,6 +29,36 @@ ARTIFACTS_DIR = Path(settings.BASE_DIR) / "var" / "test-artifacts"
 DEFAULT_TIMEOUT_MS = 15_000
 # The two sizes the portal and the client pages are checked at: a phone and a desktop.
 SCREENS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1440, "height": 900}}
+# Chromium logs every Content-Security-Policy refusal to the console; the listener also logs
+# the ones it would not (a violation in a frame, a report-only policy), with what was blocked.
+CSP_VIOLATION_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => console.error(
+    `Content Security Policy violation: ${event.effectiveDirective} blocked ${event.blockedURI}`
+    + ` at ${event.sourceFile}:${event.lineNumber} on ${event.documentURI}`
+));
+"""
+
+
+class CspWatchedBrowser:
+    """The Playwright ``Browser``, whose every context (the fixtures' and those tests open
+    themselves) records the page's Content-Security-Policy violations in ``violations``."""
+
+    def __init__(self, browser):
+        self.browser = browser
+        self.violations = []
+
+    def new_context(self, **options):
+        context = self.browser.new_context(**options)
+        context.add_init_script(CSP_VIOLATION_LISTENER)
+        context.on("console", self.record)
+        return context
+
+    def record(self, message):
+        if "Content Security Policy" in message.text:
+            self.violations.append(f"{message.page.url if message.page else ''}: {message.text}")
+
+    def __getattr__(self, name):
+        return getattr(self.browser, name)
 
 
 @pytest.fixture(scope="package")
@@ -55,9 +85,18 @@ def chromium():
                 args=CHROMIUM_ARGS,
             )
             try:
-                yield browser
+                yield CspWatchedBrowser(browser)
             finally:
                 browser.close()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violation(chromium):
+    """Every browser test fails if a page it opened broke the Content-Security-Policy (a
+    script, style or request the policy refused: the page does not work as written)."""
+    chromium.violations.clear()
+    yield
+    assert not chromium.violations, "\n".join(chromium.violations)
 
 
 @pytest.fixture
