@@ -174,10 +174,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ADMIN = False  # accounts.admin shows sign-in attempts in the unfold style
-# Proxies of the clinic's own in front of gunicorn (1: the shipped nginx): a sign-in's address is
-# the one the first of them saw, never an X-Forwarded-For entry the client wrote.
-TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1 if PRODUCTION else 0)
-AXES_CLIENT_IP_CALLABLE = "backoffice.accounts.client_address.client_address"
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=1 if PRODUCTION else 0)
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "landing"
 LOGOUT_REDIRECT_URL = "portal:login"
@@ -230,9 +228,6 @@ if AWS_STORAGE_BUCKET_NAME:
             "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
             "default_acl": "private",
             "querystring_auth": True,
-            # Documents are handed out as signed URLs only after a permission check, to be
-            # followed at once (documents.downloads).
-            "querystring_expire": 60,
             "file_overwrite": False,
         },
     }
