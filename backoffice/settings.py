@@ -228,6 +228,9 @@ if AWS_STORAGE_BUCKET_NAME:
             "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
             "default_acl": "private",
             "querystring_auth": True,
+            # Documents are handed out as signed URLs only after a permission check, to be
+            # followed at once (documents.downloads).
+            "querystring_expire": 60,
             "file_overwrite": False,
         },
     }

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -34,8 +33,10 @@ from backoffice.caseload.selectors import (
     clients_of_therapist,
     clients_with_pending_request,
     portal_client,
+    renewal_document_filename,
 )
 from backoffice.caseload.services import authorization_renewal_upload, client_status_request_create
+from backoffice.documents.downloads import stored_document_response
 from backoffice.documents.zips import pdf_response
 from backoffice.payouts.selectors import statements_for_documents, statements_of_therapist
 from backoffice.payouts.services.pdf import statement_pdf, statement_pdf_filename
@@ -260,11 +261,9 @@ class RenewalDocumentView(TherapistRequiredMixin, View):
         )
 
     def get(self, request, pk):
-        document = self.subject.renewal_document
-        return FileResponse(
-            document.open("rb"),
-            as_attachment=True,
-            filename=document.name.rsplit("/", 1)[-1],
+        return stored_document_response(
+            self.subject.renewal_document.name,
+            filename=renewal_document_filename(self.subject),
         )
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from backoffice.documents.storage import UnguessableUpload
 from backoffice.fields import Language, MoneyField
 from backoffice.messaging.models import Channel
 
@@ -469,7 +470,7 @@ class Authorization(models.Model):
     )
     renewal_note = models.TextField(_("renewal note"), blank=True)
     renewal_document = models.FileField(
-        _("renewal document"), upload_to="renewals/%Y/%m/", blank=True
+        _("renewal document"), upload_to=UnguessableUpload("renewals"), blank=True
     )
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -1,7 +1,9 @@
 from datetime import date
+from pathlib import PurePath
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils.text import slugify
 
 from backoffice.accounts.models import User
 from backoffice.caseload.models import (
@@ -25,6 +27,14 @@ def clients_of_therapist(*, therapist: Therapist) -> QuerySet[Client]:
 def authorizations_of_therapist(*, therapist: Therapist) -> QuerySet[Authorization]:
     """The authorizations of the therapist's own clients."""
     return Authorization.objects.filter(client__primary_therapist=therapist)
+
+
+def renewal_document_filename(authorization: Authorization) -> str:
+    """The name a renewal document downloads as (its stored name is random): the authorization's
+    reference number."""
+    extension = PurePath(authorization.renewal_document.name).suffix
+    reference = slugify(authorization.reference_number) or authorization.pk
+    return f"renewal-{reference}{extension}"
 
 
 def clients_with_pending_request(queryset: QuerySet[Client]) -> QuerySet[Client]:

@@ -1,5 +1,6 @@
 """Sending invoices and receipts: PDF stored, one outbox message, status follows the outbox."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -39,7 +40,9 @@ def test_invoice_is_stored_queued_and_sent_with_its_pdf(
     with django_capture_on_commit_callbacks(execute=True):
         message = invoice_send(invoice=payer_invoice)
 
-    assert default_storage.exists("invoices/2026/INV-2026-00042.pdf")
+    [stored] = message.attachments
+    assert re.fullmatch(r"invoices/[\w-]{32}\.pdf", stored["path"]), "no number in the name"
+    assert default_storage.exists(stored["path"])
     assert message.purpose == Purpose.INVOICE
     assert message.recipient == "claims@pacific.example"
     assert message.dedupe_key == f"invoice:{payer_invoice.pk}:INV-2026-00042"
@@ -146,7 +149,9 @@ def test_receipt_is_sent_to_the_client_with_its_pdf(django_capture_on_commit_cal
     with django_capture_on_commit_callbacks(execute=True):
         message = receipt_send(receipt=receipt)
 
-    assert default_storage.exists("receipts/2026/RCP-2026-00003.pdf")
+    [stored] = message.attachments
+    assert re.fullmatch(r"receipts/[\w-]{32}\.pdf", stored["path"]), "no number in the name"
+    assert default_storage.exists(stored["path"])
     assert message.purpose == Purpose.RECEIPT
     assert message.dedupe_key == f"receipt:{receipt.pk}:RCP-2026-00003"
     [email] = mail.outbox

@@ -39,14 +39,6 @@ def invoice_recipient(invoice: Invoice) -> str:
     return invoice.client.email if invoice.client_id else ""
 
 
-def invoice_pdf_path(invoice: Invoice) -> str:
-    return f"invoices/{invoice.issued_on:%Y}/{invoice.number}.pdf"
-
-
-def receipt_pdf_path(receipt: Receipt) -> str:
-    return f"receipts/{receipt.issued_on:%Y}/{receipt.number}.pdf"
-
-
 def _bill_to_name(invoice: Invoice) -> str:
     if invoice.payer_id:
         return invoice.payer.name
@@ -67,7 +59,7 @@ def invoice_send(*, invoice: Invoice, by=None) -> OutboxMessage:
     """Queue the email of an issued invoice with its PDF attached; once per invoice number,
     again only after a failure (`document_email_queue`).
 
-    The PDF is stored at invoices/<year>/<number>.pdf; the message is sent when the
+    The PDF is stored under an unguessable name in invoices/; the message is sent when the
     transaction commits and `invoice.send_status` follows it (`send_status_follow`).
     """
     refusal = _unsendable(invoice)
@@ -90,7 +82,7 @@ def invoice_send(*, invoice: Invoice, by=None) -> OutboxMessage:
                 context=context,
                 recipient=invoice_recipient(invoice),
                 pdf=lambda: invoice_pdf(invoice=invoice),
-                path=invoice_pdf_path(invoice),
+                kind="invoices",
                 filename=invoice_pdf_filename(invoice),
                 dedupe_key=dedupe_key,
             )
@@ -126,7 +118,7 @@ def receipt_send(*, receipt: Receipt, by=None) -> OutboxMessage:
                 context=context,
                 recipient=client.email,
                 pdf=lambda: receipt_pdf(receipt=receipt),
-                path=receipt_pdf_path(receipt),
+                kind="receipts",
                 filename=f"{receipt.number}.pdf",
                 dedupe_key=dedupe_key,
             )

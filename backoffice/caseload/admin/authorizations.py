@@ -1,6 +1,8 @@
 """Authorizations: usage and colour in the list, renewal documents and extensions."""
 
 from django.contrib import admin
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import AutocompleteSelectFilter, RangeDateFilter
 from unfold.decorators import action, display
@@ -8,7 +10,11 @@ from unfold.decorators import action, display
 from backoffice.admin_base import CaseloadAdmin
 from backoffice.billing.selectors import ClientStatus, authorizations_with_status
 from backoffice.caseload.admin.colours import STATUS_LABELS
-from backoffice.caseload.admin.views import AuthorizationExtendView, AuthorizationRenewalView
+from backoffice.caseload.admin.views import (
+    AuthorizationExtendView,
+    AuthorizationRenewalView,
+    RenewalDocumentView,
+)
 from backoffice.caseload.models import Authorization
 
 
@@ -35,7 +41,7 @@ class AuthorizationAdmin(CaseloadAdmin):
         "renewal_submitted_at",
         "renewal_submitted_by",
         "renewal_note",
-        "renewal_document",
+        "renewal_document_link",
     ]
     fieldsets = [
         (
@@ -63,7 +69,7 @@ class AuthorizationAdmin(CaseloadAdmin):
                     "renewal_submitted_at",
                     "renewal_submitted_by",
                     "renewal_note",
-                    "renewal_document",
+                    "renewal_document_link",
                 ]
             },
         ),
@@ -76,6 +82,25 @@ class AuthorizationAdmin(CaseloadAdmin):
     ]
     search_fields = ["reference_number", "client__last_name", "client__first_name"]
     autocomplete_fields = ["client", "payer"]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(RenewalDocumentView.as_view())
+        return [
+            path(
+                "<path:object_id>/renewal-document/",
+                view,
+                name="caseload_authorization_renewal_document",
+            ),
+            *super().get_urls(),
+        ]
+
+    @display(description=_("renewal document"))
+    def renewal_document_link(self, authorization):
+        """Through the permission-checked view, never the storage's own URL."""
+        if not authorization.renewal_document:
+            return "-"
+        url = reverse("admin:caseload_authorization_renewal_document", args=[authorization.pk])
+        return format_html('<a class="text-primary-600" href="{}">{}</a>', url, _("Download"))
 
     def get_queryset(self, request):
         # Usage is annotated with per-row subqueries: the list's queries do not grow with its

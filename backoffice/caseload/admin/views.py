@@ -1,10 +1,13 @@
 """Caseload's custom admin pages: a therapist's clients, and the forms that renew, extend,
-activate or deactivate one object, or decide a therapist's request about a client."""
+activate or deactivate one object, or decide a therapist's request about a client; an
+authorization's renewal document."""
 
+from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 from django.views.generic import TemplateView
 from unfold.views import UnfoldModelAdminViewMixin
 
@@ -17,7 +20,8 @@ from backoffice.caseload.admin.forms import (
     ExtensionForm,
     RenewalSubmitForm,
 )
-from backoffice.caseload.models import Therapist, client_status_request_line
+from backoffice.caseload.models import Authorization, Therapist, client_status_request_line
+from backoffice.caseload.selectors import renewal_document_filename
 from backoffice.caseload.services import (
     authorization_extend,
     authorization_renewal_submit,
@@ -25,6 +29,7 @@ from backoffice.caseload.services import (
     client_deactivate,
     client_status_request_decide,
 )
+from backoffice.documents.downloads import stored_document_response
 
 # Deciding a request may change its client.
 DECIDE_PERMISSIONS = ("caseload.change_clientstatusrequest", "caseload.change_client")
@@ -183,3 +188,18 @@ class ClientStatusRequestDecideView(CaseloadObjectFormView):
             note=form.cleaned_data["note"],
         )
         return redirect(self.get_success_url())
+
+
+class RenewalDocumentView(PermissionRequiredMixin, View):
+    """An authorization's renewal document, for staff who may see authorizations."""
+
+    permission_required = "caseload.view_authorization"
+
+    def get(self, request, object_id):
+        authorization = get_object_or_404(
+            Authorization.objects.exclude(renewal_document=""), pk=object_id
+        )
+        return stored_document_response(
+            authorization.renewal_document.name,
+            filename=renewal_document_filename(authorization),
+        )

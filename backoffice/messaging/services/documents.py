@@ -81,14 +81,14 @@ class DocumentEmail:
     context: dict  # the template's placeholders, formatted in `language`
     recipient: str
     pdf: Callable[[], bytes]
-    path: str  # where the PDF is stored
+    kind: str  # the stored PDF's folder ("invoices"); its name is unguessable
     filename: str  # the attachment's name
     dedupe_key: str
 
 
 def document_email_compose(email: DocumentEmail) -> OutboxMessage:
     """Store the PDF and queue the email carrying it (`compose` of `document_email_queue`)."""
-    path = store_document(email.path, email.pdf())
+    path = store_document(email.kind, email.pdf())
     subject, body = message_template_render(
         purpose=email.purpose, language=email.language, context=email.context
     )

@@ -70,10 +70,6 @@ def statement_email(statement: Statement) -> tuple[str, str]:
     )
 
 
-def _pdf_path(statement: Statement) -> str:
-    return f"statements/{statement.period_start:%Y-%m}/{statement_pdf_filename(statement)}"
-
-
 def _unsendable(statement: Statement) -> str:
     """Why the statement cannot be emailed ("" when it can)."""
     therapist = statement.therapist
@@ -117,7 +113,7 @@ def statement_send(*, statement: Statement, by=None) -> OutboxMessage:
                 context=_email_context(statement),
                 recipient=statement.therapist.email,
                 pdf=lambda: statement_pdf(statement=statement),
-                path=_pdf_path(statement),
+                kind="statements",
                 filename=statement_pdf_filename(statement),
                 dedupe_key=dedupe_key,
             )
