@@ -10,6 +10,7 @@ from typing import TypeVar
 from django.db.models import QuerySet
 from django.http import HttpResponse, HttpResponseBase
 
+from backoffice.documents.downloads import NO_STORE
 from backoffice.documents.pdf import PDF
 
 ZIP_BATCH = 50
@@ -75,8 +76,9 @@ def documents_zip_stream(
 
 
 def attachment(response: HttpResponseBase, filename: str) -> HttpResponseBase:
-    """The response, downloaded under `filename`."""
+    """The response, downloaded under `filename`, kept by no browser or proxy cache."""
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = NO_STORE
     return response
 
 
@@ -86,6 +88,7 @@ def pdf_response(content: bytes, filename: str, *, inline: bool = False) -> Http
     if not inline:
         return attachment(response, filename)
     response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = NO_STORE
     # The PDF opens in the browser's viewer, inside no frame of another site.
     response["X-Frame-Options"] = "SAMEORIGIN"
     return response
