@@ -154,6 +154,13 @@ def sidebar_navigation(request):
             ],
         },
         {
+            "title": _("Privacy"),
+            "items": [
+                _model_item(_("Privacy requests"), "policy", "privacy", "privacyrequest"),
+                _model_item(_("Breach register"), "gpp_maybe", "privacy", "breach"),
+            ],
+        },
+        {
             "title": _("Settings"),
             "items": [
                 _model_item(_("Service types"), "category", "caseload", "servicetype"),
@@ -162,6 +169,7 @@ def sidebar_navigation(request):
                 _model_item(_("Outbox"), "outbox", "messaging", "outboxmessage"),
                 _model_item(_("Users"), "person", "accounts", "user"),
                 _model_item(_("Roles"), "badge", "auth", "group"),
+                _model_item(_("Access log"), "visibility", "access", "accessrecord"),
             ],
         },
     ]

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "backoffice.worklist",
     "backoffice.alerts",
     "backoffice.notifications",
+    "backoffice.privacy",
     "portal",
     "jobs",
     "fixtures",

@@ -13,7 +13,11 @@ STAFF_APPS = (
     "billing",
     "payouts",
     "worklist",
+    "privacy",
 )
+# Privacy requests and the breach register are the administrators' alone: finance and read-only
+# staff do not get even their view permissions.
+ADMIN_ONLY_APPS = {"privacy"}
 # Finance keeps the money side; administration runs everything else.
 FINANCE_WRITE_MODELS = {
     "payer",
@@ -41,10 +45,15 @@ def _permissions_for(role: Role) -> list[Permission]:
         return [
             p
             for p in staff_permissions
-            if p.codename.startswith("view_") or p.content_type.model in FINANCE_WRITE_MODELS
+            if p.content_type.app_label not in ADMIN_ONLY_APPS
+            and (p.codename.startswith("view_") or p.content_type.model in FINANCE_WRITE_MODELS)
         ]
     if role == Role.READ_ONLY:
-        return [p for p in staff_permissions if p.codename.startswith("view_")]
+        return [
+            p
+            for p in staff_permissions
+            if p.codename.startswith("view_") and p.content_type.app_label not in ADMIN_ONLY_APPS
+        ]
     return []
 
 

@@ -16,6 +16,7 @@ from backoffice.caseload.admin.forms import ClientAdminForm
 from backoffice.caseload.admin.views import ClientActivationView
 from backoffice.caseload.models import Authorization, Client, ContactConsent
 from backoffice.caseload.services import client_activate, client_deactivate, client_staff_save
+from backoffice.privacy.admin.export import ClientExportActionMixin
 from backoffice.scheduling.models import Appointment
 from backoffice.scheduling.selectors import clients_matching
 
@@ -76,7 +77,7 @@ class ContactConsentInline(ReadOnlyInline):
 
 
 @admin.register(Client)
-class ClientAdmin(TakePaymentActionMixin, CaseloadAdmin):
+class ClientAdmin(ClientExportActionMixin, TakePaymentActionMixin, CaseloadAdmin):
     take_payment_by = "client"
     form = ClientAdminForm
     list_display = [
@@ -99,7 +100,7 @@ class ClientAdmin(TakePaymentActionMixin, CaseloadAdmin):
     list_before_template = "caseload/admin/client_status_legend.html"
     actions = ["activate_clients", "deactivate_clients"]
     actions_row = ["activate", "deactivate"]
-    actions_detail = ["take_payment", "activate", "deactivate"]
+    actions_detail = ["take_payment", "activate", "deactivate", "privacy_export"]
     readonly_fields = ["colour"]
     search_fields = ["last_name", "first_name", "preferred_name", "email"]
     autocomplete_fields = ["primary_therapist"]

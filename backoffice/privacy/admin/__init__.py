@@ -1,0 +1,3 @@
+from backoffice.privacy.admin import breaches, requests
+
+__all__ = ["breaches", "requests"]
