@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "backoffice.messaging",
     "backoffice.billing",
     "backoffice.payouts",
+    "backoffice.access",
     "backoffice.reminders",
     "backoffice.reports",
     "backoffice.worklist",
@@ -92,6 +93,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Innermost: it sees the view's answer and what the view noted on the request.
+    "backoffice.access.middleware.AccessLogMiddleware",
 ]
 
 ROOT_URLCONF = "backoffice.urls"
@@ -313,6 +316,10 @@ TASK_AUTHORIZATION_EXPIRY_DAYS = env.int("TASK_AUTHORIZATION_EXPIRY_DAYS", defau
 TASK_RENEWAL_ANSWER_DAYS = env.int("TASK_RENEWAL_ANSWER_DAYS", default=14)
 # Worklist: last month's invoices are due on this day (the run before issuing them on the 3rd).
 TASK_INVOICING_DAY = env.int("TASK_INVOICING_DAY", default=3)
+
+# The access log (who saw which client's information) is kept this long, then the retention job
+# removes older records; 10 years by default, the longest a BC health record is kept.
+ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=3653)
 
 # Uploaded documents (therapists' renewal documents): at most this size, PDF/JPEG/PNG only.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)

@@ -10,6 +10,7 @@ from datetime import date
 from django.conf import settings
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
+from backoffice.access.services import access_records_purge
 from backoffice.accounts.models import User
 from backoffice.alerts.services import (
     ALERTS_LAST_SESSION,
@@ -110,6 +111,13 @@ def statements_month_end_task() -> None:
 def staged_imports_sweep_task() -> None:
     """Every hour: payment files previewed a day ago and never confirmed or cancelled go."""
     logger.info("staged imports: %d deleted", staged_imports_sweep())
+
+
+@db_periodic_task(clinic_crontab(hour="3", minute="40"))
+@lock_task("access-log-retention")
+def access_log_retention_task() -> None:
+    """Every night: access records past ACCESS_LOG_RETENTION_DAYS go (set-wise)."""
+    logger.info("access log: %d records past retention removed", access_records_purge())
 
 
 @db_task()

@@ -14,10 +14,11 @@ STAFF_APPS = (
     "payouts",
     "worklist",
     "privacy",
+    "access",
 )
-# Privacy requests and the breach register are the administrators' alone: finance and read-only
-# staff do not get even their view permissions.
-ADMIN_ONLY_APPS = {"privacy"}
+# Privacy requests, the breach register and the access log are the administrators' alone:
+# finance and read-only staff do not get even their view permissions.
+ADMIN_ONLY_APPS = {"privacy", "access"}
 # Finance keeps the money side; administration runs everything else.
 FINANCE_WRITE_MODELS = {
     "payer",

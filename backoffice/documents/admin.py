@@ -18,6 +18,8 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action, display
 
+from backoffice.access.models import AccessKind
+from backoffice.access.services import record_access
 from backoffice.documents.models import SendStatus
 from backoffice.documents.spreadsheets import XLSX
 from backoffice.documents.zips import attachment, pdf_response
@@ -35,6 +37,7 @@ class DocumentAdminMixin:
     and the sending status column."""
 
     documents_name = "documents"  # the ZIP and workbook are <documents_name>.zip / .xlsx
+    documents_clients = "lines__client"  # how a document reaches its clients (the access log)
     export_permission = ""  # PDFs in bulk and spreadsheets have their own permission
     document_actions = ["download_pdfs_zip", "export_xlsx"]
     document_actions_list = ["zip_filtered"]
@@ -80,6 +83,11 @@ class DocumentAdminMixin:
             **arguments,
         )
 
+    def documents_exported(self, request, queryset: QuerySet, filename: str) -> None:
+        """The access log gets one record per client of the exported documents."""
+        clients = self.documents_clients
+        record_access(request, AccessKind.EXPORT, queryset, client_field=clients, label=filename)
+
     # --- one document -----------------------------------------------------------------------
 
     def document_or_404(self, request, object_id) -> Model:
@@ -118,8 +126,9 @@ class DocumentAdminMixin:
 
     # --- many documents ---------------------------------------------------------------------
 
-    def _zip_response(self, queryset) -> StreamingHttpResponse:
+    def _zip_response(self, request, queryset) -> StreamingHttpResponse:
         ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+        self.documents_exported(request, queryset, f"{self.documents_name}.zip")
         response = StreamingHttpResponse(
             self.documents_zip_stream(ids), content_type="application/zip"
         )
@@ -134,13 +143,14 @@ class DocumentAdminMixin:
     def zip_filtered(self, request):
         """Everything the list's filters and search show (`list_actions_on_shown_rows`)."""
         changelist = self.get_changelist_instance(request)
-        return self._zip_response(changelist.get_queryset(request))
+        return self._zip_response(request, changelist.get_queryset(request))
 
     @action(description=_("Download PDFs (ZIP)"), permissions=["export"])
     def download_pdfs_zip(self, request, queryset):
-        return self._zip_response(queryset)
+        return self._zip_response(request, queryset)
 
     @action(description=_("Export to Excel"), permissions=["export"])
     def export_xlsx(self, request, queryset):
+        self.documents_exported(request, queryset, f"{self.documents_name}.xlsx")
         response = HttpResponse(self.documents_xlsx(queryset), content_type=XLSX)
         return attachment(response, f"{self.documents_name}.xlsx")

@@ -98,6 +98,7 @@ class InvoiceDocumentsAdminMixin(DocumentAdminMixin):
 
     @action(description=_("Export to CSV"), permissions=["export"])
     def export_invoices_csv(self, request, queryset):
+        self.documents_exported(request, queryset, "invoices.csv")
         response = StreamingHttpResponse(
             invoices_csv(queryset=queryset), content_type="text/csv; charset=utf-8"
         )
@@ -105,6 +106,7 @@ class InvoiceDocumentsAdminMixin(DocumentAdminMixin):
 
     @action(description=_("Export lines to Excel"), permissions=["export"])
     def export_lines_xlsx(self, request, queryset):
+        self.documents_exported(request, queryset, "invoice-lines.xlsx")
         response = HttpResponse(
             invoice_lines_xlsx(queryset=invoice_lines_of(queryset)), content_type=XLSX
         )
@@ -112,11 +114,17 @@ class InvoiceDocumentsAdminMixin(DocumentAdminMixin):
 
     @action(description=_("Export lines to CSV"), permissions=["export"])
     def export_lines_csv(self, request, queryset):
+        self.documents_exported(request, queryset, "invoice-lines.csv")
         response = StreamingHttpResponse(
             invoice_lines_csv(queryset=invoice_lines_of(queryset)),
             content_type="text/csv; charset=utf-8",
         )
         return attachment(response, "invoice-lines.csv")
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        """import-export's page: the exported invoices' clients go in the access log."""
+        self.documents_exported(request, queryset, "invoices-export")
+        return super().get_export_data(file_format, request, queryset, **kwargs)
 
     def _send_later(self, request, service, queryset) -> None:
         self.send_later(
