@@ -170,7 +170,6 @@ def sidebar_navigation(request):
                 _model_item(_("Users"), "person", "accounts", "user"),
                 _model_item(_("Roles"), "badge", "auth", "group"),
                 _model_item(_("Access log"), "visibility", "access", "accessrecord"),
-                _model_item(_("Access log"), "visibility", "access", "accessrecord"),
             ],
         },
     ]
