@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "anymail",
     "huey.contrib.djhuey",
     "backoffice.documents",
@@ -88,6 +91,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # django-otp's request.user.otp_device (from the session), then a staff user's second factor.
+    "backoffice.accounts.middleware.SessionOTPMiddleware",
+    "backoffice.accounts.middleware.TwoFactorRequiredMiddleware",
     "backoffice.middleware.SessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -191,6 +197,10 @@ SESAME_MAX_AGE = env.int("CLIENT_LINK_MINUTES", default=15) * 60
 SESAME_ONE_TIME = True
 SESAME_TOKEN_NAME = "link"
 CLIENT_LINK_INTERVAL_SECONDS = env.int("CLIENT_LINK_INTERVAL_SECONDS", default=120)
+# Two-factor sign-in (django-otp): every staff user enrols an authenticator app (TOTP) and gets
+# recovery codes; therapists may, and must when this is on.
+TWO_FACTOR_REQUIRED_FOR_THERAPISTS = env.bool("TWO_FACTOR_REQUIRED_FOR_THERAPISTS", default=False)
+OTP_TOTP_ISSUER = "Caseload"
 
 # Sessions: 30 minutes idle, 12 hours at most (SessionLimitsMiddleware refreshes the expiry).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)

@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("backoffice.notifications.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The second step of signing in (staff, and therapists who enrolled).
+    path("two-factor/", include("backoffice.accounts.urls")),
     path("portal/", include("portal.urls")),
     path("client/", include("portal.client.urls")),
     path("webhooks/", include("backoffice.messaging.urls")),

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from backoffice.accounts.models import TwoFactorReset
 from backoffice.billing.models import SetAsideDecision
 from backoffice.messaging.models import InboundSms, MessageTemplate
 from backoffice.reports.admin import forms as report_forms
@@ -31,6 +32,7 @@ from tests.factories import (
     TaskFactory,
     TherapistFactory,
     TherapistRateFactory,
+    UserFactory,
 )
 from tests.portal.client_helpers import sign_in_as
 
@@ -82,6 +84,7 @@ def one_of_everything(db):
     AccessLog.objects.create(
         username="someone", ip_address="127.0.0.1", http_accept="", path_info="/"
     )
+    TwoFactorReset.objects.create(user=UserFactory(), reset_by=UserFactory())
 
 
 def _url(model, view, *args):

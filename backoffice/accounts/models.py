@@ -40,3 +40,25 @@ class User(AbstractUser):
 
 # Who changed which role's permissions, and when.
 simple_history.register(Group, app="backoffice.accounts", m2m_fields=["permissions"])
+
+
+class TwoFactorReset(models.Model):
+    """An administrator's reset of a user's second factor: their authenticator and recovery
+    codes removed, so they enrol again at their next sign-in."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="two_factor_resets", verbose_name=_("user")
+    )
+    reset_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("reset by")
+    )
+    reset_at = models.DateTimeField(_("reset at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-reset_at"]
+        verbose_name = _("two-factor reset")
+        verbose_name_plural = _("two-factor resets")
+        permissions = [("reset_two_factor", _("Can reset a user's two-factor sign-in"))]
+
+    def __str__(self):
+        return f"{self.user} ({self.reset_at:%Y-%m-%d %H:%M})"

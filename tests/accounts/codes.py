@@ -1,0 +1,33 @@
+"""Codes an authenticator app would show, computed from a device's key as the app does."""
+
+import time
+
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from backoffice.accounts.selectors import TOTP_DEVICE_NAME, two_factor_required
+
+
+def totp_code(key: bytes, *, at: float | None = None, step: int = 30) -> str:
+    """The six digits an app holding `key` shows at `at` (now by default)."""
+    totp = TOTP(key, step=step)
+    totp.time = time.time() if at is None else at
+    return f"{totp.token():06d}"
+
+
+def next_totp_code(device: TOTPDevice) -> str:
+    """A code `device` accepts now: the current one, or the next (its tolerance takes it) when
+    the current one signed in already."""
+    device.refresh_from_db()
+    now = time.time()
+    current = int((now - device.t0) // device.step)
+    at = now if current > device.last_t else now + device.step
+    return totp_code(device.bin_key, at=at, step=device.step)
+
+
+def verified_device(user) -> TOTPDevice | None:
+    """The user's authenticator (made when they have none) if their sign-in needs one."""
+    if not two_factor_required(user=user):
+        return None
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=True)
