@@ -338,8 +338,8 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# No inline scripts or styles, nothing from other origins; the admin adds unfold's two needs
-# (backoffice.headers.ADMIN_RELAXATIONS). docs/security.md, Headers.
+# No inline scripts or styles, nothing from other origins; unfold's pages add its two needs
+# (backoffice.headers.UNFOLD_RELAXATIONS). docs/security.md, Headers.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.core.management.utils import get_random_secret_key
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,7 +20,7 @@ from backoffice.middleware import SESSION_SEEN_KEY, SESSION_STARTED_KEY
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION_ENV = {
     "DJANGO_ENV": "production",
-    "SECRET_KEY": "x" * 20 + "-a-long-random-production-secret-" + "y" * 20,
+    "SECRET_KEY": get_random_secret_key(),  # 50 random characters, as an operator generates it
     "ALLOWED_HOSTS": "caseload.example",
     "DATABASE_URL": "postgres://caseload@db.internal:5432/caseload",
     "REDIS_URL": "redis://cache.internal:6379/0",
