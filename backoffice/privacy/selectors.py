@@ -8,6 +8,7 @@ from datetime import date
 
 from django.db.models import Q, QuerySet
 
+from backoffice.access.models import AccessRecord
 from backoffice.billing.models import Invoice, InvoiceLine, InvoiceStatus, Payment, Receipt
 from backoffice.billing.selectors import invoices_for_documents
 from backoffice.caseload.models import Authorization, Client, ContactConsent
@@ -110,6 +111,11 @@ def history_of(client: Client) -> list[HistoryRows]:
             Appointment.objects.filter(Q(billing_client=client) | Q(clients=client)).values("pk"),
         ),
     ]
+
+
+def access_records_of(client: Client) -> QuerySet[AccessRecord]:
+    """Who saw the client's information, when, on which page (the access log)."""
+    return AccessRecord.objects.filter(client=client).select_related("user").order_by("at", "pk")
 
 
 def requests_open_filter(*, today: date, overdue: bool) -> Q:

@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from backoffice.access.models import AccessKind, AccessRecord
 from backoffice.accounts.models import Role
 from backoffice.accounts.services import user_create
 from backoffice.caseload.models import ConsentMethod, ContactConsent
@@ -85,6 +86,12 @@ def test_the_export_records_an_answered_access_request_and_downloads_the_zip(cli
     assert (request.received_on, request.due_on) == (date(2027, 5, 18), date(2027, 6, 17))
     assert request.received_by == request.handled_by == administrator
     assert request.completed_at == MAY_20
+    export = AccessRecord.objects.get(what=AccessKind.EXPORT)
+    assert (export.client, export.user, export.label) == (
+        file,
+        administrator,
+        f"client-{file.pk}-2027-05-20.zip",
+    )
 
 
 def test_the_client_page_offers_no_export_without_the_permission(client, roles):

@@ -12,8 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
+from backoffice.access.models import AccessKind, AccessRecord
 from backoffice.fields import Language
 from backoffice.privacy.services import client_export_zip
+from tests.factories import UserFactory
 from tests.privacy.conftest import client_with_records, message_to, reminder_of, session_billed
 
 pytestmark = pytest.mark.django_db
@@ -39,10 +41,23 @@ def _text(archive: zipfile.ZipFile) -> str:
     return "\n".join(texts)
 
 
+def _seen(client, username: str) -> AccessRecord:
+    user = UserFactory(username=username, first_name=username.title(), is_staff=True)
+    return AccessRecord.objects.create(
+        user=user,
+        username=user.username,
+        what=AccessKind.CLIENT_RECORD,
+        client=client,
+        path=f"/admin/caseload/client/{client.pk}/change/",
+    )
+
+
 @pytest.fixture
 def held():
     asking = client_with_records("Annabel", "Okafor", email="annabel@example.test")
-    client_with_records("Zebulon", "Quintero", email="zebulon@example.test")
+    other = client_with_records("Zebulon", "Quintero", email="zebulon@example.test")
+    _seen(asking.client, "marguerite")
+    _seen(other.client, "ottoline")
     return asking
 
 
@@ -65,6 +80,7 @@ def test_the_zip_holds_every_kind_of_record_of_the_client(held):
         "reminders.csv",
         "history.csv",
         "privacy_requests.csv",
+        "access_log.csv",
         f"invoices/{held.invoice_numbers[0]}.pdf",
         f"receipts/{held.receipt_number}.pdf",
     } <= names
@@ -84,6 +100,8 @@ def test_the_zip_holds_every_kind_of_record_of_the_client(held):
     assert _rows(archive, "reminders.csv")[1][1] == "SMS"
     history = archive.read("history.csv").decode("utf-8-sig")
     assert "mobile phone: 604-555-0142 → 604-555-0199" in history
+    access = _rows(archive, "access_log.csv")
+    assert [row[1:3] for row in access[1:]] == [["Marguerite", "Client record"]]
     readme = archive.read("README.txt").decode()
     assert "Everything the clinic holds about Annabel Okafor" in readme
     assert f"invoices/{held.invoice_numbers[0]}.pdf" in readme
@@ -98,7 +116,7 @@ def test_the_pdfs_open_and_name_the_client(held):
 
 def test_nothing_about_another_client_is_in_the_zip(held):
     text = _text(_open(client_export_zip(client=held.client)))
-    for theirs in ("Zebulon", "Quintero", "zebulon@example.test", "CLAIM-Quintero"):
+    for theirs in ("Zebulon", "Quintero", "zebulon@example.test", "CLAIM-Quintero", "Ottoline"):
         assert theirs not in text
 
 

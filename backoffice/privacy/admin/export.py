@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action
 from unfold.widgets import UnfoldAdminDateWidget, UnfoldAdminSelectWidget, UnfoldAdminTextareaWidget
 
+from backoffice.access.models import AccessKind
+from backoffice.access.services import record_access
 from backoffice.admin_base import CaseloadObjectFormView
 from backoffice.documents.zips import attachment
 from backoffice.privacy.models import RECEIVED_HOW
@@ -52,9 +54,11 @@ class ClientExportView(CaseloadObjectFormView):
     def form_valid(self, form):
         client = self.object
         client_export_record(client=client, by=self.request.user, **form.cleaned_data)
+        filename = client_export_filename(client)
+        record_access(self.request, AccessKind.EXPORT, client, client_field="pk", label=filename)
         return attachment(
             HttpResponse(client_export_zip(client=client), content_type="application/zip"),
-            client_export_filename(client),
+            filename,
         )
 
 

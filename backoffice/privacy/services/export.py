@@ -22,6 +22,7 @@ from backoffice.documents.formatting import person_name
 from backoffice.documents.spreadsheets import rows_csv
 from backoffice.privacy.selectors import (
     HistoryRows,
+    access_records_of,
     appointments_of,
     authorizations_of,
     consents_of,
@@ -387,6 +388,19 @@ def _history(history: list[HistoryRows]) -> _File:
     )
 
 
+def _access_records(client: Client) -> _File:
+    rows = (
+        [_when(record.at), _user_name(record.user), record.get_what_display(), record.path]
+        for record in access_records_of(client)
+    )
+    headers = [_("when"), _("by"), _("what"), _("page")]
+    return _File(
+        "access_log.csv",
+        _csv(headers, rows),
+        _("Who at the clinic opened your information, when, and on which page."),
+    )
+
+
 def _privacy_requests(client: Client) -> _File:
     rows = (
         [
@@ -466,6 +480,7 @@ def client_export_zip(*, client: Client) -> bytes:
             _messages(client, history),
             _reminders(client),
             _history(history),
+            _access_records(client),
             _privacy_requests(client),
             *_documents(client),
         ]
