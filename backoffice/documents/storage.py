@@ -38,10 +38,7 @@ class UnguessableUpload:
     def __call__(self, instance, filename: str) -> str:
         return unguessable_name(self.kind, _extension(filename))
 
-    def __eq__(self, other):
-        return isinstance(other, UnguessableUpload) and other.kind == self.kind
 
-
-def store_document(kind: str, content: bytes, extension: str = ".pdf") -> str:
-    """Store `content` under a new unguessable name of `kind`; returns the stored name."""
-    return default_storage.save(unguessable_name(kind, extension), ContentFile(content))
+def store_document(kind: str, content: bytes) -> str:
+    """Store a generated PDF under a new unguessable name of `kind`; returns the stored name."""
+    return default_storage.save(unguessable_name(kind, ".pdf"), ContentFile(content))
