@@ -21,6 +21,7 @@ from django.urls import clear_url_caches, reverse
 from django.utils import timezone
 from moto.server import ThreadedMotoServer
 
+from backoffice.access.models import AccessKind, AccessRecord
 from backoffice.accounts.models import Role
 from backoffice.accounts.services import user_create
 from backoffice.caseload.services import authorization_renewal_submit
@@ -149,6 +150,19 @@ def test_staff_who_see_authorizations_download_the_document(client, roles, renew
     assert response["Content-Disposition"] == 'attachment; filename="renewal-wsb-202600417.pdf"'
     assert kept_by_no_cache(response)
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_each_download_is_in_the_access_log(client, roles, therapist_a, renewal):
+    reader = staff(Role.READ_ONLY)
+    client.force_login(reader)
+    client.get(admin_url(renewal))
+    client.force_login(therapist_a.user)
+    client.get(portal_url(renewal))
+
+    logged = AccessRecord.objects.filter(what=AccessKind.DOCUMENT, object_id=renewal.pk)
+    assert sorted(logged.values_list("user_id", "client_id")) == sorted(
+        [(reader.pk, renewal.client_id), (therapist_a.user_id, renewal.client_id)]
+    )
 
 
 def test_staff_without_the_permission_are_refused(client, roles, renewal):

@@ -11,6 +11,8 @@ from django.views import View
 from django.views.generic import TemplateView
 from unfold.views import UnfoldModelAdminViewMixin
 
+from backoffice.access.models import AccessKind
+from backoffice.access.services import record_access
 from backoffice.admin_base import CaseloadObjectFormView
 from backoffice.billing.selectors import therapist_caseload
 from backoffice.caseload.admin.colours import status_label, status_legend
@@ -199,6 +201,7 @@ class RenewalDocumentView(PermissionRequiredMixin, View):
         authorization = get_object_or_404(
             Authorization.objects.exclude(renewal_document=""), pk=object_id
         )
+        record_access(request, AccessKind.DOCUMENT, authorization)
         return stored_document_response(
             authorization.renewal_document.name,
             filename=renewal_document_filename(authorization),
