@@ -14,6 +14,7 @@ from django.utils import timezone
 from backoffice.accounts.models import TwoFactorReset
 from backoffice.billing.models import SetAsideDecision
 from backoffice.messaging.models import InboundSms, MessageTemplate
+from backoffice.privacy.models import Breach, PrivacyRequest
 from backoffice.reports.admin import forms as report_forms
 from tests.factories import (
     AppointmentFactory,
@@ -85,6 +86,22 @@ def one_of_everything(db):
         username="someone", ip_address="127.0.0.1", http_accept="", path_info="/"
     )
     TwoFactorReset.objects.create(user=UserFactory(), reset_by=UserFactory())
+    PrivacyRequest.objects.create(
+        client=appointment.billing_client,
+        kind="other",
+        received_on=timezone.localdate(),
+        received_how="email",
+        due_on=timezone.localdate(),
+    )
+    Breach.objects.create(
+        discovered_at=timezone.now(),
+        description="A lost folder",
+        records_affected="Names",
+        cause="Left on a bus",
+        containment="Found",
+        real_risk="no",
+        risk_reasoning="Returned sealed",
+    )
 
 
 def _url(model, view, *args):
