@@ -60,7 +60,7 @@ def _insert(seen: Seen, *, user: User, at: datetime, path: str) -> None:
     try:
         select_sql, select_params = clients.query.sql_with_params()
     except EmptyResultSet:  # seen, but about no client: one record without one
-        select_sql, select_params = "SELECT NULL AS seen_client WHERE 1 = 0", ()
+        select_sql, select_params = "SELECT CAST(NULL AS BIGINT) AS seen_client WHERE 1 = 0", ()
     meta = seen.records.model._meta
     quote = connection.ops.quote_name
     columns = ", ".join(
@@ -118,9 +118,13 @@ def access_records_purge() -> int:
     database refuses any other delete (migration 0002): this transaction says it is the job's."""
     cutoff = timezone.now() - timedelta(days=access_retention_days())
     if connection.vendor == "postgresql":
+        # Off again before the end: called inside a longer transaction, the mark must not outlive
+        # the job.
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL caseload.access_purge = 'on'")
-        return AccessRecord.objects.filter(at__lt=cutoff)._purge()
+            purged = AccessRecord.objects.filter(at__lt=cutoff)._purge()
+            cursor.execute("SET LOCAL caseload.access_purge = 'off'")
+        return purged
     connection.access_purge = True
     try:
         return AccessRecord.objects.filter(at__lt=cutoff)._purge()
