@@ -330,7 +330,7 @@ TASK_RENEWAL_ANSWER_DAYS = env.int("TASK_RENEWAL_ANSWER_DAYS", default=14)
 TASK_INVOICING_DAY = env.int("TASK_INVOICING_DAY", default=3)
 
 # The access log (who saw which client's information) is kept this long, then the retention job
-# removes older records; 10 years by default, the longest a BC health record is kept.
+# removes older records; 10 years by default, as long as the clinic's records (docs/security.md).
 ACCESS_LOG_RETENTION_DAYS = env.int("ACCESS_LOG_RETENTION_DAYS", default=3653)
 
 # Uploaded documents (therapists' renewal documents): at most this size, PDF/JPEG/PNG only.
