@@ -6,6 +6,7 @@ from unfold.decorators import display
 
 from backoffice.admin_base import CaseloadAdmin
 from backoffice.privacy.models import Breach
+from backoffice.privacy.services import breach_save
 
 
 @admin.register(Breach)
@@ -59,9 +60,7 @@ class BreachAdmin(CaseloadAdmin):
         return False  # PIPEDA: kept at least 24 months; nothing here removes them
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.recorded_by = request.user
-        super().save_model(request, obj, form, change)
+        breach_save(breach=obj, by=request.user)
 
     @display(description=_("keep until"))
     def keep_until(self, breach):

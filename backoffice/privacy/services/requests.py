@@ -1,5 +1,6 @@
 """Privacy requests recorded: due 30 days after receipt; a withdrawal of consent to reminders
-applied at once through caseload's consent records, so the reminders stop."""
+applied at once through caseload's consent records, so the reminders stop. Breaches entered in
+the register."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from backoffice.caseload.models import Client
 from backoffice.caseload.services import client_consent_record
 from backoffice.messaging.models import Channel
 from backoffice.privacy.models import (
+    Breach,
     PrivacyRequest,
     RequestKind,
     WithdrawnChannels,
@@ -74,3 +76,12 @@ def client_export_record(
         completed_at=timezone.now(),
     )
     return privacy_request_record(request=request, by=by)
+
+
+def breach_save(*, breach: Breach, by: User | None) -> Breach:
+    """A breach entered in the register or updated; who entered it is kept."""
+    if breach.pk is None:
+        breach.recorded_by = by
+    breach.full_clean()
+    breach.save()
+    return breach
