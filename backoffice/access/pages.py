@@ -28,9 +28,13 @@ class Page:
     finds: Callable[[object, dict], QuerySet | None] | None = None
 
 
-def _by_url(model: type[Model], kwargs: dict) -> QuerySet | None:
-    value = kwargs.get("object_id", kwargs.get("pk"))
-    return model._default_manager.filter(pk=int(value)) if str(value).isdigit() else None
+def _record_id(match) -> int | None:
+    """The record's id in the URL: "object_id" (admin), "pk" (portal), or the first of a regular
+    expression's groups (simple_history's past versions)."""
+    value = match.kwargs.get("object_id", match.kwargs.get("pk"))
+    if value is None and match.args:
+        value = match.args[0]
+    return int(value) if str(value).isdigit() else None
 
 
 def _own_client(request, kwargs) -> QuerySet:
@@ -56,8 +60,10 @@ PAGES: dict[str, Page] = {
     # Staff (the admin)
     "admin:caseload_client_change": CLIENT,
     "admin:caseload_client_history": CLIENT,
+    "admin:caseload_client_simple_history": CLIENT,
     "admin:caseload_authorization_change": AUTHORIZATION,
     "admin:caseload_authorization_history": AUTHORIZATION,
+    "admin:caseload_authorization_simple_history": AUTHORIZATION,
     "admin:scheduling_appointment_change": APPOINTMENT,
     "admin:scheduling_appointment_changelist": Page(
         AccessKind.APPOINTMENT_LIST, Client, "pk", _filtered_client
@@ -98,8 +104,8 @@ def seen_on_page(request) -> Seen | None:
     if page.finds is not None:
         records = page.finds(request, match.kwargs)
         return Seen(page.what, records, page.client_field) if records is not None else None
-    records = _by_url(page.model, match.kwargs)
-    if records is None:
+    object_id = _record_id(match)
+    if object_id is None:
         return None
-    object_id = int(match.kwargs.get("object_id", match.kwargs.get("pk")))
+    records = page.model._default_manager.filter(pk=object_id)
     return Seen(page.what, records, page.client_field, object_id)

@@ -187,3 +187,11 @@ def test_the_invoice_export_page_records_the_clients_exported(admin_client):
     )
     assert response.status_code == 200
     assert recorded() == [("boss", AccessKind.EXPORT, line.client_id)]
+
+
+def test_a_past_version_of_a_client_record_is_recorded(admin_client):
+    client = ClientFactory()
+    version = client.history.first()
+    url = reverse("admin:caseload_client_simple_history", args=[client.pk, version.history_id])
+    assert admin_client.get(url).status_code == 200
+    assert recorded() == [("boss", AccessKind.CLIENT_RECORD, client.pk)]
