@@ -47,7 +47,6 @@ class AccessRecordAdmin(ExportMixin, ModelAdmin):
         ("what", ChoicesDropdownFilter),
         ("at", LocalDateRangeFilter),
     ]
-    date_hierarchy = None
     resource_classes = [AccessRecordResource]
     export_form_class = SelectableFieldsExportForm
 
