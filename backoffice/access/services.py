@@ -112,21 +112,33 @@ def access_retention_days() -> int:
     return max(settings.ACCESS_LOG_RETENTION_DAYS, RETENTION_MINIMUM_DAYS)
 
 
-@transaction.atomic
-def access_records_purge() -> int:
-    """The retention job: remove, set-wise, the records older than the retention period. The
-    database refuses any other delete (migration 0002): this transaction says it is the job's."""
-    cutoff = timezone.now() - timedelta(days=access_retention_days())
+def _purge(records: QuerySet) -> int:
+    """DELETE `records` in one statement, inside a transaction the database knows as a purge
+    (migration 0002 refuses any other delete)."""
     if connection.vendor == "postgresql":
         # Off again before the end: called inside a longer transaction, the mark must not outlive
-        # the job.
+        # the purge.
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL caseload.access_purge = 'on'")
-            purged = AccessRecord.objects.filter(at__lt=cutoff)._purge()
+            purged = records._purge()
             cursor.execute("SET LOCAL caseload.access_purge = 'off'")
         return purged
     connection.access_purge = True
     try:
-        return AccessRecord.objects.filter(at__lt=cutoff)._purge()
+        return records._purge()
     finally:
         connection.access_purge = False
+
+
+@transaction.atomic
+def access_records_purge() -> int:
+    """The retention job: remove, set-wise, the records older than the retention period."""
+    cutoff = timezone.now() - timedelta(days=access_retention_days())
+    return _purge(AccessRecord.objects.filter(at__lt=cutoff))
+
+
+@transaction.atomic
+def access_records_purge_all() -> int:
+    """The demo's flush (`fixtures.demo.seed.demo_flush`) only: the log goes with the clinic data
+    it recorded."""
+    return _purge(AccessRecord.objects.all())

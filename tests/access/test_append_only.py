@@ -11,6 +11,8 @@ from django.test import override_settings
 
 from backoffice.access.models import AccessKind, AccessLogAppendOnly, AccessRecord
 from backoffice.access.services import RETENTION_MINIMUM_DAYS, access_records_purge
+from backoffice.caseload.models import Client
+from fixtures.demo import demo_flush
 from tests.factories import ClientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -98,3 +100,12 @@ def test_the_retention_job_is_one_statement_however_many_records(django_assert_n
         ),
     ):
         assert access_records_purge() == 3
+
+
+def test_the_demo_flush_takes_the_access_log_with_the_clinic():
+    seen = record(at=NOW)
+    demo_flush()
+    assert not AccessRecord.objects.exists()
+    assert not Client.objects.filter(pk=seen.client_id).exists()
+    later = record(at=NOW)  # and the log is append-only again
+    _refused("DELETE FROM access_accessrecord WHERE id = %s", [later.pk])
