@@ -13,6 +13,7 @@ from backoffice.access.models import AccessKind, AccessLogAppendOnly, AccessReco
 from backoffice.access.services import RETENTION_MINIMUM_DAYS, access_records_purge
 from backoffice.caseload.models import Client
 from fixtures.demo import demo_flush
+from jobs.tasks import access_log_retention_task
 from tests.factories import ClientFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -109,3 +110,12 @@ def test_the_demo_flush_takes_the_access_log_with_the_clinic():
     assert not Client.objects.filter(pk=seen.client_id).exists()
     later = record(at=NOW)  # and the log is append-only again
     _refused("DELETE FROM access_accessrecord WHERE id = %s", [later.pk])
+
+
+def test_the_nightly_job_applies_the_retention(settings):
+    settings.ACCESS_LOG_RETENTION_DAYS = 400
+    record(at=NOW - timedelta(days=500))
+    kept = record(at=NOW - timedelta(days=10))
+    with time_machine.travel(NOW, tick=False):
+        access_log_retention_task.call_local()
+    assert list(AccessRecord.objects.all()) == [kept]
