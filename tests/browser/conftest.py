@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.accounts.codes import next_totp_code, verified_device
+
 CHROMIUM_PATH = Path("/usr/bin/chromium")
 CHROMIUM_MISSING = f"Chromium not installed at {CHROMIUM_PATH}; `apt-get install -y chromium`"
 # Without the networking flags Chromium keeps calling Google's hosts, which this closed
@@ -131,16 +133,23 @@ def superuser_credentials(django_user_model):
 
 
 @pytest.fixture
-def admin_login(live_server, browser_page):
+def admin_login(live_server, browser_page, django_user_model):
     """Signs in through the admin login form, as a person would (so django-axes sees a real
-    request); returns the page, on the page the login redirected to."""
+    request), then types the code of the user's authenticator (made for them when they have
+    none) on the two-factor page; returns the page, on the page the sign-in redirected to."""
 
     def login(username, password):
+        device = verified_device(django_user_model.objects.get(username=username))
         browser_page.goto(f"{live_server.url}/admin/login/")
         browser_page.fill("input[name=username]", username)
         browser_page.fill("input[name=password]", password)
         with browser_page.expect_navigation():
             browser_page.click("button[type=submit]")
+        if device is not None:
+            assert "/two-factor/verify/" in browser_page.url, browser_page.url
+            browser_page.fill("input[name=token]", next_totp_code(device))
+            with browser_page.expect_navigation():
+                browser_page.click("#two-factor-form button[type=submit]")
         return browser_page
 
     return login
