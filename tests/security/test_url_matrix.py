@@ -14,6 +14,8 @@ from tests.security.world import ROLES
 MATRIX = """
 url                                                                  method anonymous   therapist_a therapist_b client      read_only   finance     admin       no_role
 /admin/(?P<url>.*)$                                                  GET    LOGIN       LOGIN       LOGIN       LOGIN       HIDDEN      HIDDEN      HIDDEN      HIDDEN
+/admin/access/accessrecord/<path:object_id>/                         GET    LOGIN       LOGIN       LOGIN       LOGIN       REDIRECT    REDIRECT    REDIRECT    REDIRECT
+/admin/accounts/twofactorreset/<path:object_id>/                     GET    LOGIN       LOGIN       LOGIN       LOGIN       REDIRECT    REDIRECT    REDIRECT    REDIRECT
 /admin/accounts/user/<path:object_id>/                               GET    LOGIN       LOGIN       LOGIN       LOGIN       REDIRECT    REDIRECT    REDIRECT    REDIRECT
 /admin/auth/group/<path:object_id>/                                  GET    LOGIN       LOGIN       LOGIN       LOGIN       REDIRECT    REDIRECT    REDIRECT    REDIRECT
 /admin/axes/accessattempt/<path:object_id>/                          GET    LOGIN       LOGIN       LOGIN       LOGIN       REDIRECT    REDIRECT    REDIRECT    REDIRECT
@@ -35,6 +37,8 @@ url                                                                  method anon
 /admin/messaging/messagetemplate/<path:object_id>/                   GET    LOGIN       LOGIN       LOGIN       LOGIN       REDIRECT    REDIRECT    REDIRECT    REDIRECT
 /admin/messaging/outboxmessage/<path:object_id>/                     GET    LOGIN       LOGIN       LOGIN       LOGIN       REDIRECT    REDIRECT    REDIRECT    REDIRECT
 /admin/payouts/statement/<path:object_id>/                           GET    LOGIN       LOGIN       LOGIN       LOGIN       REDIRECT    REDIRECT    REDIRECT    REDIRECT
+/admin/privacy/breach/<path:object_id>/                              GET    LOGIN       LOGIN       LOGIN       LOGIN       REDIRECT    REDIRECT    REDIRECT    REDIRECT
+/admin/privacy/privacyrequest/<path:object_id>/                      GET    LOGIN       LOGIN       LOGIN       LOGIN       REDIRECT    REDIRECT    REDIRECT    REDIRECT
 /admin/reminders/reminderoffset/<path:object_id>/                    GET    LOGIN       LOGIN       LOGIN       LOGIN       REDIRECT    REDIRECT    REDIRECT    REDIRECT
 /admin/scheduling/appointment/<path:object_id>/                      GET    LOGIN       LOGIN       LOGIN       LOGIN       REDIRECT    REDIRECT    REDIRECT    REDIRECT
 /admin/scheduling/appointmentseries/<path:object_id>/                GET    LOGIN       LOGIN       LOGIN       LOGIN       REDIRECT    REDIRECT    REDIRECT    REDIRECT
@@ -43,13 +47,27 @@ url                                                                  method anon
 /admin/scheduling/roomreservation/<path:object_id>/                  GET    LOGIN       LOGIN       LOGIN       LOGIN       REDIRECT    REDIRECT    REDIRECT    REDIRECT
 /admin/scheduling/site/<path:object_id>/                             GET    LOGIN       LOGIN       LOGIN       LOGIN       REDIRECT    REDIRECT    REDIRECT    REDIRECT
 /admin/worklist/task/<path:object_id>/                               GET    LOGIN       LOGIN       LOGIN       LOGIN       REDIRECT    REDIRECT    REDIRECT    REDIRECT
+admin:access_accessrecord_add                                        GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      DENIED      DENIED
+admin:access_accessrecord_change                                     GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      OK          DENIED
+admin:access_accessrecord_changelist                                 GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      OK          DENIED
+admin:access_accessrecord_changelist action=delete_selected          POST   LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      IGNORED     DENIED
+admin:access_accessrecord_delete                                     GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      DENIED      DENIED
+admin:access_accessrecord_export                                     GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      OK          DENIED
+admin:access_accessrecord_history                                    GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      OK          DENIED
+admin:accounts_twofactorreset_add                                    GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      DENIED      DENIED
+admin:accounts_twofactorreset_change                                 GET    LOGIN       LOGIN       LOGIN       LOGIN       OK          OK          OK          DENIED
+admin:accounts_twofactorreset_changelist                             GET    LOGIN       LOGIN       LOGIN       LOGIN       OK          OK          OK          DENIED
+admin:accounts_twofactorreset_changelist action=delete_selected      POST   LOGIN       LOGIN       LOGIN       LOGIN       IGNORED     IGNORED     IGNORED     DENIED
+admin:accounts_twofactorreset_delete                                 GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      DENIED      DENIED
+admin:accounts_twofactorreset_history                                GET    LOGIN       LOGIN       LOGIN       LOGIN       OK          OK          OK          DENIED
 admin:accounts_user_add                                              GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      DENIED      DENIED
-admin:accounts_user_change                                           GET    LOGIN       LOGIN       LOGIN       LOGIN       OK          OK          DENIED      DENIED
-admin:accounts_user_changelist                                       GET    LOGIN       LOGIN       LOGIN       LOGIN       OK          OK          DENIED      DENIED
-admin:accounts_user_changelist action=delete_selected                POST   LOGIN       LOGIN       LOGIN       LOGIN       IGNORED     IGNORED     DENIED      DENIED
+admin:accounts_user_change                                           GET    LOGIN       LOGIN       LOGIN       LOGIN       OK          OK          OK          DENIED
+admin:accounts_user_changelist                                       GET    LOGIN       LOGIN       LOGIN       LOGIN       OK          OK          OK          DENIED
+admin:accounts_user_changelist action=delete_selected                POST   LOGIN       LOGIN       LOGIN       LOGIN       IGNORED     IGNORED     IGNORED     DENIED
 admin:accounts_user_delete                                           GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      DENIED      DENIED
-admin:accounts_user_history                                          GET    LOGIN       LOGIN       LOGIN       LOGIN       OK          OK          DENIED      DENIED
-admin:accounts_user_simple_history                                   GET    LOGIN       LOGIN       LOGIN       LOGIN       OK          OK          DENIED      DENIED
+admin:accounts_user_history                                          GET    LOGIN       LOGIN       LOGIN       LOGIN       OK          OK          OK          DENIED
+admin:accounts_user_reset_two_factor                                 GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      OK          DENIED
+admin:accounts_user_simple_history                                   GET    LOGIN       LOGIN       LOGIN       LOGIN       OK          OK          OK          DENIED
 admin:app_list                                                       GET    LOGIN       LOGIN       LOGIN       LOGIN       OK          OK          OK          HIDDEN
 admin:auth_group_add                                                 GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      DENIED      DENIED
 admin:auth_group_change                                              GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      DENIED      DENIED
@@ -152,6 +170,7 @@ admin:caseload_client_changelist action=delete_selected              POST   LOGI
 admin:caseload_client_deactivate                                     GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      OK          DENIED
 admin:caseload_client_delete                                         GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      OK          DENIED
 admin:caseload_client_history                                        GET    LOGIN       LOGIN       LOGIN       LOGIN       OK          OK          OK          DENIED
+admin:caseload_client_privacy_export                                 GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      OK          DENIED
 admin:caseload_client_simple_history                                 GET    LOGIN       LOGIN       LOGIN       LOGIN       OK          OK          OK          DENIED
 admin:caseload_client_take_payment                                   GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      REDIRECT    REDIRECT    DENIED
 admin:caseload_clientstatusrequest_add                               GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      DENIED      DENIED
@@ -250,6 +269,20 @@ admin:payouts_statement_send_one                                     GET    LOGI
 admin:payouts_statement_simple_history                               GET    LOGIN       LOGIN       LOGIN       LOGIN       OK          OK          OK          DENIED
 admin:payouts_statement_view_pdf                                     GET    LOGIN       LOGIN       LOGIN       LOGIN       OK          OK          OK          DENIED
 admin:payouts_statement_zip_filtered                                 GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      OK          OK          DENIED
+admin:privacy_breach_add                                             GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      OK          DENIED
+admin:privacy_breach_change                                          GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      OK          DENIED
+admin:privacy_breach_changelist                                      GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      OK          DENIED
+admin:privacy_breach_changelist action=delete_selected               POST   LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      IGNORED     DENIED
+admin:privacy_breach_delete                                          GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      DENIED      DENIED
+admin:privacy_breach_history                                         GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      OK          DENIED
+admin:privacy_breach_simple_history                                  GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      OK          DENIED
+admin:privacy_privacyrequest_add                                     GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      OK          DENIED
+admin:privacy_privacyrequest_change                                  GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      OK          DENIED
+admin:privacy_privacyrequest_changelist                              GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      OK          DENIED
+admin:privacy_privacyrequest_changelist action=delete_selected       POST   LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      IGNORED     DENIED
+admin:privacy_privacyrequest_delete                                  GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      DENIED      DENIED
+admin:privacy_privacyrequest_history                                 GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      OK          DENIED
+admin:privacy_privacyrequest_simple_history                          GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      OK          DENIED
 admin:reminders_reminderoffset_add                                   GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      DENIED      DENIED
 admin:reminders_reminderoffset_change                                GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      DENIED      DENIED
 admin:reminders_reminderoffset_changelist                            GET    LOGIN       LOGIN       LOGIN       LOGIN       DENIED      DENIED      DENIED      DENIED
@@ -366,6 +399,9 @@ reports:utilization                                                  GET    LOGI
 reports:utilization_export                                           GET    LOGIN       LOGIN       LOGIN       LOGIN       OK          OK          OK          DENIED
 reports:week                                                         GET    LOGIN       LOGIN       LOGIN       LOGIN       OK          OK          OK          DENIED
 set_language                                                         GET    REDIRECT    REDIRECT    REDIRECT    REDIRECT    REDIRECT    REDIRECT    REDIRECT    REDIRECT
+two_factor:enrol                                                     GET    LOGIN       OK          OK          DENIED      REDIRECT    REDIRECT    REDIRECT    REDIRECT
+two_factor:recovery_codes                                            GET    LOGIN       REDIRECT    REDIRECT    DENIED      REDIRECT    REDIRECT    REDIRECT    REDIRECT
+two_factor:verify                                                    GET    LOGIN       REDIRECT    REDIRECT    DENIED      REDIRECT    REDIRECT    REDIRECT    REDIRECT
 webhooks:anymail:amazon_ses_inbound_webhook                          POST   401         401         401         401         401         401         401         401
 webhooks:anymail:amazon_ses_tracking_webhook                         POST   401         401         401         401         401         401         401         401
 webhooks:anymail:brevo_inbound_webhook                               POST   BAD_REQUEST BAD_REQUEST BAD_REQUEST BAD_REQUEST BAD_REQUEST BAD_REQUEST BAD_REQUEST BAD_REQUEST

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from backoffice.accounts.models import Role
+from backoffice.access.models import AccessKind, AccessRecord
+from backoffice.accounts.models import Role, TwoFactorReset
 from backoffice.accounts.services import roles_sync, user_create
 from backoffice.billing.models import InvoiceStatus, SetAsideDecision
 from backoffice.caseload.models import ClientKind
@@ -23,6 +24,7 @@ from backoffice.messaging.models import Channel, InboundSms, MessageTemplate
 from backoffice.notifications.models import NotificationKind
 from backoffice.notifications.services import notify
 from backoffice.payouts.models import StatementStatus
+from backoffice.privacy.models import Breach, PrivacyRequest
 from backoffice.reminders.models import Reminder, ReminderOffset
 from backoffice.reminders.services import LINK_SALT
 from tests.factories import (
@@ -147,6 +149,30 @@ def world_build() -> dict:
     )
     AccessLog.objects.create(
         username="someone", ip_address="127.0.0.1", http_accept="", path_info="/"
+    )
+    TwoFactorReset.objects.create(user=UserFactory(), reset_by=UserFactory())
+    PrivacyRequest.objects.create(
+        client=client_a1,
+        kind="other",
+        received_on=timezone.localdate(),
+        received_how="email",
+        due_on=timezone.localdate(),
+    )
+    AccessRecord.objects.create(
+        user=users["admin"],
+        username="administrator",
+        what=AccessKind.CLIENT_RECORD,
+        client=client_a1,
+        path=f"/admin/caseload/client/{client_a1.pk}/change/",
+    )
+    Breach.objects.create(
+        discovered_at=timezone.now(),
+        description="A lost folder",
+        records_affected="Names",
+        cause="Left on a bus",
+        containment="Found",
+        real_risk="no",
+        risk_reasoning="Returned sealed",
     )
     return {
         "users": users,
