@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 
 from tests.accounts.codes import next_totp_code, verified_device
 
@@ -132,25 +133,30 @@ def superuser_credentials(django_user_model):
     return username, password
 
 
-@pytest.fixture
-def admin_login(live_server, browser_page, django_user_model):
+def admin_sign_in(page, live_server, username, password):
     """Signs in through the admin login form, as a person would (so django-axes sees a real
     request), then types the code of the user's authenticator (made for them when they have
-    none) on the two-factor page; returns the page, on the page the sign-in redirected to."""
+    none) on the two-factor page; the page ends where the sign-in redirected to."""
+    device = verified_device(get_user_model().objects.get(username=username))
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    if device is not None:
+        assert "/two-factor/verify/" in page.url, page.url
+        page.fill("input[name=token]", next_totp_code(device))
+        with page.expect_navigation():
+            page.click("#two-factor-form button[type=submit]")
+    return page
+
+
+@pytest.fixture
+def admin_login(live_server, browser_page):
+    """admin_sign_in on the test's page; returns the page."""
 
     def login(username, password):
-        device = verified_device(django_user_model.objects.get(username=username))
-        browser_page.goto(f"{live_server.url}/admin/login/")
-        browser_page.fill("input[name=username]", username)
-        browser_page.fill("input[name=password]", password)
-        with browser_page.expect_navigation():
-            browser_page.click("button[type=submit]")
-        if device is not None:
-            assert "/two-factor/verify/" in browser_page.url, browser_page.url
-            browser_page.fill("input[name=token]", next_totp_code(device))
-            with browser_page.expect_navigation():
-                browser_page.click("#two-factor-form button[type=submit]")
-        return browser_page
+        return admin_sign_in(browser_page, live_server, username, password)
 
     return login
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEFAULT_TIMEOUT_MS, SCREENS
+from tests.browser.conftest import DEFAULT_TIMEOUT_MS, SCREENS, admin_sign_in
 from tests.factories import ClientFactory, ClientStatusRequestFactory, TherapistFactory
 
 pytestmark = pytest.mark.browser
@@ -17,11 +17,7 @@ PASSWORD = "bell-browser-passphrase-2026"
 def staff_answer(chromium, live_server, credentials, requests, answer, artifacts_dir):
     staff = chromium.new_context(viewport=SCREENS["desktop"], locale="en-CA").new_page()
     staff.set_default_timeout(DEFAULT_TIMEOUT_MS)
-    staff.goto(f"{live_server.url}/admin/login/")
-    staff.fill("input[name=username]", credentials[0])
-    staff.fill("input[name=password]", credentials[1])
-    with staff.expect_navigation():
-        staff.click("button[type=submit]")
+    admin_sign_in(staff, live_server, *credentials)
     expect(staff.locator("[data-notification-bell]")).to_be_visible()  # staff have theirs
     staff.screenshot(path=artifacts_dir / "notifications-admin-header.png")
     for request in requests:

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from backoffice.caseload.models import ClientStatusRequest
 from backoffice.payouts.models import StatementStatus
 from backoffice.scheduling.models import AppointmentStatus, BadFitEntry
-from tests.browser.conftest import SCREENS, fits_the_screen
+from tests.browser.conftest import SCREENS, admin_sign_in, fits_the_screen
 from tests.factories import (
     AppointmentFactory,
     AuthorizationFactory,
@@ -87,11 +87,7 @@ def test_a_deactivation_request_is_approved_by_staff_and_the_therapist_sees_it(
     expect(screen.get_by_role("status")).to_contain_text("sent to staff")
 
     staff = chromium.new_context(viewport=SCREENS["desktop"], locale="en-CA").new_page()
-    staff.goto(f"{live_server.url}/admin/login/")
-    staff.fill("input[name=username]", superuser_credentials[0])
-    staff.fill("input[name=password]", superuser_credentials[1])
-    with staff.expect_navigation():
-        staff.click("button[type=submit]")
+    admin_sign_in(staff, live_server, *superuser_credentials)
     request = ClientStatusRequest.objects.get(client=mine)
     approve = reverse("admin:caseload_clientstatusrequest_approve", args=[request.pk])
     staff.goto(f"{live_server.url}{approve}")
