@@ -158,6 +158,7 @@ def sidebar_navigation(request):
             "items": [
                 _model_item(_("Privacy requests"), "policy", "privacy", "privacyrequest"),
                 _model_item(_("Breach register"), "gpp_maybe", "privacy", "breach"),
+                _model_item(_("Access log"), "visibility", "access", "accessrecord"),
             ],
         },
         {
@@ -169,7 +170,6 @@ def sidebar_navigation(request):
                 _model_item(_("Outbox"), "outbox", "messaging", "outboxmessage"),
                 _model_item(_("Users"), "person", "accounts", "user"),
                 _model_item(_("Roles"), "badge", "auth", "group"),
-                _model_item(_("Access log"), "visibility", "access", "accessrecord"),
             ],
         },
     ]

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -322,7 +323,12 @@ class AttendanceView(ServiceFormView):
         return _("Recorded: %(status)s.") % {"status": appointment.get_status_display()}
 
     def get_success_url(self):
-        return self.request.GET.get("next") or reverse("portal:schedule")
+        back = self.request.GET.get("next")
+        if back and url_has_allowed_host_and_scheme(
+            back, allowed_hosts={self.request.get_host()}, require_https=self.request.is_secure()
+        ):
+            return back
+        return reverse("portal:schedule")
 
 
 class RoomsView(TherapistRequiredMixin, TemplateView):

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-SIDEBAR_GROUPS = ["Worklist", "Scheduling", "Clients", "Billing", "Payouts", "Settings"]
+SIDEBAR_GROUPS = ["Worklist", "Scheduling", "Clients", "Billing", "Payouts", "Privacy", "Settings"]
 
 
 def test_superuser_logs_in_and_sees_sidebar_groups(

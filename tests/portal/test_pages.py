@@ -228,6 +228,18 @@ def test_recording_a_no_show_applies_the_bad_fit_rule(client):
     assert BadFitEntry.objects.filter(client=missed.billing_client).exists()
 
 
+def test_after_recording_attendance_only_a_page_of_this_site_is_followed(client):
+    therapist = TherapistFactory()
+    signed_in(client, therapist)
+
+    def record(next_page):
+        url = reverse("portal:attendance", args=[session(therapist, hours_from_now=-3).pk])
+        return client.post(f"{url}?next={next_page}", {"outcome": AppointmentStatus.NO_SHOW})
+
+    assert record("https://evil.example/").url == reverse("portal:schedule")
+    assert record("/portal/clients/").url == "/portal/clients/"
+
+
 def test_attendance_follows_the_rules_staff_follow(client):
     therapist = TherapistFactory()
     later = session(therapist, hours_from_now=5)
