@@ -7,10 +7,9 @@ from django.conf import settings
 from django.db import connection
 from django.db.backends.signals import connection_created
 from django.test import Client
-from django_otp import DEVICE_ID_SESSION_KEY
 
 from backoffice.accounts.services import roles_sync
-from tests.accounts.codes import verified_device
+from tests.accounts.codes import force_login_verified
 from tests.factories import UserFactory
 
 VANCOUVER = ZoneInfo("America/Vancouver")
@@ -60,23 +59,11 @@ def pytest_report_header(config):
     return f"clock: {now} in Vancouver (--now)" if now else None
 
 
-_force_login = Client.force_login
-
-
-def _force_login_two_factor(client, user, backend=None):
-    _force_login(client, user, backend)
-    device = verified_device(user)
-    if device is not None:  # what django_otp.login() writes once a code is right
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-
-
 @pytest.fixture(autouse=True)
 def force_login_passes_two_factor(monkeypatch):
     """A test's force_login stands for a full two-factor sign-in; tests/accounts prove the real
     path."""
-    monkeypatch.setattr(Client, "force_login", _force_login_two_factor)
+    monkeypatch.setattr(Client, "force_login", force_login_verified)
 
 
 @pytest.fixture

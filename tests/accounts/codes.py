@@ -2,6 +2,8 @@
 
 import time
 
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -31,3 +33,16 @@ def verified_device(user) -> TOTPDevice | None:
         return None
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     return device or TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=True)
+
+
+_django_force_login = Client.force_login  # tests/conftest.py puts the function below in its place
+
+
+def force_login_verified(client: Client, user, backend=None) -> None:
+    """Django's force_login, then what django_otp.login() writes once a code is right."""
+    _django_force_login(client, user, backend)
+    device = verified_device(user)
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()

@@ -162,6 +162,7 @@ def measure(pages, *, runs: int, warmup: int, chosen: dict[str, str]) -> dict:
     from django.urls import reverse
 
     from backoffice.accounts.models import Role
+    from tests.accounts.codes import force_login_verified
 
     User = get_user_model()
     superuser = User.objects.filter(username="bench-superuser").first()
@@ -172,8 +173,8 @@ def measure(pages, *, runs: int, warmup: int, chosen: dict[str, str]) -> dict:
     tables = big_tables()
     context = bench_context(chosen)
     browsers = {"superuser": Client(), "therapist": Client()}
-    browsers["superuser"].force_login(superuser)
-    browsers["therapist"].force_login(User.objects.get(pk=context["therapist_user"]))
+    force_login_verified(browsers["superuser"], superuser)
+    force_login_verified(browsers["therapist"], User.objects.get(pk=context["therapist_user"]))
 
     results = {}
     for page in pages:

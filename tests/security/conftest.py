@@ -6,9 +6,8 @@ import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.test import Client, override_settings
-from django_otp import DEVICE_ID_SESSION_KEY
 
-from tests.accounts.codes import verified_device
+from tests.accounts.codes import force_login_verified
 from tests.security.world import CLIENT_BACKEND, ROLES, world_build
 
 
@@ -24,8 +23,8 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             browser = Client(raise_request_exception=False)
             if user is not None:
                 backend = CLIENT_BACKEND if role == "client" else None
-                browser.force_login(user, backend=backend)
-                _two_factor_passed(browser, user)
+                # tests/conftest.py's force_login is put in place after this module's world.
+                force_login_verified(browser, user, backend=backend)
             browsers[role] = browser
         built["browsers"] = browsers
         # After the sign-ins: a password link names the last sign-in.
@@ -33,16 +32,6 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         built["cookies"] = {role: copy.deepcopy(b.cookies) for role, b in browsers.items()}
         yield built
         transaction.set_rollback(True)
-
-
-def _two_factor_passed(browser, user):
-    """What tests/conftest.py's force_login does for a test (set up after this module's world):
-    a staff session past its second factor."""
-    device = verified_device(user)
-    if device is not None:
-        session = browser.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
 
 
 def pytest_terminal_summary(terminalreporter):
