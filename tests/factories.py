@@ -4,9 +4,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import factory
+from axes.models import AccessAttempt, AccessLog
 from django.utils import timezone
 
-from backoffice.accounts.models import User
+from backoffice.access.models import AccessKind, AccessRecord
+from backoffice.accounts.models import TwoFactorReset, User
 from backoffice.billing.models import (
     DocumentCounter,
     DocumentSeries,
@@ -35,6 +37,7 @@ from backoffice.caseload.models import (
 )
 from backoffice.messaging.models import Channel, OutboxMessage, Purpose
 from backoffice.payouts.models import Statement, StatementLine
+from backoffice.privacy.models import Breach, PrivacyRequest
 from backoffice.scheduling.models import (
     Appointment,
     AppointmentSeries,
@@ -406,3 +409,44 @@ class TaskFactory(factory.django.DjangoModelFactory):
     facts = factory.LazyFunction(lambda: {"reason": BadFitReason.NO_SHOW})
     due_on = factory.LazyFunction(timezone.localdate)
     opened_at = factory.LazyFunction(timezone.now)
+
+
+def security_records(client: Client, *, viewer: User) -> None:
+    """One row of each sign-in and privacy record: a failed sign-in and its log, a two-factor
+    reset, a privacy request, a view of `client`'s record and a breach."""
+    AccessAttempt.objects.create(
+        username="someone",
+        ip_address="127.0.0.1",
+        failures_since_start=1,
+        get_data="",
+        post_data="",
+        http_accept="",
+        path_info="/",
+    )
+    AccessLog.objects.create(
+        username="someone", ip_address="127.0.0.1", http_accept="", path_info="/"
+    )
+    TwoFactorReset.objects.create(user=UserFactory(), reset_by=UserFactory())
+    PrivacyRequest.objects.create(
+        client=client,
+        kind="other",
+        received_on=timezone.localdate(),
+        received_how="email",
+        due_on=timezone.localdate(),
+    )
+    AccessRecord.objects.create(
+        user=viewer,
+        username=viewer.username,
+        what=AccessKind.CLIENT_RECORD,
+        client=client,
+        path=f"/admin/caseload/client/{client.pk}/change/",
+    )
+    Breach.objects.create(
+        discovered_at=timezone.now(),
+        description="A lost folder",
+        records_affected="Names",
+        cause="Left on a bus",
+        containment="Found",
+        real_risk="no",
+        risk_reasoning="Returned sealed",
+    )

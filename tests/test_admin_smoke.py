@@ -2,7 +2,6 @@
 URL that names an object answers a bad id with 404 (never 500), and a GET changes nothing."""
 
 import pytest
-from axes.models import AccessAttempt, AccessLog
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
@@ -11,11 +10,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from backoffice.access.models import AccessKind, AccessRecord
-from backoffice.accounts.models import TwoFactorReset
+from backoffice.access.models import AccessRecord
 from backoffice.billing.models import SetAsideDecision
 from backoffice.messaging.models import InboundSms, MessageTemplate
-from backoffice.privacy.models import Breach, PrivacyRequest
 from backoffice.reports.admin import forms as report_forms
 from tests.factories import (
     AppointmentFactory,
@@ -35,6 +32,7 @@ from tests.factories import (
     TherapistFactory,
     TherapistRateFactory,
     UserFactory,
+    security_records,
 )
 from tests.portal.client_helpers import sign_in_as
 
@@ -74,42 +72,7 @@ def one_of_everything(db):
         purpose="invoice", language="en", subject="Invoice {invoice_number}", body_text="{total}"
     )
     Group.objects.create(name="admin")
-    AccessAttempt.objects.create(
-        username="someone",
-        ip_address="127.0.0.1",
-        failures_since_start=1,
-        get_data="",
-        post_data="",
-        http_accept="",
-        path_info="/",
-    )
-    AccessLog.objects.create(
-        username="someone", ip_address="127.0.0.1", http_accept="", path_info="/"
-    )
-    TwoFactorReset.objects.create(user=UserFactory(), reset_by=UserFactory())
-    PrivacyRequest.objects.create(
-        client=appointment.billing_client,
-        kind="other",
-        received_on=timezone.localdate(),
-        received_how="email",
-        due_on=timezone.localdate(),
-    )
-    AccessRecord.objects.create(
-        user=UserFactory(),
-        username="someone",
-        what=AccessKind.CLIENT_RECORD,
-        client=appointment.billing_client,
-        path="/admin/caseload/client/1/change/",
-    )
-    Breach.objects.create(
-        discovered_at=timezone.now(),
-        description="A lost folder",
-        records_affected="Names",
-        cause="Left on a bus",
-        containment="Found",
-        real_risk="no",
-        risk_reasoning="Returned sealed",
-    )
+    security_records(appointment.billing_client, viewer=UserFactory())
 
 
 def _url(model, view, *args):

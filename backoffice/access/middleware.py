@@ -12,7 +12,8 @@ class AccessLogMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if 200 <= response.status_code < 300 and user is not None and user.is_authenticated:
+        shown = 200 <= response.status_code < 300 or getattr(response, "hands_over_document", False)
+        if shown and user is not None and user.is_authenticated:
             page = seen_on_page(request)
             seen = [*getattr(request, "access_seen", []), *([page] if page else [])]
             if seen:

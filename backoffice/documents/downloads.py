@@ -30,6 +30,8 @@ def stored_document_response(name: str, *, filename: str) -> HttpResponseBase:
             },
         )
         response = HttpResponseRedirect(url)
+        # The redirect hands the document over: the access log records it like a download.
+        response.hands_over_document = True
     else:
         response = FileResponse(storage.open(name, "rb"), as_attachment=True, filename=filename)
     response["Cache-Control"] = NO_STORE

@@ -251,12 +251,16 @@ def test_on_s3_staff_are_sent_to_a_signed_url_that_lasts_a_minute(client, roles,
     )
     name = document.renewal_document.name
     assert re.fullmatch(UNGUESSABLE, name) and default_storage.exists(name)
-    client.force_login(staff(Role.READ_ONLY))
+    reader = staff(Role.READ_ONLY)
+    client.force_login(reader)
 
     response = client.get(admin_url(document))
 
     assert response.status_code == 302
     assert kept_by_no_cache(response)
+    assert AccessRecord.objects.filter(
+        user=reader, what=AccessKind.DOCUMENT, client=renewal.client
+    ).exists(), "the redirect hands the document over: it is in the access log"
     signed = response["Location"]
     assert signed.startswith(s3)
     query = parse_qs(urlsplit(signed).query)

@@ -7,7 +7,6 @@ isolation; every admin object page names one of these objects too.
 
 from datetime import timedelta
 
-from axes.models import AccessAttempt, AccessLog
 from django.contrib.auth.models import Group
 from django.core import signing
 from django.core.files.base import ContentFile
@@ -15,8 +14,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from backoffice.access.models import AccessKind, AccessRecord
-from backoffice.accounts.models import Role, TwoFactorReset
+from backoffice.accounts.models import Role
 from backoffice.accounts.services import roles_sync, user_create
 from backoffice.billing.models import InvoiceStatus, SetAsideDecision
 from backoffice.caseload.models import ClientKind
@@ -24,7 +22,6 @@ from backoffice.messaging.models import Channel, InboundSms, MessageTemplate
 from backoffice.notifications.models import NotificationKind
 from backoffice.notifications.services import notify
 from backoffice.payouts.models import StatementStatus
-from backoffice.privacy.models import Breach, PrivacyRequest
 from backoffice.reminders.models import Reminder, ReminderOffset
 from backoffice.reminders.services import LINK_SALT
 from tests.factories import (
@@ -46,6 +43,7 @@ from tests.factories import (
     TaskFactory,
     TherapistFactory,
     UserFactory,
+    security_records,
 )
 
 # The matrix's columns, in the table's order.
@@ -138,42 +136,7 @@ def world_build() -> dict:
         purpose="invoice", language="en", subject="Invoice {invoice_number}", body_text="{total}"
     )
     ReminderOffset.objects.first().save()  # a history record (the migration's rows have none)
-    AccessAttempt.objects.create(
-        username="someone",
-        ip_address="127.0.0.1",
-        failures_since_start=1,
-        get_data="",
-        post_data="",
-        http_accept="",
-        path_info="/",
-    )
-    AccessLog.objects.create(
-        username="someone", ip_address="127.0.0.1", http_accept="", path_info="/"
-    )
-    TwoFactorReset.objects.create(user=UserFactory(), reset_by=UserFactory())
-    PrivacyRequest.objects.create(
-        client=client_a1,
-        kind="other",
-        received_on=timezone.localdate(),
-        received_how="email",
-        due_on=timezone.localdate(),
-    )
-    AccessRecord.objects.create(
-        user=users["admin"],
-        username="administrator",
-        what=AccessKind.CLIENT_RECORD,
-        client=client_a1,
-        path=f"/admin/caseload/client/{client_a1.pk}/change/",
-    )
-    Breach.objects.create(
-        discovered_at=timezone.now(),
-        description="A lost folder",
-        records_affected="Names",
-        cause="Left on a bus",
-        containment="Found",
-        real_risk="no",
-        risk_reasoning="Returned sealed",
-    )
+    security_records(client_a1, viewer=users["admin"])
     return {
         "users": users,
         "therapist_a": therapist_a,
