@@ -83,6 +83,8 @@ PAGES = [
     Page("appointments", APPOINTMENTS, {}),
     Page("appointments: therapist + month", APPOINTMENTS, {**BY_THERAPIST, **MONTH}),
     Page("appointments: search last name", APPOINTMENTS, SEARCH),
+    # Filtered to one client: the access log records the view (one insert).
+    Page("appointments: one client", APPOINTMENTS, {"billing_client__id__exact": "{client}"}),
     Page(
         "appointments: payer + status",
         APPOINTMENTS,
