@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
-from unfold.contrib.filters.admin import RangeDateFilter
+from unfold.contrib.filters.admin import AutocompleteSelectFilter, RangeDateFilter
+from unfold.contrib.filters.forms import AutocompleteDropdownForm
 from unfold.decorators import action
 from unfold.paginator import InfinitePaginator
 from unfold.utils import parse_date_str
@@ -271,6 +272,20 @@ class DefaultChoiceFilter(admin.SimpleListFilter):
                 "query_string": changelist.get_query_string({self.parameter_name: lookup}),
                 "display": title,
             }
+
+
+class _ChosenRecordForm(AutocompleteDropdownForm):
+    """The filter's form, its choice as the initial value: bound, it would load the chosen
+    record twice, once to validate it and once to draw it."""
+
+    def __init__(self, *args, data=None, **kwargs):
+        super().__init__(*args, initial=data, **kwargs)
+
+
+class AutocompleteFilter(AutocompleteSelectFilter):
+    """unfold's autocomplete filter, one query for the chosen record."""
+
+    form_class = _ChosenRecordForm
 
 
 class CaseloadTabularInline(PickerLabels, TabularInline):

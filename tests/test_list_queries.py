@@ -386,3 +386,17 @@ def test_a_malformed_payer_filter_lists_nothing_rather_than_failing(admin_client
     )
     assert response.status_code == 200
     assert list(response.context["cl"].result_list) == []
+
+
+def test_a_list_filtered_to_one_client_loads_that_client_once(admin_client):
+    chosen = AppointmentFactory().billing_client
+    AppointmentFactory()
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(
+            reverse("admin:scheduling_appointment_changelist"),
+            {"billing_client__id__exact": chosen.pk},
+        )
+
+    assert f'<option value="{chosen.pk}" selected>' in response.content.decode()
+    client_loads = [q["sql"] for q in queries if q["sql"].startswith('SELECT "caseload_client"')]
+    assert len(client_loads) == 1, client_loads

@@ -6,13 +6,13 @@ from django.contrib import admin
 from import_export import fields, resources
 from import_export.admin import ExportMixin
 from unfold.admin import ModelAdmin
-from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdownFilter
+from unfold.contrib.filters.admin import ChoicesDropdownFilter
 from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 from unfold.paginator import InfinitePaginator
 
 from backoffice.access.models import AccessKind, AccessRecord
 from backoffice.access.services import record_access
-from backoffice.admin_base import LocalDateRangeFilter
+from backoffice.admin_base import AutocompleteFilter, LocalDateRangeFilter
 from backoffice.documents.spreadsheets import spreadsheet_safe
 
 
@@ -42,8 +42,8 @@ class AccessRecordAdmin(ExportMixin, ModelAdmin):
     list_display = ["at", "username", "what", "client", "content_type", "object_id", "path"]
     list_select_related = ["client", "content_type"]
     list_filter = [
-        ("user", AutocompleteSelectFilter),
-        ("client", AutocompleteSelectFilter),
+        ("user", AutocompleteFilter),
+        ("client", AutocompleteFilter),
         ("what", ChoicesDropdownFilter),
         ("at", LocalDateRangeFilter),
     ]

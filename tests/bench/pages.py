@@ -83,8 +83,13 @@ PAGES = [
     Page("appointments", APPOINTMENTS, {}),
     Page("appointments: therapist + month", APPOINTMENTS, {**BY_THERAPIST, **MONTH}),
     Page("appointments: search last name", APPOINTMENTS, SEARCH),
-    # Filtered to one client: the access log records the view (one insert).
-    Page("appointments: one client", APPOINTMENTS, {"billing_client__id__exact": "{client}"}),
+    # Filtered to one client (the access log records the view: one insert), in the bench
+    # month so both scales list the same sessions.
+    Page(
+        "appointments: one client + month",
+        APPOINTMENTS,
+        {"billing_client__id__exact": "{client}", **MONTH},
+    ),
     Page(
         "appointments: payer + status",
         APPOINTMENTS,

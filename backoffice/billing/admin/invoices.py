@@ -10,14 +10,18 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 from unfold.contrib.filters.admin import (
-    AutocompleteSelectFilter,
     ChoicesDropdownFilter,
     RangeDateFilter,
 )
 from unfold.contrib.import_export.forms import SelectableFieldsExportForm
 from unfold.decorators import action, display
 
-from backoffice.admin_base import AnnotatedChoicesFilter, CaseloadAdmin, CaseloadTabularInline
+from backoffice.admin_base import (
+    AnnotatedChoicesFilter,
+    AutocompleteFilter,
+    CaseloadAdmin,
+    CaseloadTabularInline,
+)
 from backoffice.billing.admin.documents import InvoiceDocumentsAdminMixin
 from backoffice.billing.admin.forms import ReasonDialogForm
 from backoffice.billing.admin.payer_limits import PayerLimitsAdminMixin
@@ -118,7 +122,7 @@ class InvoiceAdmin(PayerLimitsAdminMixin, InvoiceDocumentsAdminMixin, ExportMixi
         ("status", ChoicesDropdownFilter),
         PaymentStateFilter,
         ("kind", ChoicesDropdownFilter),
-        ("payer", AutocompleteSelectFilter),
+        ("payer", AutocompleteFilter),
         ("period_start", RangeDateFilter),
     ]
     search_fields = ["number"]

@@ -12,10 +12,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from unfold.contrib.filters.admin import AutocompleteSelectFilter, ChoicesDropdownFilter
+from unfold.contrib.filters.admin import ChoicesDropdownFilter
 from unfold.decorators import action, display
 
-from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
+from backoffice.admin_base import AutocompleteFilter, CaseloadAdmin, CaseloadTabularInline
 from backoffice.billing.admin.forms import AllocationForm, AllocationFormSet, PaymentForm, new_rows
 from backoffice.billing.admin.views import (
     PaymentsImportView,
@@ -68,8 +68,8 @@ class PaymentAdmin(CaseloadAdmin):
     list_select_related = ["payer", "client", "receipt"]
     list_filter = [
         ("method", ChoicesDropdownFilter),
-        ("payer", AutocompleteSelectFilter),
-        ("client", AutocompleteSelectFilter),
+        ("payer", AutocompleteFilter),
+        ("client", AutocompleteFilter),
     ]
     search_fields = ["reference"]
     search_help_text = _("Search by cheque or transfer reference.")

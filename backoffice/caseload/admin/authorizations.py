@@ -4,10 +4,10 @@ from django.contrib import admin
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from unfold.contrib.filters.admin import AutocompleteSelectFilter, RangeDateFilter
+from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.decorators import action, display
 
-from backoffice.admin_base import CaseloadAdmin
+from backoffice.admin_base import AutocompleteFilter, CaseloadAdmin
 from backoffice.billing.selectors import ClientStatus, authorizations_with_status
 from backoffice.caseload.admin.colours import STATUS_LABELS
 from backoffice.caseload.admin.views import (
@@ -76,8 +76,8 @@ class AuthorizationAdmin(CaseloadAdmin):
     ]
     list_select_related = ["client", "payer"]
     list_filter = [
-        ("payer", AutocompleteSelectFilter),
-        ("client", AutocompleteSelectFilter),
+        ("payer", AutocompleteFilter),
+        ("client", AutocompleteFilter),
         ("valid_until", RangeDateFilter),
     ]
     search_fields = ["reference_number", "client__last_name", "client__first_name"]

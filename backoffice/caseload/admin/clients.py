@@ -6,10 +6,14 @@ from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from unfold.contrib.filters.admin import AutocompleteSelectFilter
 from unfold.decorators import action, display
 
-from backoffice.admin_base import CaseloadAdmin, ReadOnlyInline, TakePaymentActionMixin
+from backoffice.admin_base import (
+    AutocompleteFilter,
+    CaseloadAdmin,
+    ReadOnlyInline,
+    TakePaymentActionMixin,
+)
 from backoffice.billing.selectors import ClientStatus, clients_with_status
 from backoffice.caseload.admin.colours import STATUS_LABELS, ClientStatusFilter, status_legend
 from backoffice.caseload.admin.forms import ClientAdminForm
@@ -94,7 +98,7 @@ class ClientAdmin(ClientExportActionMixin, TakePaymentActionMixin, CaseloadAdmin
         "kind",
         "is_active",
         ClientStatusFilter,
-        ("primary_therapist", AutocompleteSelectFilter),
+        ("primary_therapist", AutocompleteFilter),
         "preferred_language",
     ]
     list_before_template = "caseload/admin/client_status_legend.html"

@@ -2,9 +2,8 @@
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from unfold.contrib.filters.admin import AutocompleteSelectFilter
 
-from backoffice.admin_base import CaseloadAdmin
+from backoffice.admin_base import AutocompleteFilter, CaseloadAdmin
 from backoffice.caseload.admin.rates import RatesInline
 from backoffice.caseload.models import Payer, PayerRate
 
@@ -60,6 +59,6 @@ class PayerAdmin(CaseloadAdmin):
 class PayerRateAdmin(CaseloadAdmin):
     list_display = ["payer", "service_type", "effective_from", "amount"]
     list_select_related = ["payer", "service_type"]
-    list_filter = [("payer", AutocompleteSelectFilter)]
+    list_filter = [("payer", AutocompleteFilter)]
     search_fields = ["payer__name", "service_type__name"]
     autocomplete_fields = ["payer", "service_type"]

@@ -7,10 +7,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from unfold.contrib.filters.admin import AutocompleteSelectFilter
 from unfold.decorators import action, display
 
-from backoffice.admin_base import CaseloadAdmin
+from backoffice.admin_base import AutocompleteFilter, CaseloadAdmin
 from backoffice.caseload.admin.rates import RatesInline
 from backoffice.caseload.admin.views import TherapistCaseloadView
 from backoffice.caseload.models import Therapist, TherapistRate
@@ -136,6 +135,6 @@ class TherapistRateAdmin(CaseloadAdmin):
         "service_fee_value",
     ]
     list_select_related = ["therapist", "service_type"]
-    list_filter = [("therapist", AutocompleteSelectFilter), "service_fee_kind"]
+    list_filter = [("therapist", AutocompleteFilter), "service_fee_kind"]
     search_fields = ["therapist__last_name", "therapist__first_name"]
     autocomplete_fields = ["therapist", "service_type"]

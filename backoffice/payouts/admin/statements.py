@@ -11,13 +11,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from unfold.contrib.filters.admin import (
-    AutocompleteSelectFilter,
     ChoicesDropdownFilter,
     DropdownFilter,
 )
 from unfold.decorators import action, display
 
-from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
+from backoffice.admin_base import AutocompleteFilter, CaseloadAdmin, CaseloadTabularInline
 from backoffice.documents.admin import DocumentAdminMixin
 from backoffice.documents.formatting import month as month_label
 from backoffice.messaging.services.documents import sending_refusal
@@ -133,7 +132,7 @@ class StatementAdmin(DocumentAdminMixin, CaseloadAdmin):
         StatementMonthFilter,
         ("status", ChoicesDropdownFilter),
         ("send_status", ChoicesDropdownFilter),
-        ("therapist", AutocompleteSelectFilter),
+        ("therapist", AutocompleteFilter),
     ]
     search_fields = ["therapist__last_name", "therapist__first_name"]
     search_help_text = _("Search by therapist name.")

@@ -12,13 +12,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.contrib.filters.admin import (
-    AutocompleteSelectFilter,
     ChoicesDropdownFilter,
     DropdownFilter,
 )
 from unfold.decorators import action, display
 
 from backoffice.admin_base import (
+    AutocompleteFilter,
     CaseloadAdmin,
     DefaultChoiceFilter,
     LocalDateRangeFilter,
@@ -138,8 +138,8 @@ class AppointmentAdmin(TakePaymentActionMixin, CaseloadAdmin):
     list_filter = [
         WhenFilter,
         ("starts_at", LocalDateRangeFilter),
-        ("therapist", AutocompleteSelectFilter),
-        ("billing_client", AutocompleteSelectFilter),
+        ("therapist", AutocompleteFilter),
+        ("billing_client", AutocompleteFilter),
         ("status", ChoicesDropdownFilter),
         PayerFilter,
         "room__site",

@@ -3,10 +3,9 @@
 from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from unfold.contrib.filters.admin import AutocompleteSelectFilter
 from unfold.decorators import display
 
-from backoffice.admin_base import CaseloadAdmin, ReadOnlyInline
+from backoffice.admin_base import AutocompleteFilter, CaseloadAdmin, ReadOnlyInline
 from backoffice.scheduling.models import Appointment, AppointmentSeries
 
 
@@ -25,8 +24,8 @@ class AppointmentSeriesAdmin(CaseloadAdmin):
     list_display = ["__str__", "therapist", "billing_client", "frequency", "first_occurrence"]
     list_select_related = ["therapist", "billing_client"]
     list_filter = [
-        ("therapist", AutocompleteSelectFilter),
-        ("billing_client", AutocompleteSelectFilter),
+        ("therapist", AutocompleteFilter),
+        ("billing_client", AutocompleteFilter),
         "frequency",
     ]
     search_fields = ["billing_client__last_name", "therapist__last_name"]

@@ -1,9 +1,8 @@
 """Sites and their rooms, and the therapists' weekly room reservations."""
 
 from django.contrib import admin
-from unfold.contrib.filters.admin import AutocompleteSelectFilter
 
-from backoffice.admin_base import CaseloadAdmin, CaseloadTabularInline
+from backoffice.admin_base import AutocompleteFilter, CaseloadAdmin, CaseloadTabularInline
 from backoffice.scheduling.models import Room, RoomReservation, Site
 
 
@@ -39,6 +38,6 @@ class RoomReservationAdmin(CaseloadAdmin):
         "valid_until",
     ]
     list_select_related = ["room__site", "therapist"]
-    list_filter = [("therapist", AutocompleteSelectFilter), "room__site", "weekday"]
+    list_filter = [("therapist", AutocompleteFilter), "room__site", "weekday"]
     search_fields = ["therapist__last_name", "therapist__first_name", "room__name"]
     autocomplete_fields = ["room", "therapist"]
