@@ -19,7 +19,11 @@ from django_filters.views import FilterView
 from django_tables2 import RequestConfig, SingleTableMixin, SingleTableView
 from django_tables2.paginators import LazyPaginator
 
-from backoffice.alerts.selectors import therapist_alert_count, therapist_alerts
+from backoffice.alerts.selectors import (
+    therapist_alert_count,
+    therapist_alert_count_expression,
+    therapist_alerts,
+)
 from backoffice.billing.selectors import (
     authorizations_with_status,
     clients_with_authorizations,
@@ -88,9 +92,11 @@ class TherapistRequiredMixin(LoginRequiredMixin):
     def get_subject(self, **kwargs):
         return None
 
+    def alert_count(self) -> int:
+        return therapist_alert_count(therapist=self.therapist)
+
     def get_context_data(self, **kwargs):
-        count = therapist_alert_count(therapist=self.therapist)
-        return super().get_context_data(alert_count=count, **kwargs)
+        return super().get_context_data(alert_count=self.alert_count(), **kwargs)
 
 
 class ServiceFormView(TherapistRequiredMixin, FormView):
@@ -155,7 +161,14 @@ class ClientDetailView(TherapistRequiredMixin, TemplateView):
 
     def get_subject(self, pk):
         clients = clients_with_status(clients_of_therapist(therapist=self.therapist))
-        return get_object_or_404(clients_with_pending_request(clients), pk=pk)
+        # The header's alert count comes with the client: the page stays within its queries.
+        clients = clients_with_pending_request(clients).annotate(
+            alerts=therapist_alert_count_expression(therapist=self.therapist)
+        )
+        return get_object_or_404(clients, pk=pk)
+
+    def alert_count(self) -> int:
+        return self.subject.alerts
 
     def get_context_data(self, **kwargs):
         client = self.subject

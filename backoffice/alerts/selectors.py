@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -268,6 +269,19 @@ def therapist_alerts(*, therapist: Therapist, today: date | None = None) -> list
     today = today or timezone.localdate()
     clients = clients_of_therapist(therapist=therapist)
     return [facts.alert() for facts in alert_facts_of_clients(clients=clients, today=today)]
+
+
+def therapist_alert_count_expression(*, therapist: Therapist, today: date | None = None):
+    """`therapist_alert_count` as an SQL expression, for a page to read it in a query it runs
+    anyway (the portal's client page)."""
+    today = today or timezone.localdate()
+    clients = clients_of_therapist(therapist=therapist)
+
+    def counted(rows: QuerySet):
+        count = rows.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+        return Coalesce(Subquery(count[:1]), Value(0))
+
+    return counted(_authorizations_alerting(clients, today)) + counted(_bad_fit_open(clients))
 
 
 def therapist_alert_count(*, therapist: Therapist, today: date | None = None) -> int:

@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from backoffice.alerts.models import AlertKind
@@ -279,3 +280,15 @@ def test_queries_do_not_grow_with_the_clients(therapist, today):
     assert (len(alerts), count) == (24, 24)
     assert few == many == 2
     assert few_count == many_count == 1
+
+
+def test_the_client_pages_header_counts_the_alerts_the_list_shows(client):
+    therapist = TherapistFactory()
+    running_out = with_sessions_left(therapist, 1)
+    BadFitEntryFactory(client=ClientFactory(primary_therapist=therapist))
+    with_sessions_left(TherapistFactory(), 1)  # another therapist's
+    client.force_login(therapist.user)
+
+    response = client.get(reverse("portal:client", args=[running_out.client_id]))
+
+    assert response.context["alert_count"] == len(therapist_alerts(therapist=therapist)) == 2
