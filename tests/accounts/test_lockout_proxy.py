@@ -6,32 +6,22 @@ an attacker and a staff member as two addresses, as it would two offices."""
 import http.client
 import os
 import re
-import signal
-import socket
 import ssl
-import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-import trustme
 from axes.models import AccessAttempt
-from django.conf import settings
 from django.db import connection
 
 from backoffice.accounts.models import Role
 from backoffice.accounts.services import user_create
+from tests.production.servers import HOST, NGINX, free_port, start_gunicorn, start_nginx, stop
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-NGINX = Path("/usr/sbin/nginx")
-SHIPPED_NGINX = settings.BASE_DIR / "deploy" / "nginx.conf"
-SHIPPED_GUNICORN = settings.BASE_DIR / "deploy" / "gunicorn.conf.py"
-HOST = "caseload.example"
 LOGIN = "/admin/login/"
 PASSWORD = "office-password-2026"
 ATTACKER = "127.0.0.2"
@@ -53,39 +43,11 @@ def postgresql_and_nginx():
         pytest.skip("nginx is not installed (/usr/sbin/nginx; .ci/run installs Debian's)")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for_port(port: int, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        assert process.poll() is None, f"{process.args[0]} exited:\n{log.read_text()}"
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            assert time.monotonic() < deadline, f"nothing answers on {port}:\n{log.read_text()}"
-            time.sleep(0.2)
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 @pytest.fixture
 def gunicorn(tmp_path):
     """gunicorn as deployed (its config file), one worker, counting the one proxy in front."""
     database = connection.settings_dict
     password = f":{database['PASSWORD']}" if database["PASSWORD"] else ""
-    port = free_port()
     env = {
         **os.environ,
         "DJANGO_ENV": "test",
@@ -94,85 +56,20 @@ def gunicorn(tmp_path):
             f"{database['NAME']}"
         ),
         "TRUSTED_PROXY_COUNT": "1",
-        "PORT": str(port),
-        "GUNICORN_WORKERS": "1",
     }
-    log = tmp_path / "gunicorn.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [
-                Path(sys.executable).parent / "gunicorn",
-                "--config",
-                SHIPPED_GUNICORN,
-                "backoffice.wsgi:application",
-            ],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+    port = free_port()
+    process = start_gunicorn(port, env=env, log=tmp_path / "gunicorn.log")
     try:
-        wait_for_port(port, process, log)
         yield port
     finally:
         stop(process)
 
 
-def nginx_conf(shipped: str, *, tmp: Path, upstream: int, http: int, https: int) -> str:
-    """The shipped file with only its ports, certificate and disk paths moved into the test, in
-    the http block of a minimal nginx.conf run in the foreground."""
-    for old, new in [
-        ("server 127.0.0.1:8000 ", f"server 127.0.0.1:{upstream} "),
-        ("listen 80;", f"listen 127.0.0.1:{http};"),
-        ("listen 443 ssl http2;", f"listen 127.0.0.1:{https} ssl http2;"),
-        ("/etc/ssl/caseload/fullchain.pem", str(tmp / "fullchain.pem")),
-        ("/etc/ssl/caseload/privkey.pem", str(tmp / "privkey.pem")),
-        ("/var/log/nginx/caseload.access.log", str(tmp / "access.log")),
-        ("/srv/caseload/var/static/", f"{tmp}/static/"),
-    ]:
-        assert shipped.count(old) == 1, f"deploy/nginx.conf no longer has {old!r} once"
-        shipped = shipped.replace(old, new)
-    temp_paths = "\n".join(
-        f"    {kind}_temp_path {tmp}/{kind};"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    return (
-        f"daemon off;\nmaster_process off;\npid {tmp}/nginx.pid;\nerror_log stderr;\n"
-        f"events {{}}\nhttp {{\n{temp_paths}\n{shipped}\n}}\n"
-    )
-
-
 @pytest.fixture
 def proxy(tmp_path, gunicorn):
     """nginx on the shipped configuration in front of `gunicorn`."""
-    authority = trustme.CA()
-    certificate = authority.issue_cert("caseload.example", "127.0.0.1")
-    certificate.private_key_pem.write_to_path(tmp_path / "privkey.pem")
-    (tmp_path / "fullchain.pem").write_bytes(
-        b"".join(pem.bytes() for pem in certificate.cert_chain_pems)
-    )
-    https = free_port()
-    conf = tmp_path / "nginx.conf"
-    conf.write_text(
-        nginx_conf(
-            SHIPPED_NGINX.read_text(),
-            tmp=tmp_path,
-            upstream=gunicorn,
-            http=free_port(),
-            https=https,
-        )
-    )
-    log = tmp_path / "nginx.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [NGINX, "-p", tmp_path, "-c", conf, "-e", "stderr"],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    context = ssl.create_default_context()
-    authority.configure_trust(context)
+    process, https, context = start_nginx(tmp_path, upstreams=[gunicorn])
     try:
-        wait_for_port(https, process, log)
         yield Proxy(https, context, tmp_path / "access.log")
     finally:
         stop(process)
