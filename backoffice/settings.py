@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "backoffice.alerts",
     "backoffice.notifications",
     "backoffice.privacy",
+    "backoffice.operations",
     "portal",
     "jobs",
     "fixtures",
