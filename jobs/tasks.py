@@ -8,7 +8,8 @@ import logging
 from datetime import date
 
 from django.conf import settings
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task, signal
+from huey.signals import SIGNAL_ERROR
 
 from backoffice.access.services import access_records_purge
 from backoffice.accounts.models import User
@@ -26,6 +27,11 @@ from backoffice.messaging.services.documents import send_status_follow
 from backoffice.messaging.services.receipts import CONTACT_UNDELIVERABLE, SMS_RECEIVED
 from backoffice.messaging.worker import job_register
 from backoffice.notifications.services import notifications_digest_send
+from backoffice.operations.services import (
+    failed_job_record,
+    failed_jobs_purge,
+    worker_heartbeat_record,
+)
 from backoffice.payouts.models import Statement
 from backoffice.payouts.services.sending import (
     STATEMENTS_SEND,
@@ -85,7 +91,7 @@ def statements_send_task(statement_ids: list[int], by_id: int | None) -> None:
         logger.warning("statement not sent: %s", problem)
 
 
-@db_periodic_task(clinic_crontab(minute="*"))
+@db_periodic_task(clinic_crontab("outbox-sweep", minute="*"))
 @lock_task("outbox-sweep")
 def outbox_sweep_task() -> None:
     """Recovers messages whose task was lost (crash, restart) and sends them."""
@@ -93,7 +99,9 @@ def outbox_sweep_task() -> None:
         outbox_send_task(message_id)
 
 
-@db_periodic_task(clinic_crontab(day=str(settings.STATEMENT_DAY), hour="7", minute="0"))
+@db_periodic_task(
+    clinic_crontab("statements-month-end", day=str(settings.STATEMENT_DAY), hour="7", minute="0")
+)
 @lock_task("statements-month-end")
 def statements_month_end_task() -> None:
     """On the statement day: last month's statements generated and emailed (idempotent)."""
@@ -106,14 +114,14 @@ def statements_month_end_task() -> None:
     )
 
 
-@db_periodic_task(clinic_crontab(minute="20"))
+@db_periodic_task(clinic_crontab("staged-imports-sweep", minute="20"))
 @lock_task("staged-imports-sweep")
 def staged_imports_sweep_task() -> None:
     """Every hour: payment files previewed a day ago and never confirmed or cancelled go."""
     logger.info("staged imports: %d deleted", staged_imports_sweep())
 
 
-@db_periodic_task(clinic_crontab(hour="3", minute="40"))
+@db_periodic_task(clinic_crontab("access-log-retention", hour="3", minute="40"))
 @lock_task("access-log-retention")
 def access_log_retention_task() -> None:
     """Every night: access records past ACCESS_LOG_RETENTION_DAYS go (set-wise)."""
@@ -133,7 +141,7 @@ def worklist_run_reported_task(kind: str, month: date, problems: list[str]) -> N
     rule_run(RULES[RuleKey.RUN_PROBLEMS], subject_ids=[report.pk])
 
 
-@db_periodic_task(clinic_crontab(minute="*/15"))
+@db_periodic_task(clinic_crontab("worklist-sweep", minute="*/15"))
 @lock_task("worklist-sweep")
 def worklist_sweep_task() -> None:
     """Every quarter hour: every rule in full (what events missed: time passing, set-wise
@@ -149,7 +157,7 @@ def alerts_last_session_task(authorization_id: int) -> None:
     alerts_last_session_send(authorization_ids=[authorization_id])
 
 
-@db_periodic_task(clinic_crontab(minute="50"))
+@db_periodic_task(clinic_crontab("alerts-last-session", minute="50"))
 @lock_task("alerts-last-session")
 def alerts_last_session_sweep_task() -> None:
     """Every hour: last-session emails the events missed (set-wise writes, a lost task)."""
@@ -162,7 +170,7 @@ def reminders_plan_task(appointment_id: int) -> None:
     reminders_plan(appointment_ids=[appointment_id])
 
 
-@db_periodic_task(clinic_crontab(minute="*/15"))
+@db_periodic_task(clinic_crontab("reminders-plan", minute="*/15"))
 @lock_task("reminders-plan")
 def reminders_plan_sweep_task() -> None:
     """Every quarter hour: the reminders of the coming days' sessions (idempotent)."""
@@ -170,21 +178,21 @@ def reminders_plan_sweep_task() -> None:
     logger.info("reminders: %d planned, %d changed", result.created, result.changed)
 
 
-@db_periodic_task(clinic_crontab(minute="*"))
+@db_periodic_task(clinic_crontab("reminders-send", minute="*"))
 @lock_task("reminders-send")
 def reminders_send_task() -> None:
     """Every minute: due reminders handed to the outbox (each once)."""
     logger.info("reminders: %d queued", reminders_send_due())
 
 
-@db_periodic_task(clinic_crontab(day_of_week="1", hour="7", minute="0"))
+@db_periodic_task(clinic_crontab("alerts-digest", day_of_week="1", hour="7", minute="0"))
 @lock_task("alerts-digest")
 def alerts_digest_task() -> None:
     """Mondays at 07:00: each therapist with alerts gets the week's digest (once a week)."""
     logger.info("alerts: %d digest(s) queued", alerts_digest_send())
 
 
-@db_periodic_task(clinic_crontab(hour="7", minute="30"))
+@db_periodic_task(clinic_crontab("notifications-digest", hour="7", minute="30"))
 @lock_task("notifications-digest")
 def notifications_digest_task() -> None:
     """Every morning at 07:30: each user's notifications waiting for the digest, one email."""
@@ -213,3 +221,22 @@ job_register(WORKLIST_EVENT, worklist_event_task)
 job_register(RUN_REPORTED, worklist_run_reported_task)
 job_register(ALERTS_LAST_SESSION, alerts_last_session_task)
 job_register(REMINDERS_PLAN, reminders_plan_task)
+
+
+@db_periodic_task(clinic_crontab("worker-heartbeat", minute="*"))
+def worker_heartbeat_task() -> None:
+    """Every minute: the beat /healthz reads (a stale one says no consumer runs the schedule)."""
+    worker_heartbeat_record()
+
+
+@db_periodic_task(clinic_crontab("failed-jobs-retention", hour="3", minute="50"))
+@lock_task("failed-jobs-retention")
+def failed_jobs_retention_task() -> None:
+    """Every night: failed jobs past their 90 days go."""
+    logger.info("failed jobs: %d past retention removed", failed_jobs_purge())
+
+
+@signal(SIGNAL_ERROR)
+def failed_job_signalled(signal_name: str, task, error: Exception) -> None:
+    """A task raised: kept for `manage.py pending` (its name and the exception's type only)."""
+    failed_job_record(task_name=task.name, task_id=task.id, error=error)
