@@ -83,6 +83,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the load balancer's /healthz, before the host check, the HTTPS redirect, sessions.
+    "backoffice.operations.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "backoffice.headers.ContentSecurityPolicyMiddleware",
@@ -391,11 +393,20 @@ if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
+# /healthz says the worker is stale when its every-minute heartbeat is older than this.
+WORKER_HEARTBEAT_STALE_SECONDS = env.int("WORKER_HEARTBEAT_STALE_SECONDS", default=180)
+
+# "json": one object a line without exceptions' messages (backoffice/logs.py), for production's
+# log collector; "plain" for a person reading a terminal.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "backoffice.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Libraries that log request bodies at DEBUG would put message text (PHI) in the logs.
     "loggers": {
@@ -403,8 +414,8 @@ LOGGING = {
         "vonage": {"level": "ERROR"},
         "urllib3": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
-        # The Huey consumer attaches its own handler; propagating would print every line twice.
-        "huey": {"level": "INFO", "propagate": False},
+        # The Huey consumer attaches its own handler only to a "huey" logger without one.
+        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
 
