@@ -1,5 +1,10 @@
 """The two bench databases: built once with migrate + seed_demo, cached under var/bench/.
 
+SQLite files there by default; when DATABASE_URL names a PostgreSQL server, databases on it
+named after the URL's database (`caseload` gives caseload_bench_5k and caseload_bench_500k),
+their cache keys under var/bench/pg-<scale>/. The scratch databases of the figures that seed
+their own data follow the same choice.
+
 Both have the same 200 therapists and 5,000 clients (same seed); they differ only in how
 many weeks of appointments they hold at the same weekly density: ~5,000 (three weeks) and
 ~500,000 (five years, the history the clinic keeps: docs/quality.md). Both are billed the
@@ -12,6 +17,7 @@ cache key is a hash of the fixtures package (the demo and the seed_demo command)
 migration and the seed arguments.
 """
 
+import atexit
 import hashlib
 import os
 import shutil
@@ -20,6 +26,7 @@ import sys
 import time
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 BENCH_DIR = BASE_DIR / "var" / "bench"
@@ -53,18 +60,67 @@ class Scale(NamedTuple):
 SCALES = [Scale("5k", 5_000), Scale("500k", 500_000)]
 
 
+# The bench's own DATABASE_URL, read once: every process it starts gets a URL of its own.
+POSTGRES_URL = os.environ.get("DATABASE_URL", "")
+if urlsplit(POSTGRES_URL).scheme not in {"postgres", "postgresql", "pgsql"}:
+    POSTGRES_URL = ""
+ENGINE = "PostgreSQL" if POSTGRES_URL else "SQLite"
+
+
+def postgres_url(name: str) -> str:
+    """The URL of database `name` on the bench's PostgreSQL server."""
+    return urlsplit(POSTGRES_URL)._replace(path=f"/{name}").geturl()
+
+
+def postgres_name(suffix: str) -> str:
+    """`<the URL's database>_bench_<suffix>`."""
+    return f"{urlsplit(POSTGRES_URL).path.lstrip('/')}_bench_{suffix}"
+
+
+def _maintenance():
+    """An autocommit connection to the server's `postgres` database (to create and drop)."""
+    import psycopg
+
+    return psycopg.connect(postgres_url("postgres"), autocommit=True)
+
+
+def _recreate(name: str) -> None:
+    with _maintenance() as server:
+        server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        server.execute(f'CREATE DATABASE "{name}"')
+
+
+def _exists(name: str) -> bool:
+    with _maintenance() as server:
+        return bool(
+            server.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        )
+
+
 def database_dir(scale: Scale) -> Path:
-    return BENCH_DIR / scale.name
+    return BENCH_DIR / (f"pg-{scale.name}" if POSTGRES_URL else scale.name)
+
+
+def database_label(scale: Scale) -> str:
+    """Where the scale's figures come from, for the printed header (no credentials)."""
+    if POSTGRES_URL:
+        return f"PostgreSQL database {postgres_name(scale.name)}"
+    return f"SQLite {database_dir(scale).relative_to(BASE_DIR) / 'caseload.sqlite3'}"
+
+
+def database_url(scale: Scale) -> str:
+    if POSTGRES_URL:
+        return postgres_url(postgres_name(scale.name))
+    return f"sqlite:///{database_dir(scale) / 'caseload.sqlite3'}"
 
 
 def scale_env(scale: Scale) -> dict[str, str]:
     """The environment of every process that touches this scale's database."""
-    var_dir = database_dir(scale)
     return {
         **os.environ,
-        "CASELOAD_VAR_DIR": str(var_dir),
+        "CASELOAD_VAR_DIR": str(database_dir(scale)),
         # Explicit, so a developer's .env (e.g. a PostgreSQL DATABASE_URL) is not used.
-        "DATABASE_URL": f"sqlite:///{var_dir / 'caseload.sqlite3'}",
+        "DATABASE_URL": database_url(scale),
         "DJANGO_ENV": "development",
         "DEBUG": "0",
         "REDIS_URL": "",
@@ -102,11 +158,16 @@ def ensure_database(scale: Scale, *, rebuild: bool = False) -> float | None:
     var_dir = database_dir(scale)
     key_file = var_dir / "bench-key"
     key = cache_key(seed_args(scale))
-    if not rebuild and key_file.exists() and key_file.read_text() == key:
+    cached = key_file.exists() and key_file.read_text() == key
+    if POSTGRES_URL:
+        cached = cached and _exists(postgres_name(scale.name))
+    if not rebuild and cached:
         return None
     shutil.rmtree(var_dir, ignore_errors=True)
     # static/: whitenoise warns on every request when STATIC_ROOT is missing.
     (var_dir / "static").mkdir(parents=True)
+    if POSTGRES_URL:
+        _recreate(postgres_name(scale.name))
     env = scale_env(scale)
     started = time.perf_counter()
     _run(["manage.py", "migrate", "--noinput", "-v", "0"], env)
@@ -117,13 +178,20 @@ def ensure_database(scale: Scale, *, rebuild: bool = False) -> float | None:
 
 
 def scratch_database(directory: str, **environment: str) -> None:
-    """Django set up on a scratch SQLite database in `directory`, migrated: the figures that
-    seed their own data (P4 to P8, P12, P13) run on it, in a process of their own."""
+    """Django set up on a scratch database, migrated: the figures that seed their own data
+    (P4 to P8, P12, P13) run on it, in a process of their own. SQLite in `directory`, or on
+    PostgreSQL a database of this process (`<name>_bench_scratch_<pid>`), dropped at exit."""
+    url = f"sqlite:///{directory}/bench.sqlite3"
+    if POSTGRES_URL:
+        name = postgres_name(f"scratch_{os.getpid()}")
+        _recreate(name)
+        atexit.register(_drop_scratch, name)
+        url = postgres_url(name)
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "backoffice.settings",
             "CASELOAD_VAR_DIR": directory,
-            "DATABASE_URL": f"sqlite:///{directory}/bench.sqlite3",
+            "DATABASE_URL": url,
             "DJANGO_ENV": "development",
             "DEBUG": "0",
             "REDIS_URL": "",
@@ -135,3 +203,11 @@ def scratch_database(directory: str, **environment: str) -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
+
+
+def _drop_scratch(name: str) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    with _maintenance() as server:
+        server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -19,7 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 
 from tests.bench.databases import scratch_database
@@ -82,7 +82,9 @@ def seed(rows: int) -> bytes:
         )
         for n in range(invoice_count)
     )
-    start = timezone.make_aware(timezone.datetime(2026, 3, 2, 8))
+    # Hour after hour in UTC: wall-clock hours meet twice at the spring-forward (8 March),
+    # and PostgreSQL refuses a therapist's overlapping sessions.
+    start = timezone.make_aware(timezone.datetime(2026, 3, 2, 8)).astimezone(UTC)
     appointments = Appointment.objects.bulk_create(
         Appointment(
             therapist=therapist,

@@ -82,8 +82,11 @@ def seed() -> None:
     for month, count in SESSIONS.items():
         for i in range(count):
             client = clients[i % len(clients)]
+            # The therapist's kth session of the month, one an hour from 8:00: never two at
+            # once (PostgreSQL's exclusion constraint refuses them).
+            k = i // len(therapists)
             starts_at = timezone.make_aware(
-                datetime(month.year, month.month, 1 + i % 28, 8) + timedelta(minutes=i // 28)
+                datetime(month.year, month.month, 1 + k % 28, 8 + k // 28)
             )
             appointments.append(
                 Appointment(

@@ -349,15 +349,15 @@ def seed_p6() -> dict[str, int]:
     for (label, (paid, held)), therapist in zip(P6_LINES.items(), therapists, strict=True):
         rate = TherapistRate.objects.filter(therapist=therapist, service_type=None).first()
         mine = [client for client in clients if client.primary_therapist_id == therapist.pk]
-        starts = [
-            timezone.make_aware(datetime(2026, 12, 1 + i * 28 // (paid + held), 8 + i % 10))
-            for i in range(paid + held)
-        ]
+        # One after the other, round the clock: 966 sessions are more than a month of
+        # working days holds, and PostgreSQL refuses a therapist's overlapping sessions.
+        first = timezone.make_aware(datetime(2026, 12, 1))
+        starts = [first + timedelta(minutes=40 * i) for i in range(paid + held)]
         appointments = Appointment.objects.bulk_create(
             Appointment(
                 therapist=therapist, billing_client=mine[i % len(mine)],
                 service_type=services["individual-session"], attendance="online",
-                starts_at=starts_at, ends_at=starts_at + timedelta(minutes=50),
+                starts_at=starts_at, ends_at=starts_at + timedelta(minutes=40),
                 status="no-show" if i % 25 == 3 else "completed", fee_amount=Decimal("160.00"),
             )
             for i, starts_at in enumerate(starts)
