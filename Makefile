@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: install run test test-dates bench lint format migrate clean
+.PHONY: install run test test-dates bench smoke restore-check lint format migrate clean
 
 $(STAMP): setup.cfg requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,16 @@ test-dates: install
 
 bench: install
 	$(PY) -m tests.bench $(BENCH_ARGS)
+
+# Production on this machine (PostgreSQL and Redis on 127.0.0.1): nginx -> two gunicorn -> two
+# Huey consumers, a month-end through it (tests/production/smoke.py; docs/deploy.md).
+smoke: install
+	$(PY) -m tests.production.smoke
+
+# A backup restored into a fresh PostgreSQL database: row counts and documents compared
+# (tests/production/restore.py; docs/deploy.md).
+restore-check: install
+	$(PY) -m tests.production.restore
 
 # ruff, then the import layers of pyproject.toml (docs/architecture.md, Layers).
 lint: install

@@ -9,6 +9,8 @@ workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
+# No runtime control socket: two gunicorn processes on one host would share its one path.
+control_socket_disable = True
 keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200

@@ -114,8 +114,10 @@ def start_nginx(
     directory: Path, *, upstreams: Sequence[int], static: Path | None = None
 ) -> tuple[subprocess.Popen, int, ssl.SSLContext]:
     """nginx on the shipped configuration in front of gunicorn on `upstreams`, serving `static`
-    (or an empty directory); its HTTPS port and a TLS context trusting its certificate."""
+    (or an empty directory); its HTTPS port and a TLS context trusting its certificate (whose
+    authority is also in `authority.pem`, for other clients)."""
     authority = trustme.CA()
+    authority.cert_pem.write_to_path(directory / "authority.pem")
     certificate = authority.issue_cert(HOST, "127.0.0.1")
     certificate.private_key_pem.write_to_path(directory / "privkey.pem")
     (directory / "fullchain.pem").write_bytes(
