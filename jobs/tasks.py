@@ -239,4 +239,4 @@ def failed_jobs_retention_task() -> None:
 @signal(SIGNAL_ERROR)
 def failed_job_signalled(signal_name: str, task, error: Exception) -> None:
     """A task raised: kept for `manage.py pending` (its name and the exception's type only)."""
-    failed_job_record(task_name=task.name, task_id=task.id, error=error)
+    failed_job_record(task_name=f"{task.__module__}.{task.name}", task_id=task.id, error=error)

@@ -5,18 +5,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
-from huey.contrib.djhuey import db_task
 
 from backoffice.operations.models import FailedJob, WorkerHeartbeat
 from backoffice.operations.services import failed_jobs_purge, worker_heartbeat_record
 from jobs import tasks
+from tests.operations.failing import client_lookup_task
 
 NOW = datetime(2026, 12, 15, 20, 0, tzinfo=UTC)
-
-
-@db_task()
-def client_lookup_task(email: str) -> None:
-    raise LookupError(f"no client file for {email}")
 
 
 @pytest.mark.django_db
@@ -57,7 +52,7 @@ def test_a_failed_task_is_recorded_without_its_arguments_or_message():
     with pytest.raises(Exception, match="LookupError"):
         result.get()
     failed = FailedJob.objects.get()
-    assert failed.task_name == "client_lookup_task"
+    assert failed.task_name == "tests.operations.failing.client_lookup_task"
     assert failed.task_id == result.id
     assert failed.exception_type == "builtins.LookupError"
     assert "helene" not in str(FailedJob.objects.values().get())
@@ -68,7 +63,7 @@ def test_failed_jobs_are_kept_ninety_days(time_machine):
     time_machine.move_to(NOW, tick=False)
     for days in (91, 89):
         FailedJob.objects.create(
-            task_name="outbox_sweep_task",
+            task_name="jobs.tasks.outbox_sweep_task",
             task_id=f"task-{days}",
             failed_at=NOW - timedelta(days=days),
             exception_type="builtins.OSError",
