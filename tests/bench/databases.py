@@ -62,7 +62,7 @@ SCALES = [Scale("5k", 5_000), Scale("500k", 500_000)]
 
 # The bench's own DATABASE_URL, read once: every process it starts gets a URL of its own.
 POSTGRES_URL = os.environ.get("DATABASE_URL", "")
-if urlsplit(POSTGRES_URL).scheme not in {"postgres", "postgresql", "pgsql"}:
+if urlsplit(POSTGRES_URL).scheme not in {"postgres", "postgresql"}:
     POSTGRES_URL = ""
 ENGINE = "PostgreSQL" if POSTGRES_URL else "SQLite"
 
@@ -84,10 +84,10 @@ def _maintenance():
     return psycopg.connect(postgres_url("postgres"), autocommit=True)
 
 
-def _recreate(name: str) -> None:
+def _recreate(name: str, *, template: str = "template1") -> None:
     with _maintenance() as server:
         server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        server.execute(f'CREATE DATABASE "{name}"')
+        server.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
 
 
 def _exists(name: str) -> bool:
@@ -114,17 +114,20 @@ def database_url(scale: Scale) -> str:
     return f"sqlite:///{database_dir(scale) / 'caseload.sqlite3'}"
 
 
-def scale_env(scale: Scale) -> dict[str, str]:
-    """The environment of every process that touches this scale's database."""
+def _env(var_dir: Path | str, url: str) -> dict[str, str]:
     return {
-        **os.environ,
-        "CASELOAD_VAR_DIR": str(database_dir(scale)),
+        "CASELOAD_VAR_DIR": str(var_dir),
         # Explicit, so a developer's .env (e.g. a PostgreSQL DATABASE_URL) is not used.
-        "DATABASE_URL": database_url(scale),
+        "DATABASE_URL": url,
         "DJANGO_ENV": "development",
         "DEBUG": "0",
         "REDIS_URL": "",
     }
+
+
+def scale_env(scale: Scale) -> dict[str, str]:
+    """The environment of every process that touches this scale's database."""
+    return {**os.environ, **_env(database_dir(scale), database_url(scale))}
 
 
 def seed_args(scale: Scale) -> list[str]:
@@ -166,15 +169,36 @@ def ensure_database(scale: Scale, *, rebuild: bool = False) -> float | None:
     shutil.rmtree(var_dir, ignore_errors=True)
     # static/: whitenoise warns on every request when STATIC_ROOT is missing.
     (var_dir / "static").mkdir(parents=True)
-    if POSTGRES_URL:
-        _recreate(postgres_name(scale.name))
-    env = scale_env(scale)
     started = time.perf_counter()
+    if POSTGRES_URL:
+        _recreate(postgres_name(scale.name), template=_migrated_template())
+    env = scale_env(scale)
     _run(["manage.py", "migrate", "--noinput", "-v", "0"], env)
     _run(["manage.py", "seed_demo", *seed_args(scale)], env)
     seconds = time.perf_counter() - started
     key_file.write_text(key)  # last: an interrupted build is rebuilt next time
     return seconds
+
+
+def _migrated_template() -> str:
+    """A migrated PostgreSQL database (`<name>_bench_migrated`) the others are copied from:
+    copying takes a second where migrating takes most of a minute. Built again when a
+    migration changes (its key in var/bench/pg-migrated/)."""
+    name = postgres_name("migrated")
+    var_dir = BENCH_DIR / "pg-migrated"
+    key_file = var_dir / "bench-key"
+    key = cache_key([])
+    if key_file.exists() and key_file.read_text() == key and _exists(name):
+        return name
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key_file.unlink(missing_ok=True)
+    _recreate(name)
+    _run(
+        ["manage.py", "migrate", "--noinput", "-v", "0"],
+        {**os.environ, **_env(var_dir, postgres_url(name))},
+    )
+    key_file.write_text(key)
+    return name
 
 
 def scratch_database(directory: str, **environment: str) -> None:
@@ -184,19 +208,11 @@ def scratch_database(directory: str, **environment: str) -> None:
     url = f"sqlite:///{directory}/bench.sqlite3"
     if POSTGRES_URL:
         name = postgres_name(f"scratch_{os.getpid()}")
-        _recreate(name)
+        _recreate(name, template=_migrated_template())
         atexit.register(_drop_scratch, name)
         url = postgres_url(name)
     os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "backoffice.settings",
-            "CASELOAD_VAR_DIR": directory,
-            "DATABASE_URL": url,
-            "DJANGO_ENV": "development",
-            "DEBUG": "0",
-            "REDIS_URL": "",
-            **environment,
-        }
+        {"DJANGO_SETTINGS_MODULE": "backoffice.settings", **_env(directory, url), **environment}
     )
     import django
     from django.core.management import call_command

@@ -1,4 +1,4 @@
-"""P6 (PDF) and P8 (Excel export) of docs/quality.md, on a scratch SQLite database of invoices.
+"""P6 (PDF) and P8 (Excel export) of docs/quality.md, on a scratch database of invoices.
 
     python -m tests.bench.documents [--runs 7]
 

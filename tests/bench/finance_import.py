@@ -1,4 +1,4 @@
-"""P7 (docs/quality.md): the finance import of 10,000 rows, on a scratch SQLite database.
+"""P7 (docs/quality.md): the finance import of 10,000 rows, on a scratch database.
 
     python -m tests.bench.finance_import [--runs 3] [--rows 10000]
 

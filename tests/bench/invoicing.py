@@ -1,4 +1,4 @@
-"""P4 (docs/quality.md): the month invoice run, on a scratch SQLite database of sessions.
+"""P4 (docs/quality.md): the month invoice run, on a scratch database of sessions.
 
     python -m tests.bench.invoicing [--rounds 3]     (make bench BENCH_ARGS="--only P4")
 

@@ -2,7 +2,7 @@
 
     python -m tests.bench.outbox [--messages 1000]     (make bench BENCH_ARGS="--only P13")
 
-On a scratch SQLite database (the embedded default), queues `--messages` reminder emails, then
+On a scratch database (databases.scratch_database), queues `--messages` reminder emails, then
 sends them one after the other as one Huey worker does (the send task, its document
 follow-up included) through Django's SMTP backend to an aiosmtpd server running in a process
 of its own. Prints messages per second beside the bar (>= 50/s) and checks that the server

@@ -1,4 +1,4 @@
-"""P12 (docs/quality.md): planning a day's reminders, on a scratch SQLite database.
+"""P12 (docs/quality.md): planning a day's reminders, on a scratch database.
 
     python -m tests.bench.reminders [--rounds 5]     (make bench BENCH_ARGS="--only P12")
 

@@ -1,5 +1,5 @@
 """P5 (the month statement run) and P6 for statements (PDF cost per page), docs/quality.md,
-on a scratch SQLite database.
+on a scratch database.
 
     python -m tests.bench.statements [--rounds 5] [--runs 5] [--only P5|P6]
     make bench BENCH_ARGS="--only P5"         (P5 alone; "--only statements" for both)
