@@ -19,6 +19,27 @@ accesslog = "-"
 # The path only: query strings can carry client names typed into a search (no PHI in logs).
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 errorlog = "-"
+# Django's LOG_FORMAT (settings.py): JSON lines without exceptions' messages in production.
+log_format = os.environ.get(
+    "LOG_FORMAT", "json" if os.environ.get("DJANGO_ENV") == "production" else "plain"
+)
+if log_format == "json":
+    logconfig_dict = {
+        "root": {"level": "INFO", "handlers": ["error"]},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["error"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["access"], "propagate": False},
+        },
+        "handlers": {
+            "error": {"class": "logging.StreamHandler", "formatter": "json"},
+            "access": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stdout",
+            },
+        },
+        "formatters": {"json": {"()": "backoffice.logs.JsonFormatter"}},
+    }
 
 
 def post_worker_init(worker):

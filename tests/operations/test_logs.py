@@ -5,6 +5,9 @@ production formatter (backoffice/logs.py)."""
 import io
 import json
 import logging
+import os
+import urllib.error
+import urllib.request
 from datetime import timedelta
 
 import pytest
@@ -20,6 +23,7 @@ from backoffice.scheduling.services import appointment_book
 from tests.billing.conftest import MARCH, at, session_of
 from tests.factories import ClientFactory, ServiceTypeFactory, TherapistFactory
 from tests.operations.failing import client_lookup_task
+from tests.production.servers import free_port, start_gunicorn, stop
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +97,36 @@ def test_real_work_logs_json_lines_without_client_names(
     assert failure["exception"]["frames"][-1].endswith("tests/operations/failing.py:8")
     text = "\n".join(log_lines())
     assert not [name for name in NAMES if name.lower() in text.lower()], text
+
+
+def test_gunicorn_logs_json_lines_without_query_strings(tmp_path):
+    """gunicorn as deployed, LOG_FORMAT=json: its own lines, the access log and Django's are
+    all JSON; a search's query string stays out."""
+    (tmp_path / "static").mkdir()
+    port = free_port()
+    log = tmp_path / "gunicorn.log"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DJANGO_ENV", "DEBUG", "DATABASE_URL", "REDIS_URL")
+    }
+    env |= {"LOG_FORMAT": "json", "CASELOAD_VAR_DIR": str(tmp_path), "DEBUG": "0"}
+    gunicorn = start_gunicorn(port, env=env, log=log)
+    try:
+        for path in ("/healthz", "/no-such-page/?q=H%C3%A9l%C3%A8ne+C%C3%B4t%C3%A9"):
+            urlopen_status(f"http://127.0.0.1:{port}{path}")
+    finally:
+        stop(gunicorn)
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    loggers = {line["logger"] for line in lines}
+    assert {"gunicorn.error", "gunicorn.access", "django.request"} <= loggers, lines
+    assert '"GET /no-such-page/" 404' in "\n".join(line["message"] for line in lines)
+    assert "H%C3%A9l" not in log.read_text()
+
+
+def urlopen_status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
