@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.mail.backends.base import BaseEmailBackend
 from django.test import override_settings
 from django.utils import timezone
 
@@ -214,3 +215,22 @@ def test_failures_log_no_recipient_or_text(caplog, smtp_server):
     outbox_send(message_id=message.pk)
     assert "secret-client" not in caplog.text
     assert "thérapie" not in caplog.text
+
+
+def test_an_unexpected_failure_logs_its_type_not_its_text(caplog, settings):
+    """An error nobody foresaw can quote the recipient: staff see it on the message, the log
+    only its type."""
+    settings.EMAIL_BACKEND = "tests.messaging.test_outbox.AddressQuotingBackend"
+    message = OutboxMessageFactory(recipient="secret-client@example.test")
+    outbox_send(message_id=message.pk)
+    message.refresh_from_db()
+    assert "secret-client@example.test" in message.last_error
+    logged = [record.getMessage() for record in caplog.records]
+    assert any("ValueError" in line for line in logged)
+    # (the traceback's text is dropped by the production log format: tests/operations/test_logs)
+    assert not any("secret-client" in line for line in logged)
+
+
+class AddressQuotingBackend(BaseEmailBackend):
+    def send_messages(self, messages):
+        raise ValueError(f"cannot send to {messages[0].to[0]}")

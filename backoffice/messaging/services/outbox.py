@@ -110,7 +110,11 @@ def outbox_send(*, message_id: int) -> SendResult:
         return _record_failure(message, str(error), retry=True)
     except Exception as error:
         logger.exception("outbox message %s: unexpected %s", message.pk, type(error).__name__)
-        return _record_failure(message, f"{type(error).__name__}: {error}", retry=True)
+        # Staff read the whole error on the message; the log gets its type only (it may hold
+        # the recipient's address).
+        return _record_failure(
+            message, f"{type(error).__name__}: {error}", retry=True, logged=type(error).__name__
+        )
     message.status = OutboxStatus.SENT
     message.sent_at = timezone.now()
     message.next_attempt_at = None
@@ -130,7 +134,9 @@ def outbox_send(*, message_id: int) -> SendResult:
     return SendResult(status=OutboxStatus.SENT)
 
 
-def _record_failure(message: OutboxMessage, error: str, *, retry: bool) -> SendResult:
+def _record_failure(
+    message: OutboxMessage, error: str, *, retry: bool, logged: str | None = None
+) -> SendResult:
     message.last_error = error[:2000]
     message.handed_at = None
     if retry and message.attempt_count < settings.OUTBOX_MAX_ATTEMPTS:
@@ -146,7 +152,7 @@ def _record_failure(message: OutboxMessage, error: str, *, retry: bool) -> SendR
         "outbox message %s attempt %s: %s -> %s",
         message.pk,
         message.attempt_count,
-        error[:200],
+        (error if logged is None else logged)[:200],
         message.status,
     )
     return SendResult(status=OutboxStatus(message.status), retry_at=message.next_attempt_at)
