@@ -30,6 +30,9 @@ SECRET_KEY = (
     if PRODUCTION
     else env.str("SECRET_KEY", default="insecure-development-key-never-used-in-production")
 )
+# The keys before a rotation: sessions and links they signed keep working until they expire
+# (docs/deploy.md, Rotate secrets).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
 # Where the site is reached from outside (scheme and host, no path): links in emails
 # (therapists' alerts, invitations, password resets), so production must say it.
@@ -141,6 +144,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
 # Task queue: Huey on its own SQLite file, or on Redis when REDIS_URL is set.
+# A process manager stops a consumer with SIGTERM: it finishes the tasks in hand (up to a
+# minute) and leaves the queue to the other consumers.
+HUEY_CONSUMER = {
+    "workers": 2,
+    "worker_type": "thread",
+    "graceful_signal": "TERM",
+    "shutdown_timeout": 60,
+}
 REDIS_URL = env.str("REDIS_URL", default="")
 HUEY_IMMEDIATE = env.bool("HUEY_IMMEDIATE", default=TESTING)
 if REDIS_URL:
@@ -150,7 +161,7 @@ if REDIS_URL:
         "url": REDIS_URL,
         "immediate": HUEY_IMMEDIATE,
         "utc": True,
-        "consumer": {"workers": 2, "worker_type": "thread"},
+        "consumer": HUEY_CONSUMER,
     }
 else:
     HUEY = {
@@ -159,7 +170,7 @@ else:
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": HUEY_IMMEDIATE,
         "utc": True,
-        "consumer": {"workers": 2, "worker_type": "thread"},
+        "consumer": HUEY_CONSUMER,
     }
 
 # Authentication: Argon2 first, axes throttling by username + IP with a cool-off.
@@ -239,6 +250,8 @@ STORAGES = {
     },
 }
 if AWS_STORAGE_BUCKET_NAME:
+    from botocore.config import Config
+
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -251,6 +264,10 @@ if AWS_STORAGE_BUCKET_NAME:
             # followed at once (documents.downloads).
             "querystring_expire": 60,
             "file_overwrite": False,
+            # An unreachable bucket answers /healthz within the load balancer's timeout.
+            "client_config": Config(
+                connect_timeout=3, read_timeout=10, retries={"max_attempts": 2}
+            ),
         },
     }
 
