@@ -30,6 +30,7 @@ them. Exits 1 when a bar is missed.
 """
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -190,11 +191,13 @@ def sign_in(*, staff: int, therapists: int) -> dict:
 
 
 class Site(NamedTuple):
-    """nginx in front of one gunicorn: its address, and its authority's certificate."""
+    """nginx in front of one gunicorn: its address, its authority's certificate, the two
+    processes."""
 
     url: str
     authority: Path
     workers: int
+    processes: tuple[subprocess.Popen, ...]
 
 
 def serve(directory: Path, *, workers: int, running: list) -> Site:
@@ -202,14 +205,42 @@ def serve(directory: Path, *, workers: int, running: list) -> Site:
     directory.mkdir()
     port = free_port()
     log = directory / "gunicorn.log"
-    running.append(start_gunicorn(port, env=load_env(), log=log, workers=workers))
+    gunicorn = start_gunicorn(port, env=load_env(), log=log, workers=workers)
+    running.append(gunicorn)
     nginx, https, context = start_nginx(directory, upstreams=[port])
     running.append(nginx)
     authority = directory / "authority.pem"
     authority.write_text(
         "".join(ssl.DER_cert_to_PEM_cert(der) for der in context.get_ca_certs(binary_form=True))
     )
-    return Site(f"https://127.0.0.1:{https}", authority, workers)
+    return Site(f"https://127.0.0.1:{https}", authority, workers, (gunicorn, nginx))
+
+
+def cpu_seconds(site: Site) -> dict[str, float]:
+    """CPU seconds spent so far by the machine, by the site (gunicorn's workers, nginx and
+    the load database's PostgreSQL backends) and by the locust runs that have ended."""
+    import psutil  # locust's own dependency
+
+    processes = [psutil.Process(process.pid) for process in site.processes]
+    processes += [child for process in processes for child in process.children(recursive=True)]
+    database = POSTGRES_URL.rsplit("/", 1)[1]
+    processes += [
+        backend
+        for backend in psutil.process_iter(["name", "cmdline"])
+        if backend.info["name"] == "postgres"
+        and database in " ".join(backend.info["cmdline"] or [])
+    ]
+    site_seconds = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):  # a connection closed since
+            site_seconds += sum(process.cpu_times()[:2])
+    machine = psutil.cpu_times()
+    locust = os.times()
+    return {
+        "machine": sum(machine) - machine.idle - getattr(machine, "iowait", 0.0),
+        "site": site_seconds,
+        "locust": locust.children_user + locust.children_system,
+    }
 
 
 class Run(NamedTuple):
@@ -220,6 +251,7 @@ class Run(NamedTuple):
     sent: dict[str, int]
     failures: dict[str, int]
     seconds: float
+    cores: dict[str, float]  # cores busy over the run: the machine's, the site's, locust's
 
     def requests(self, mix: str | None = None) -> int:
         return sum(len(times) for name, times in self.times_ms.items() if mix in (None, name))
@@ -248,6 +280,7 @@ def run_locust(
     spawn_rate = spawn_rate or users
     with tempfile.TemporaryDirectory() as scratch:
         results = Path(scratch) / "results.json"
+        started, cpu = time.perf_counter(), cpu_seconds(site)
         subprocess.run(
             [
                 VENV_BIN / "locust",
@@ -278,7 +311,9 @@ def run_locust(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        return Run(**json.loads(results.read_text()))
+        wall, cpu_after = time.perf_counter() - started, cpu_seconds(site)
+        cores = {key: (cpu_after[key] - cpu[key]) / wall for key in cpu}
+        return Run(**json.loads(results.read_text()), cores=cores)
 
 
 class Figures(NamedTuple):
@@ -311,6 +346,15 @@ def measure(sessions: Path, scratch: Path, *, users: int, seconds: int) -> Figur
     return Figures(single, loaded, scaling)
 
 
+def busy(runs: list[Run]) -> str:
+    """The cores busy over `runs`: the machine's, and how many of them were the bench's."""
+    cores = {key: statistics.mean(run.cores[key] for run in runs) for key in runs[0].cores}
+    return (
+        f"cores busy (of {os.cpu_count()}): {cores['machine']:.1f} in all, "
+        f"{cores['site']:.1f} by nginx, gunicorn and PostgreSQL, {cores['locust']:.1f} by locust"
+    )
+
+
 def report(figures: Figures, *, users: int, seconds: int) -> bool:
     """Print the figures and the table of bars; whether every bar is met."""
     single, loaded = figures.single, figures.loaded
@@ -331,6 +375,7 @@ def report(figures: Figures, *, users: int, seconds: int) -> bool:
             f"  {mix or 'all':10}  {loaded.requests(mix):5} requests, {loaded.per_second(mix):5.1f}"
             f"/s; p50/p95/p99 {p[50]:.0f}/{p[95]:.0f}/{p[99]:.0f} ms{alone}"
         )
+    print(f"  {busy([loaded])}")
     throughput = {
         workers: sum(run.requests() for run in runs) / sum(run.seconds for run in runs)
         for workers, runs in figures.scaling.items()
@@ -338,8 +383,11 @@ def report(figures: Figures, *, users: int, seconds: int) -> bool:
     scaled = throughput[WORKERS] / throughput[1]
     print(
         f"{SCALING_USERS} users, no pause, {SCALING_ROUNDS} x {SCALING_SECONDS} s on each: "
-        f"{throughput[1]:.1f} requests/s with 1 worker, {throughput[WORKERS]:.1f} with 2.\n"
+        f"{throughput[1]:.1f} requests/s with 1 worker, {throughput[WORKERS]:.1f} with 2"
     )
+    for workers, runs in figures.scaling.items():
+        print(f"  {workers} worker{'s' * (workers > 1)}: {busy(runs)}")
+    print()
     failures = sum(loaded.failures.values())
     measured = f"{failures} of {sum(loaded.sent.values())}"
     table = [("P11", "failed requests", measured, f"<= {MAX_FAILURES}", failures <= MAX_FAILURES)]
