@@ -334,7 +334,7 @@ def measure(sessions: Path, scratch: Path, *, users: int, seconds: int) -> Figur
             mix: run_locust(two, sessions, 1, SINGLE_USER_SECONDS, mixes=(mix,)) for mix in MIXES
         }
         loaded = run_locust(two, sessions, users, seconds, think=True, spawn_rate=SPAWN_RATE)
-        scaling = {1: [], 2: []}
+        scaling = {1: [], WORKERS: []}
         for _ in range(SCALING_ROUNDS):  # alternated: the machine's other load falls on both
             for site in (one, two):
                 scaling[site.workers].append(
