@@ -22,7 +22,7 @@ import time
 from datetime import UTC, date, timedelta
 from decimal import Decimal
 
-from tests.bench.databases import scratch_database
+from tests.bench.databases import analyze, scratch_database
 
 P7_ROWS = 10_000
 P7_ROWS_PER_S = 5_000
@@ -186,6 +186,7 @@ def measure(rows: int, runs: int) -> dict:
     from backoffice.billing.services.imports import payments_import
 
     content = seed(rows)
+    analyze()
 
     def import_file():
         # Five identical rows an invoice (one a session): staff confirm them on the preview.
