@@ -45,6 +45,6 @@ if log_format == "json":
 def post_worker_init(worker):
     # Django and its modules, loaded once, move out of the collector's sight, and collections
     # run less often: a full collection over them otherwise lands in one request in a few
-    # hundred, the portal's slowest (docs/quality.md, The portal under load).
+    # hundred, the portal's slowest (docs/quality.md, Under load).
     gc.freeze()
     gc.set_threshold(50_000, 20, 100)
