@@ -10,10 +10,10 @@ page. Exits 1 when any figure misses its bar.
 Then P10 (sweep.py): the worklist sweep on the same two databases; `--only P10` (or `--only
 sweep`) runs it alone. Then, each in a process and scratch database of its own: P6/P8
 (documents.py), P5 and the statement P6 rows (statements.py), P4 (invoicing.py), P7
-(finance_import.py), P12 (reminders.py), P13 (outbox.py). Last, P11 (load.py): the portal
-under load, through gunicorn on PostgreSQL.
+(finance_import.py), P12 (reminders.py), P13 (outbox.py). Last, P11 and P14 (load.py): staff and
+therapists under load, through nginx to gunicorn on PostgreSQL.
 `--only P4` (or `--only invoicing`), `--only P5`, `--only P7` or `--only statements` (P5 and
-the statement P6 rows), `--only P11` (or `--only load`), `--only P12` (or `--only reminders`),
+the statement P6 rows), `--only P11` (or `--only P14`, `--only load`), `--only P12` (or `--only reminders`),
 `--only P13` (or `--only outbox`) runs that one alone; any other `--only` measures the pages
 whose name contains it and nothing else.
 
@@ -193,7 +193,7 @@ def main(argv=None) -> int:
         ).returncode
     if args.only.upper() in {"P13", "OUTBOX"}:  # the outbox's throughput: outbox.py
         return subprocess.run([sys.executable, "-m", "tests.bench.outbox"], cwd=BASE_DIR).returncode
-    if args.only.upper() in {"P11", "LOAD"}:  # the portal under load: load.py
+    if args.only.upper() in {"P11", "P14", "LOAD"}:  # staff and therapists under load: load.py
         return subprocess.run([sys.executable, "-m", "tests.bench.load"], cwd=BASE_DIR).returncode
     if args.only.upper() in {"P5", "STATEMENTS"}:  # therapist statements: statements.py
         selected = ["--only", "P5"] if args.only.upper() == "P5" else []
@@ -259,7 +259,7 @@ def main(argv=None) -> int:
     p12 = subprocess.run([sys.executable, "-m", "tests.bench.reminders"], cwd=BASE_DIR)
     # P13, the outbox's throughput to a local SMTP server, one worker (outbox.py).
     p13 = subprocess.run([sys.executable, "-m", "tests.bench.outbox"], cwd=BASE_DIR)
-    # P11, the portal under load: gunicorn on a PostgreSQL database of its own (load.py).
+    # P11 and P14, under load: nginx and gunicorn on a PostgreSQL database of its own (load.py).
     p11 = subprocess.run([sys.executable, "-m", "tests.bench.load"], cwd=BASE_DIR)
     failed = any(run.returncode for run in (sweep, documents, statements, p4, p7, p12, p13, p11))
     return 1 if missed or failed else 0
