@@ -14,8 +14,8 @@ sweep`) runs it alone. Then, each in a process and scratch database of its own: 
 therapists under load, through nginx to gunicorn on PostgreSQL.
 `--only P4` (or `--only invoicing`), `--only P5`, `--only P7` or `--only statements` (P5 and
 the statement P6 rows), `--only P11` (or `--only P14`, `--only load`), `--only P12` (or
-`--only reminders`), `--only P13` (or `--only outbox`) runs that one alone; any other `--only` measures the pages
-whose name contains it and nothing else.
+`--only reminders`), `--only P13` (or `--only outbox`) runs that one alone; any other `--only`
+measures the pages whose name contains it and nothing else.
 
 On SQLite by default; with DATABASE_URL set to a postgres:// URL, every figure runs on that
 PostgreSQL server (databases.py names the databases), with the same bars.
