@@ -5,11 +5,13 @@ Production sets DJANGO_ENV=production plus DATABASE_URL, REDIS_URL, SECRET_KEY, 
 an anymail ESP, Vonage credentials and S3 storage; see README.md.
 """
 
+import os
 from datetime import time, timedelta
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.templatetags.static import static
 from django.utils.translation import gettext_lazy as _
 
@@ -25,14 +27,16 @@ if not PRODUCTION:  # the embedded database, queue, mail and media live here
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DEBUG", default=not PRODUCTION and not TESTING)
-SECRET_KEY = (
-    env.str("SECRET_KEY")
-    if PRODUCTION
-    else env.str("SECRET_KEY", default="insecure-development-key-never-used-in-production")
-)
+# Keys are read as written: django-environ takes a value starting with "$" (one generated key
+# in fifty) for the name of another variable.
+if PRODUCTION and not os.environ.get("SECRET_KEY"):
+    raise ImproperlyConfigured("Set the SECRET_KEY environment variable")
+SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-development-key-never-used-in-production")
 # The keys before a rotation: sessions and links they signed keep working until they expire
 # (docs/deploy.md, Rotate secrets).
-SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+SECRET_KEY_FALLBACKS = [
+    key for key in os.environ.get("SECRET_KEY_FALLBACKS", "").split(",") if key.strip()
+]
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["*"])
 # Where the site is reached from outside (scheme and host, no path): links in emails
 # (therapists' alerts, invitations, password resets), so production must say it.

@@ -61,6 +61,15 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY" in result.stderr
 
 
+def test_a_secret_key_starting_with_a_dollar_sign_is_taken_as_written():
+    """Django's generated keys draw from an alphabet with "$": one in fifty starts with it."""
+    key = "$" + get_random_secret_key()[1:]
+    code = "from django.conf import settings as s; print(s.SECRET_KEY == s.SECRET_KEY_FALLBACKS[0])"
+    env = {**PRODUCTION_ENV, "SECRET_KEY": key, "SECRET_KEY_FALLBACKS": key}
+    result = run_manage("shell", "--no-imports", "-c", code, env=env)
+    assert result.stdout.split() == ["True"], result.stderr
+
+
 def test_production_refuses_to_start_without_the_site_url():
     """Emailed links (a therapist's invitation, a password reset) would point nowhere."""
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SITE_URL"}
