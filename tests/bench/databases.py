@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from tests.production.servers import database_drop, database_exists, database_fresh
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 BENCH_DIR = BASE_DIR / "var" / "bench"
 # Fixed, so the cached databases never depend on the build day. The 5k span is then 26
@@ -75,26 +77,6 @@ def postgres_url(name: str) -> str:
 def postgres_name(suffix: str) -> str:
     """`<the URL's database>_bench_<suffix>`."""
     return f"{urlsplit(POSTGRES_URL).path.lstrip('/')}_bench_{suffix}"
-
-
-def _maintenance():
-    """An autocommit connection to the server's `postgres` database (to create and drop)."""
-    import psycopg
-
-    return psycopg.connect(postgres_url("postgres"), autocommit=True)
-
-
-def _recreate(name: str, *, template: str = "template1") -> None:
-    with _maintenance() as server:
-        server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        server.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-
-
-def _exists(name: str) -> bool:
-    with _maintenance() as server:
-        return bool(
-            server.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        )
 
 
 def database_dir(scale: Scale) -> Path:
@@ -163,7 +145,7 @@ def ensure_database(scale: Scale, *, rebuild: bool = False) -> float | None:
     key = cache_key(seed_args(scale))
     cached = key_file.exists() and key_file.read_text() == key
     if POSTGRES_URL:
-        cached = cached and _exists(postgres_name(scale.name))
+        cached = cached and database_exists(postgres_url(postgres_name(scale.name)))
     if not rebuild and cached:
         return None
     shutil.rmtree(var_dir, ignore_errors=True)
@@ -171,7 +153,7 @@ def ensure_database(scale: Scale, *, rebuild: bool = False) -> float | None:
     (var_dir / "static").mkdir(parents=True)
     started = time.perf_counter()
     if POSTGRES_URL:
-        _recreate(postgres_name(scale.name), template=_migrated_template())
+        database_fresh(postgres_url(postgres_name(scale.name)), template=_migrated_template())
     env = scale_env(scale)
     _run(["manage.py", "migrate", "--noinput", "-v", "0"], env)
     _run(["manage.py", "seed_demo", *seed_args(scale)], env)
@@ -193,11 +175,11 @@ def _migrated_template() -> str:
     var_dir = BENCH_DIR / "pg-migrated"
     key_file = var_dir / "bench-key"
     key = cache_key([])
-    if key_file.exists() and key_file.read_text() == key and _exists(name):
+    if key_file.exists() and key_file.read_text() == key and database_exists(postgres_url(name)):
         return name
     var_dir.mkdir(parents=True, exist_ok=True)
     key_file.unlink(missing_ok=True)
-    _recreate(name)
+    database_fresh(postgres_url(name))
     _run(
         ["manage.py", "migrate", "--noinput", "-v", "0"],
         {**os.environ, **_env(var_dir, postgres_url(name))},
@@ -213,7 +195,7 @@ def scratch_database(directory: str, **environment: str) -> None:
     url = f"sqlite:///{directory}/bench.sqlite3"
     if POSTGRES_URL:
         name = postgres_name(f"scratch_{os.getpid()}")
-        _recreate(name, template=_migrated_template())
+        database_fresh(postgres_url(name), template=_migrated_template())
         atexit.register(_drop_scratch, name)
         url = postgres_url(name)
     os.environ.update(
@@ -230,8 +212,7 @@ def _drop_scratch(name: str) -> None:
     from django.db import connections
 
     connections.close_all()
-    with _maintenance() as server:
-        server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    database_drop(postgres_url(name))
 
 
 def analyze() -> None:

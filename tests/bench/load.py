@@ -47,7 +47,14 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from tests.bench.databases import BASE_DIR, BENCH_DIR, cache_key
-from tests.production.servers import free_port, start_gunicorn, start_nginx, stop
+from tests.production.servers import (
+    database_exists,
+    database_fresh,
+    free_port,
+    start_gunicorn,
+    start_nginx,
+    stop,
+)
 
 POSTGRES_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/caseload_bench_load"
@@ -91,30 +98,19 @@ def _manage(*args: str) -> None:
     )
 
 
-def _server():
-    """A connection to the PostgreSQL server's maintenance database; the load database's name."""
-    import psycopg
-
-    server, name = POSTGRES_URL.rsplit("/", 1)
-    return psycopg.connect(f"{server}/postgres", autocommit=True), name
-
-
 def ensure_database(*, rebuild: bool) -> float | None:
     """Seed the load database as of today in Vancouver, unless that one is there; the build
     seconds."""
     seed = [*SEED, "--today", datetime.now(ZoneInfo("America/Vancouver")).date().isoformat()]
     key = cache_key(seed)
     key_file = LOAD_DIR / "bench-key"
-    connection, name = _server()
-    with connection:
-        found = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if not rebuild and found.fetchone() and key_file.exists() and key_file.read_text() == key:
-            return None
-        started = time.perf_counter()
-        (LOAD_DIR / "static").mkdir(parents=True, exist_ok=True)
-        key_file.unlink(missing_ok=True)
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
+    cached = key_file.exists() and key_file.read_text() == key and database_exists(POSTGRES_URL)
+    if cached and not rebuild:
+        return None
+    started = time.perf_counter()
+    (LOAD_DIR / "static").mkdir(parents=True, exist_ok=True)
+    key_file.unlink(missing_ok=True)
+    database_fresh(POSTGRES_URL)
     _manage("migrate", "--noinput", "-v", "0")
     _manage("seed_demo", *seed)
     key_file.write_text(key)  # last: an interrupted build is rebuilt next time

@@ -26,7 +26,7 @@ from pathlib import Path
 import psycopg
 
 from backoffice.operations.backups import database_row_counts
-from tests.production.servers import BASE_DIR, VENV_BIN
+from tests.production.servers import BASE_DIR, VENV_BIN, database_drop, database_fresh
 from tests.production.smoke import check, procfile, production_env, run, step
 
 SERVER = os.environ.get("BACKUP_CHECK_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
@@ -47,14 +47,6 @@ SEQUENCES = """
 
 def url(name: str) -> str:
     return f"{SERVER}/{name}"
-
-
-def databases_fresh(*names: str, create: bool = True) -> None:
-    with psycopg.connect(url("postgres"), autocommit=True) as server:
-        for name in names:
-            server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            if create:
-                server.execute(f'CREATE DATABASE "{name}"')
 
 
 def sequence_positions(name: str) -> dict[str, tuple[int, bool]]:
@@ -128,14 +120,14 @@ def drill(scratch: Path) -> dict[str, int]:
     source = {**env, "DATABASE_URL": url(SOURCE)}
     dump = scratch / "caseload.dump"
     with step(f"a fresh database {SOURCE}, migrated by the release step"):
-        databases_fresh(SOURCE)
+        database_fresh(url(SOURCE))
         run(procfile("release"), source)
     with step("a small clinic with two billed months (seed_demo)"):
         run(f"python manage.py seed_demo {' '.join(SEED)}", source)
     with step("manage.py backup"):
         run(f"python manage.py backup --output {dump}", source)
     with step(f"manage.py restore into a new, empty {TARGET}"):
-        databases_fresh(TARGET)
+        database_fresh(url(TARGET))
         run(f"python manage.py restore {dump} --database-url {url(TARGET)}", env)
     with step("every table holds as many rows"):
         counts = database_row_counts(database_url=url(SOURCE))
@@ -181,7 +173,8 @@ def main() -> int:
             print(f"FAILED\n{failure}")
             return 1
         finally:
-            databases_fresh(SOURCE, TARGET, create=False)
+            database_drop(url(SOURCE))
+            database_drop(url(TARGET))
     figures = ", ".join(f"{value:,} {name}" for name, value in summary.items())
     print(f"Restore drill passed in {time.perf_counter() - started:.0f} s: {figures}")
     return 0

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import trustme
 
@@ -136,3 +137,33 @@ def start_nginx(
     context = ssl.create_default_context()
     authority.configure_trust(context)
     return process, https, context
+
+
+def _maintenance(url: str):
+    """An autocommit connection to the `postgres` database of `url`'s server."""
+    import psycopg
+
+    return psycopg.connect(urlsplit(url)._replace(path="/postgres").geturl(), autocommit=True)
+
+
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def database_exists(url: str) -> bool:
+    with _maintenance(url) as server:
+        found = server.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database_name(url)])
+        return found.fetchone() is not None
+
+
+def database_drop(url: str) -> None:
+    with _maintenance(url) as server:
+        server.execute(f'DROP DATABASE IF EXISTS "{database_name(url)}" WITH (FORCE)')
+
+
+def database_fresh(url: str, *, template: str = "template1") -> None:
+    """The PostgreSQL database `url` names, dropped if there and created empty (or as a copy of
+    `template`)."""
+    database_drop(url)
+    with _maintenance(url) as server:
+        server.execute(f'CREATE DATABASE "{database_name(url)}" TEMPLATE "{template}"')

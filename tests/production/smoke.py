@@ -39,6 +39,8 @@ from tests.production.servers import (
     BASE_DIR,
     HOST,
     VENV_BIN,
+    database_drop,
+    database_fresh,
     start,
     start_gunicorn,
     start_nginx,
@@ -110,22 +112,10 @@ def run(command: str, env: dict) -> None:
 
 
 def fresh_services() -> None:
-    import psycopg
     import redis
 
-    server, name = POSTGRES_URL.rsplit("/", 1)
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
+    database_fresh(POSTGRES_URL)
     redis.Redis.from_url(REDIS_URL).flushdb()
-
-
-def drop_database() -> None:
-    import psycopg
-
-    server, name = POSTGRES_URL.rsplit("/", 1)
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class FormReader(HTMLParser):
@@ -409,7 +399,7 @@ def main() -> int:
             from django.db import connections
 
             connections.close_all()
-            drop_database()
+            database_drop(POSTGRES_URL)
     print(f"Production smoke passed in {time.perf_counter() - started:.0f} s")
     return 0
 
