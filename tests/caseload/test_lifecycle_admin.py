@@ -229,6 +229,41 @@ def test_therapist_caseload_splits_clients_and_shows_usage(admin_client, therapi
     assert shown.status == "red"  # two sessions left
 
 
+def test_therapist_caseload_shows_the_authorizations_in_force_else_the_latest(
+    admin_client, therapist
+):
+    today = timezone.localdate()
+
+    def authorization(client, *, ended_days_ago, days=90):
+        return AuthorizationFactory(
+            client=client,
+            valid_from=today - timedelta(days=ended_days_ago + days),
+            valid_until=today - timedelta(days=ended_days_ago),
+        )
+
+    current = AuthorizationFactory(client__primary_therapist=therapist, client__last_name="Current")
+    authorization(current.client, ended_days_ago=200)
+    lapsed = ClientFactory(
+        primary_therapist=therapist, last_name="Lapsed", kind=ClientKind.INDIRECT
+    )
+    authorization(lapsed, ended_days_ago=400)
+    latest = authorization(lapsed, ended_days_ago=30)
+
+    response = admin_client.get(caseload_url(therapist))
+    shown = {
+        client.last_name: [a.pk for a in client.shown_authorizations]
+        for section in response.context["sections"]
+        for client in section["clients"]
+    }
+    assert shown == {"Current": [current.pk], "Lapsed": [latest.pk]}
+    read = {
+        client.last_name: len(client.authorizations_with_usage)
+        for section in response.context["sections"]
+        for client in section["clients"]
+    }
+    assert read == {"Current": 1, "Lapsed": 1}, "expired history is not read"
+
+
 def test_therapist_caseload_query_count_is_constant(admin_client, therapist):
     def queries():
         with CaptureQueriesContext(connection) as captured:

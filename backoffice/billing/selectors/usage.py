@@ -217,11 +217,16 @@ def therapist_caseload(*, therapist: Therapist) -> list[dict]:
     """The therapist's clients in four sections (direct or indirect, active or deactivated).
 
     Each client carries `status` (its colour) and `shown_authorizations`: those in force, or
-    else its latest one, each with usage. Three queries however many clients there are.
+    else its latest one, each with usage. Three queries however many clients there are, and
+    only those authorizations read: years of expired ones cost nothing.
     """
     today = timezone.localdate()
+    latest = Authorization.objects.filter(client=OuterRef("client")).order_by("-valid_until", "-pk")
+    shown = Q(valid_from__lte=today, valid_until__gte=today) | Q(
+        pk=Subquery(latest.values("pk")[:1])
+    )
     authorizations = authorizations_with_usage(
-        Authorization.objects.select_related("payer")
+        Authorization.objects.select_related("payer").filter(shown)
     ).order_by("-valid_until", "-pk")
     clients = clients_with_status(clients_of_therapist(therapist=therapist)).prefetch_related(
         Prefetch("authorizations", queryset=authorizations, to_attr="authorizations_with_usage")
