@@ -6,12 +6,18 @@ import os
 
 bind = f"{os.environ.get('GUNICORN_BIND_HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+# One request at a time a worker (gunicorn's sync worker): pages are mostly Python, and a
+# second thread only shares the worker's one interpreter lock, each query's answer waiting for
+# the other thread's turn (docs/quality.md, Under load). Scale with GUNICORN_WORKERS.
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+# With threads, a worker takes a connection only when a thread is free (gunicorn's default
+# takes up to 1,000): a request waits in the socket's queue for the first free worker.
+worker_connections = threads
+keepalive = 0  # nginx opens a connection per request (deploy/nginx.conf)
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 # No runtime control socket: two gunicorn processes on one host would share its one path.
 control_socket_disable = True
-keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -15,7 +15,7 @@ PostgreSQL, driven over loopback by locust, headless.
    file. Staff open the appointment list, a client's page, a therapist's week and the
    invoice list; therapists their portal pages (tests/bench/locustfile.py).
 3. gunicorn with two workers, and another with one, each behind its own nginx; DEBUG off,
-   the threads per worker production runs (GUNICORN_THREADS, 2).
+   one request at a time a worker, as production runs (GUNICORN_THREADS, 1).
 4. locust, untimed, with `--users` users and no pause for 10 s on each: the workers have
    started and served the pages before anything is measured. Then one user of each mix, no
    pause, for 20 s: the mix's single-user median. Then `--users` users for `--seconds`, each
