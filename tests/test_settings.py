@@ -155,3 +155,18 @@ def test_activity_pushes_the_idle_expiry_back(admin_client):
     stored.update(expire_date=timezone.now() + timedelta(minutes=1))
     admin_client.get(reverse("admin:index"))
     assert stored.get().expire_date > timezone.now() + timedelta(minutes=25)
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql",
+    reason="PostgreSQL's JIT",
+)
+def test_postgresql_connections_run_without_jit():
+    """Compiling a query took ~50 ms, more than the query, on the receivables total of the
+    staff home at five years of history (docs/quality.md)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
