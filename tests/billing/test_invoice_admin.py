@@ -101,6 +101,7 @@ def test_search_finds_invoices_by_number_payer_and_client_on_a_line(admin_client
     assert found("Pacific") == {by_payer.pk}
     assert found("tremblay") == {by_client.pk}
     assert found("INV-2026-00001") == {by_client.pk}
+    assert found("inv-2026-00001") == {by_client.pk}
 
 
 def test_generate_action_runs_the_month_and_reports_counts(admin_client, payer, authorization):

@@ -70,7 +70,7 @@ def invoices_matching(*, invoices: QuerySet[Invoice], term: str) -> QuerySet[Inv
     )
     with_client_lines = InvoiceLine.objects.filter(client_id__in=client_ids).values("invoice_id")
     return invoices.filter(
-        Q(number__iexact=term)
+        Q(number=term.upper())  # numbers are upper case: the number index, not a scan
         | Q(number__in=invoice_numbers_like(term))
         | Q(payer_id__in=payer_ids)
         | Q(client_id__in=client_ids)
