@@ -250,17 +250,10 @@ def test_therapist_caseload_shows_the_authorizations_in_force_else_the_latest(
     latest = authorization(lapsed, ended_days_ago=30)
 
     response = admin_client.get(caseload_url(therapist))
-    shown = {
-        client.last_name: [a.pk for a in client.shown_authorizations]
-        for section in response.context["sections"]
-        for client in section["clients"]
-    }
+    clients = [client for section in response.context["sections"] for client in section["clients"]]
+    shown = {client.last_name: [a.pk for a in client.shown_authorizations] for client in clients}
     assert shown == {"Current": [current.pk], "Lapsed": [latest.pk]}
-    read = {
-        client.last_name: len(client.authorizations_with_usage)
-        for section in response.context["sections"]
-        for client in section["clients"]
-    }
+    read = {client.last_name: len(client.authorizations_with_usage) for client in clients}
     assert read == {"Current": 1, "Lapsed": 1}, "expired history is not read"
 
 
