@@ -65,12 +65,22 @@ def history_rows_insert(
         for start in range(0, len(ids), per_statement):
             chunk = ids[start : start + per_statement]
             # Identifiers come from the model's meta; every value is a parameter.
+            among, chunk_params = _among(chunk)
             cursor.execute(
                 f"INSERT INTO {history} ({names}, history_date, history_change_reason, "  # noqa: S608
                 f"history_type, history_user_id) SELECT {names}, %s, %s, %s, %s "
-                f"FROM {table} WHERE {pk} IN ({', '.join(['%s'] * len(chunk))})",
-                [stamp, reason, history_type, getattr(by, "pk", None), *chunk],
+                f"FROM {table} WHERE {pk} {among}",
+                [stamp, reason, history_type, getattr(by, "pk", None), *chunk_params],
             )
+
+
+def _among(ids: list[int]) -> tuple[str, list]:
+    """`IN (...)` as SQL after the column, and its parameters. On PostgreSQL one array
+    parameter: Django binds client-side, and psycopg spends ~10 µs a placeholder reading a
+    statement (100 ms of a 10,000-row import's history rows, docs/quality.md)."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [ids]
+    return f"IN ({', '.join(['%s'] * len(ids))})", ids
 
 
 def insert_with_history(*, model, columns: list[str], rows: list[tuple], by, reason: str):
@@ -148,7 +158,7 @@ def delete_with_history(queryset, *, by, reason: str) -> int:
         for start in range(0, len(ids), per_statement):
             chunk = ids[start : start + per_statement]
             history_rows_insert(model=model, ids=chunk, history_type="-", by=by, reason=reason)
-            marks = ", ".join(["%s"] * len(chunk))
+            among, chunk_params = _among(chunk)
             # Identifiers come from the model's meta; every value is a parameter.
-            cursor.execute(f"DELETE FROM {table} WHERE {pk} IN ({marks})", chunk)  # noqa: S608
+            cursor.execute(f"DELETE FROM {table} WHERE {pk} {among}", chunk_params)  # noqa: S608
     return len(ids)
