@@ -4,6 +4,7 @@ red for a direct client with more than one unpaid session."""
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from backoffice.billing.selectors import ClientStatus, client_status, clients_with_status
@@ -106,3 +107,14 @@ def test_the_list_form_agrees_with_the_single_client_form():
     assert statuses == {red.pk: RED, pink.pk: PINK, normal.pk: NORMAL}
     for client in (red, pink, normal):
         assert client_status(client=client) == statuses[client.pk]
+
+
+def test_a_running_process_follows_the_day_and_the_thresholds(settings):
+    """The colour's query is built once a day and process: a new day, or new thresholds,
+    build it again."""
+    authorization = AuthorizationFactory(valid_until=today() + timedelta(days=20))
+    assert client_status(client=authorization.client) == NORMAL
+    with time_machine.travel(timezone.now() + timedelta(days=6), tick=False):
+        assert client_status(client=authorization.client) == RED
+    settings.CLIENT_RED_EXPIRY_DAYS = 20
+    assert client_status(client=authorization.client) == RED

@@ -1,7 +1,8 @@
 """Authorization usage and the client colour, which follow the billing rules (who a session is
 billed to, whether it is paid), and one therapist's caseload with both."""
 
-from datetime import timedelta
+from datetime import date, timedelta
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import models
@@ -120,9 +121,9 @@ class ClientStatus(models.TextChoices):
     PINK = "pink", _("Pink")
 
 
-def _in_force_and_running_out() -> tuple[Q, Q]:
+def _in_force_and_running_out(today: date | None = None) -> tuple[Q, Q]:
     """(in force today, running out): the red rule's two halves, read from settings."""
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     in_force = Q(valid_from__lte=today, valid_until__gte=today)
     running_out = Q(sessions_remaining_count__lte=settings.CLIENT_RED_SESSIONS_LEFT) | Q(
         valid_until__lte=today + timedelta(days=settings.CLIENT_RED_EXPIRY_DAYS)
@@ -157,9 +158,20 @@ def clients_with_status(queryset: QuerySet[Client] | None = None) -> QuerySet[Cl
     Pink: renewal documents were submitted for an authorization in force and nothing makes
     the client red. Otherwise normal.
     Per-row subqueries, so a list page costs one query however many clients it shows.
+    `queryset` narrows the clients: its filters and ordering are kept.
     """
-    queryset = Client.objects.all() if queryset is None else queryset
-    in_force, running_out = _in_force_and_running_out()
+    coloured = _clients_coloured(
+        timezone.localdate(), settings.CLIENT_RED_SESSIONS_LEFT, settings.CLIENT_RED_EXPIRY_DAYS
+    )
+    return coloured.all() if queryset is None else coloured & queryset
+
+
+@lru_cache(maxsize=4)
+def _clients_coloured(today: date, _sessions_left: int, _expiry_days: int) -> QuerySet[Client]:
+    """`clients_with_status` of every client, built once a day and process: Django takes ~15 ms
+    to resolve these nested subqueries, a third of a client page (docs/quality.md, Under load),
+    and each caller's copy shares them resolved. Never evaluated itself."""
+    in_force, running_out = _in_force_and_running_out(today)
     of_client = Q(client=OuterRef("pk")) & in_force
     red_authorization = authorizations_with_usage().filter(
         of_client, running_out, renewal_submitted_at__isnull=True
@@ -169,7 +181,7 @@ def clients_with_status(queryset: QuerySet[Client] | None = None) -> QuerySet[Cl
         Appointment.objects.filter(billing_client=OuterRef("pk"))
     ).values("unpaid_count")
     more_than_one_unpaid = GreaterThan(Subquery(unpaid, output_field=IntegerField()), 1)
-    return queryset.annotate(
+    return Client.objects.annotate(
         status=Case(
             When(Exists(red_authorization), then=Value(ClientStatus.RED)),
             When(Q(kind=ClientKind.DIRECT) & more_than_one_unpaid, then=Value(ClientStatus.RED)),
