@@ -8,7 +8,7 @@ import time_machine
 from django.utils import timezone
 
 from backoffice.billing.selectors import ClientStatus, client_status, clients_with_status
-from backoffice.caseload.models import ClientKind
+from backoffice.caseload.models import Client, ClientKind
 from backoffice.scheduling.models import AppointmentStatus
 from tests.factories import AppointmentFactory, AuthorizationFactory, ClientFactory
 
@@ -118,3 +118,15 @@ def test_a_running_process_follows_the_day_and_the_thresholds(settings):
         assert client_status(client=authorization.client) == RED
     settings.CLIENT_RED_EXPIRY_DAYS = 20
     assert client_status(client=authorization.client) == RED
+
+
+def test_the_colour_narrows_by_filters_only():
+    """The coloured query is built once and narrowed by the caller's filters: anything else on
+    the caller's queryset would be dropped silently, so it is refused."""
+    with pytest.raises(ValueError, match="filters only"):
+        clients_with_status(Client.objects.select_related("primary_therapist"))
+    client = ClientFactory()
+    narrowed = clients_with_status(Client.objects.filter(pk=client.pk).order_by("-pk"))
+    assert [(c.pk, c.status) for c in narrowed.select_related("primary_therapist")] == [
+        (client.pk, NORMAL)
+    ]

@@ -76,10 +76,16 @@ def authorizations_with_usage(
     applies), at most `missed_sessions_billable_count` of the missed ones.
     Billed = sessions charged to it on a live line of an invoice (draft or issued).
     Remaining = approved - used, never below 0. Constant queries for any number of rows.
+    `queryset` narrows the authorizations (`narrowed`).
     """
-    queryset = Authorization.objects.all() if queryset is None else queryset
+    return narrowed(_authorizations_used(), queryset)
+
+
+@lru_cache(maxsize=1)
+def _authorizations_used() -> QuerySet[Authorization]:
+    """`authorizations_with_usage` of every authorization, built once a process (`narrowed`)."""
     return (
-        queryset.annotate(
+        Authorization.objects.annotate(
             sessions_completed_count=_sessions_billed_to_payer_count([AppointmentStatus.COMPLETED]),
             missed_sessions_count=_sessions_billed_to_payer_count(MISSED_STATUSES),
         )
@@ -105,6 +111,19 @@ def authorizations_with_usage(
             )
         )
     )
+
+
+def narrowed(annotated: QuerySet, queryset: QuerySet | None) -> QuerySet:
+    """`annotated`, built and resolved once (Django takes milliseconds to resolve nested
+    subqueries, a good part of a page: docs/quality.md, Under load), narrowed to `queryset`'s
+    rows and ordering. A copy shares the resolved expressions; the built one is never run.
+    Only filters and ordering carry over, so select_related and the like go after."""
+    if queryset is None:
+        return annotated.all()
+    query = queryset.query
+    if query.annotations or query.select_related or queryset._prefetch_related_lookups:
+        raise ValueError("Narrow by filters only; select or prefetch related rows after.")
+    return annotated & queryset
 
 
 def authorization_usage(*, authorization: Authorization) -> Authorization:
@@ -158,19 +177,17 @@ def clients_with_status(queryset: QuerySet[Client] | None = None) -> QuerySet[Cl
     Pink: renewal documents were submitted for an authorization in force and nothing makes
     the client red. Otherwise normal.
     Per-row subqueries, so a list page costs one query however many clients it shows.
-    `queryset` narrows the clients: its filters and ordering are kept.
+    `queryset` narrows the clients (`narrowed`).
     """
     coloured = _clients_coloured(
         timezone.localdate(), settings.CLIENT_RED_SESSIONS_LEFT, settings.CLIENT_RED_EXPIRY_DAYS
     )
-    return coloured.all() if queryset is None else coloured & queryset
+    return narrowed(coloured, queryset)
 
 
 @lru_cache(maxsize=4)
 def _clients_coloured(today: date, _sessions_left: int, _expiry_days: int) -> QuerySet[Client]:
-    """`clients_with_status` of every client, built once a day and process: Django takes ~15 ms
-    to resolve these nested subqueries, a third of a client page (docs/quality.md, Under load),
-    and each caller's copy shares them resolved. Never evaluated itself."""
+    """`clients_with_status` of every client, built once a day and process (`narrowed`)."""
     in_force, running_out = _in_force_and_running_out(today)
     of_client = Q(client=OuterRef("pk")) & in_force
     red_authorization = authorizations_with_usage().filter(
@@ -215,8 +232,8 @@ def clients_with_authorizations(queryset: QuerySet[Client]) -> QuerySet[Client]:
         in_force_first, "-valid_until", "-pk"
     )
     authorizations = authorizations_with_status(
-        Authorization.objects.select_related("payer").filter(pk=Subquery(shown.values("pk")[:1]))
-    )
+        Authorization.objects.filter(pk=Subquery(shown.values("pk")[:1]))
+    ).select_related("payer")
     return clients_with_status(queryset).prefetch_related(
         Prefetch("authorizations", queryset=authorizations, to_attr="authorization_list")
     )
@@ -237,9 +254,11 @@ def therapist_caseload(*, therapist: Therapist) -> list[dict]:
     shown = Q(valid_from__lte=today, valid_until__gte=today) | Q(
         pk=Subquery(latest.values("pk")[:1])
     )
-    authorizations = authorizations_with_usage(
-        Authorization.objects.select_related("payer").filter(shown)
-    ).order_by("-valid_until", "-pk")
+    authorizations = (
+        authorizations_with_usage(Authorization.objects.filter(shown))
+        .select_related("payer")
+        .order_by("-valid_until", "-pk")
+    )
     clients = clients_with_status(clients_of_therapist(therapist=therapist)).prefetch_related(
         Prefetch("authorizations", queryset=authorizations, to_attr="authorizations_with_usage")
     )
