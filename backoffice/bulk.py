@@ -115,6 +115,19 @@ def insert_with_history(*, model, columns: list[str], rows: list[tuple], by, rea
     return ids
 
 
+def created_with_history(objects: list, *, by, reason: str | None = None) -> list:
+    """`bulk_create` the objects (their ids set), then their "+" history rows in one INSERT ...
+    SELECT: what simple-history's `bulk_create_with_history` writes, without building a
+    history object in Python for each (a fifth of a 10,000-row import, docs/quality.md)."""
+    if not objects:
+        return objects
+    model = type(objects[0])
+    model.objects.bulk_create(objects)
+    ids = [instance.pk for instance in objects]
+    history_rows_insert(model=model, ids=ids, history_type="+", by=by, reason=reason)
+    return objects
+
+
 @contextmanager
 def whole_batches() -> Iterator[None]:
     """On SQLite, let one INSERT carry as many parameters as the linked library allows.

@@ -27,18 +27,17 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from simple_history.utils import bulk_create_with_history
 
 from backoffice.billing.models import Invoice, Payment, PaymentAllocation, PaymentMethod
 from backoffice.billing.selectors import invoices_with_open_amount
 from backoffice.billing.services.payments import (
-    CHUNK,
     _sessions_mark_paid,
     allocation_refusal,
     chunked,
     invoices_paid_amount_save,
     receipt_issue,
 )
+from backoffice.bulk import created_with_history
 from backoffice.caseload.models import Client, Payer
 from backoffice.documents.formatting import money
 
@@ -713,7 +712,7 @@ def _save(lines: list[ImportLine], result: ImportResult, by) -> None:
                 notes=_("Imported."),
             )
         )
-    payments = bulk_create_with_history(payments, Payment, batch_size=CHUNK, default_user=by)
+    created_with_history(payments, by=by)
     allocations = []
     invoices: dict[int, Invoice] = {}
     paid_on: dict[int, date] = {}
@@ -731,7 +730,7 @@ def _save(lines: list[ImportLine], result: ImportResult, by) -> None:
         ]
         for pk, amount in per_invoice.items():
             invoices[pk].paid_amount += amount
-    bulk_create_with_history(allocations, PaymentAllocation, batch_size=CHUNK, default_user=by)
+    created_with_history(allocations, by=by)
     invoices_paid_amount_save(invoices=list(invoices.values()), by=by)
     _sessions_mark_paid(invoices=invoices.values(), paid_on=paid_on, by=by)
     for payment in payments:
