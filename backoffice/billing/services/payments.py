@@ -121,6 +121,7 @@ def _sessions_mark_paid(*, invoices: Iterable[Invoice], paid_on: dict[int, date]
         if invoice.paid_amount > 0
     }
     to_mark: dict[int, datetime] = {}
+    midnight = {day: local_midnight(day) for day in set(paid_on.values())}
     for chunk in chunked(list(covered)):
         lines = (
             InvoiceLine.objects.filter(invoice_id__in=chunk, is_void=False)
@@ -138,7 +139,7 @@ def _sessions_mark_paid(*, invoices: Iterable[Invoice], paid_on: dict[int, date]
         for invoice_id, appointment_id, total_amount in rest:
             running[invoice_id] += total_amount
             if running[invoice_id] <= covered[invoice_id] and appointment_id:
-                to_mark[appointment_id] = local_midnight(paid_on[invoice_id])
+                to_mark[appointment_id] = midnight[paid_on[invoice_id]]
     by_day: dict[datetime, list[int]] = defaultdict(list)
     for appointment_id, paid_at in to_mark.items():
         by_day[paid_at].append(appointment_id)
