@@ -140,12 +140,16 @@ class ClientStatus(models.TextChoices):
     PINK = "pink", _("Pink")
 
 
-def _in_force_and_running_out(today: date | None = None) -> tuple[Q, Q]:
-    """(in force today, running out): the red rule's two halves, read from settings."""
-    today = today or timezone.localdate()
+def _red_rule() -> tuple[date, int, int]:
+    """Today, and the red rule's thresholds from settings: sessions left, days to expiry."""
+    return timezone.localdate(), settings.CLIENT_RED_SESSIONS_LEFT, settings.CLIENT_RED_EXPIRY_DAYS
+
+
+def _in_force_and_running_out(today: date, sessions_left: int, expiry_days: int) -> tuple[Q, Q]:
+    """(in force today, running out): the red rule's two halves."""
     in_force = Q(valid_from__lte=today, valid_until__gte=today)
-    running_out = Q(sessions_remaining_count__lte=settings.CLIENT_RED_SESSIONS_LEFT) | Q(
-        valid_until__lte=today + timedelta(days=settings.CLIENT_RED_EXPIRY_DAYS)
+    running_out = Q(sessions_remaining_count__lte=sessions_left) | Q(
+        valid_until__lte=today + timedelta(days=expiry_days)
     )
     return in_force, running_out
 
@@ -156,7 +160,7 @@ def authorizations_with_status(
     """Authorizations with usage and `status`: pink once renewal documents are submitted
     (pink wins over red), else red when it is in force and few sessions are left or it
     expires soon, else normal."""
-    in_force, running_out = _in_force_and_running_out()
+    in_force, running_out = _in_force_and_running_out(*_red_rule())
     return authorizations_with_usage(queryset).annotate(
         status=Case(
             When(renewal_submitted_at__isnull=False, then=Value(ClientStatus.PINK)),
@@ -179,16 +183,13 @@ def clients_with_status(queryset: QuerySet[Client] | None = None) -> QuerySet[Cl
     Per-row subqueries, so a list page costs one query however many clients it shows.
     `queryset` narrows the clients (`narrowed`).
     """
-    coloured = _clients_coloured(
-        timezone.localdate(), settings.CLIENT_RED_SESSIONS_LEFT, settings.CLIENT_RED_EXPIRY_DAYS
-    )
-    return narrowed(coloured, queryset)
+    return narrowed(_clients_coloured(*_red_rule()), queryset)
 
 
 @lru_cache(maxsize=4)
-def _clients_coloured(today: date, _sessions_left: int, _expiry_days: int) -> QuerySet[Client]:
+def _clients_coloured(today: date, sessions_left: int, expiry_days: int) -> QuerySet[Client]:
     """`clients_with_status` of every client, built once a day and process (`narrowed`)."""
-    in_force, running_out = _in_force_and_running_out(today)
+    in_force, running_out = _in_force_and_running_out(today, sessions_left, expiry_days)
     of_client = Q(client=OuterRef("pk")) & in_force
     red_authorization = authorizations_with_usage().filter(
         of_client, running_out, renewal_submitted_at__isnull=True
