@@ -7,8 +7,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Lookup
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -74,13 +75,31 @@ def history_rows_insert(
             )
 
 
-def _among(ids: list[int]) -> tuple[str, list]:
+def _among(ids: list) -> tuple[str, list]:
     """`IN (...)` as SQL after the column, and its parameters. On PostgreSQL one array
     parameter: Django binds client-side, and psycopg spends ~10 µs a placeholder reading a
     statement (100 ms of a 10,000-row import's history rows, docs/quality.md)."""
     if connection.vendor == "postgresql":
         return "= ANY(%s)", [ids]
     return f"IN ({', '.join(['%s'] * len(ids))})", ids
+
+
+class Among(Lookup):
+    """`field__among=values`: `field__in` for thousands of plain ids or codes, bound as one
+    array on PostgreSQL (`_among`) and without Django preparing each value: both cost more
+    than the SQL for a 10,000-row import's chunks (docs/quality.md, Finance import).
+    Registered on every field by `backoffice.apps`."""
+
+    lookup_name = "among"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        values = list(self.rhs)
+        if not values:
+            raise EmptyResultSet
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        among, params = _among(values)
+        return f"{lhs} {among}", [*lhs_params, *params]
 
 
 def insert_with_history(*, model, columns: list[str], rows: list[tuple], by, reason: str):

@@ -224,3 +224,15 @@ def analyze() -> None:
 
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+
+
+def vacuum() -> None:
+    """Between runs that are rolled back: on PostgreSQL, what autovacuum does to the dead rows
+    and index entries a rolled-back run leaves, done now, so that every run meets the tables as
+    the first did rather than stepping over its predecessors' leftovers (~10% of a 10,000-row
+    import). SQLite's rollback leaves none."""
+    if POSTGRES_URL:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM")

@@ -528,7 +528,8 @@ def _lines(*, name: str, content: bytes, result: ImportResult) -> list[ImportLin
 def _invoices_by_number(numbers: set[str], *, lock: bool) -> dict[str, Invoice]:
     found = {}
     for chunk in chunked(sorted(numbers)):
-        queryset = Invoice.objects.select_related("payer").filter(number__in=chunk).order_by("pk")
+        queryset = Invoice.objects.select_related("payer").filter(number__among=chunk)
+        queryset = queryset.order_by("pk")
         if lock:  # in id order, like payments.invoices_lock
             queryset = queryset.select_for_update(of=("self",))
         found.update((invoice.number, invoice) for invoice in invoices_with_open_amount(queryset))
@@ -543,7 +544,7 @@ def _bill_tos_lock(invoices) -> None:
     client_ids = sorted({invoice.client_id for invoice in invoices if not invoice.payer_id})
     for model, ids in ((Payer, payer_ids), (Client, client_ids)):
         for chunk in chunked(ids):
-            locked = model.objects.select_for_update(no_key=True).filter(pk__in=chunk)
+            locked = model.objects.select_for_update(no_key=True).filter(pk__among=chunk)
             list(locked.order_by("pk").values_list("pk", flat=True))
 
 
@@ -658,7 +659,7 @@ def _recorded_payments(billed: list[tuple[ImportLine, Invoice]]) -> dict[int, Pa
     for kind, ids in bill_tos.items():
         for chunk in chunked(sorted(ids)):
             payments = Payment.objects.filter(
-                Q(**{f"{kind}_id__in": chunk}), received_on__range=days
+                Q(**{f"{kind}_id__among": chunk}), received_on__range=days
             ).exclude(reference="")
             for payment in payments:
                 bill_to = (kind, getattr(payment, f"{kind}_id"))
@@ -669,7 +670,7 @@ def _recorded_payments(billed: list[tuple[ImportLine, Invoice]]) -> dict[int, Pa
     invoice_ids = sorted({invoice.pk for line, invoice in billed if not line.reference_key})
     for chunk in chunked(invoice_ids):
         allocations = PaymentAllocation.objects.filter(
-            invoice_id__in=chunk, payment__reference="", payment__received_on__range=days
+            invoice_id__among=chunk, payment__reference="", payment__received_on__range=days
         ).select_related("payment")
         for allocation in allocations:
             key = (allocation.invoice_id, allocation.payment.received_on, allocation.amount)

@@ -68,7 +68,7 @@ def invoices_paid_amount_save(*, invoices: Sequence[Invoice], by=None) -> None:
         by_amount[invoice.paid_amount].append(invoice.pk)
     for paid_amount, ids in by_amount.items():
         for chunk in chunked(ids):
-            Invoice.objects.filter(pk__in=chunk).update(paid_amount=paid_amount)
+            Invoice.objects.filter(pk__among=chunk).update(paid_amount=paid_amount)
     history_rows_insert(
         model=Invoice, ids=[invoice.pk for invoice in invoices], history_type="~", by=by
     )
@@ -81,7 +81,7 @@ def invoices_lock(*, invoice_ids: Iterable[int]) -> dict[int, Invoice]:
     invoices = {}
     for chunk in chunked(ids):
         locked = invoices_with_open_amount(
-            Invoice.objects.select_for_update(of=("self",)).filter(pk__in=chunk).order_by("pk")
+            Invoice.objects.select_for_update(of=("self",)).filter(pk__among=chunk).order_by("pk")
         )
         invoices.update((invoice.pk, invoice) for invoice in locked)
     return invoices
@@ -124,7 +124,7 @@ def _sessions_mark_paid(*, invoices: Iterable[Invoice], paid_on: dict[int, date]
     midnight = {day: local_midnight(day) for day in set(paid_on.values())}
     for chunk in chunked(list(covered)):
         lines = (
-            InvoiceLine.objects.filter(invoice_id__in=chunk, is_void=False)
+            InvoiceLine.objects.filter(invoice_id__among=chunk, is_void=False)
             .annotate(paid_at_session=Subquery(_session_allocation_of_line().values("amount")))
             .order_by("invoice_id", "service_date", "pk")
             .values_list("invoice_id", "appointment_id", "total_amount", "paid_at_session")
@@ -147,11 +147,11 @@ def _sessions_mark_paid(*, invoices: Iterable[Invoice], paid_on: dict[int, date]
     for paid_at, ids in by_day.items():
         for chunk in chunked(sorted(ids)):
             unpaid = list(
-                Appointment.objects.filter(pk__in=chunk)
+                Appointment.objects.filter(pk__among=chunk)
                 .exclude(session_paid())
                 .values_list("pk", flat=True)
             )
-            Appointment.objects.filter(pk__in=unpaid).update(paid_at=paid_at)
+            Appointment.objects.filter(pk__among=unpaid).update(paid_at=paid_at)
             marked += unpaid
     history_rows_insert(model=Appointment, ids=marked, history_type="~", by=by)
     return len(marked)
