@@ -3,7 +3,7 @@ grow with the rows written (docs/quality.md, month runs), and the retry that mak
 runs end as one (docs/quality.md, concurrent runs)."""
 
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -91,10 +91,14 @@ class Among(Lookup):
     Registered on every field by `backoffice.apps`."""
 
     lookup_name = "among"
-    prepare_rhs = False
+
+    def get_prep_lookup(self):
+        if isinstance(self.rhs, str | bytes) or not isinstance(self.rhs, Iterable):
+            raise ValueError("__among takes a list of values")  # e.g. from an admin URL
+        return list(self.rhs)
 
     def as_sql(self, compiler, connection):
-        values = list(self.rhs)
+        values = self.rhs
         if not values:
             raise EmptyResultSet
         lhs, lhs_params = self.process_lhs(compiler, connection)

@@ -60,5 +60,7 @@ def test_among_finds_what_in_finds_with_one_parameter_on_postgresql():
     assert found == set(wanted)
     assert set(on_payer) == {payment.pk for payment in payments[:3]}
     assert not Payment.objects.filter(pk__among=[]).exists()
+    with pytest.raises(ValueError, match="list"):  # a URL's "12" is not the ids 1 and 2
+        Payment.objects.filter(pk__among="12")
     if connection.vendor == "postgresql":
         assert "= ANY(" in captured[0]["sql"] and " IN (" not in captured[0]["sql"]
